@@ -1,0 +1,46 @@
+"""`paperboy run`: everything configured, in one process, until asked to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import paperboy
+from paperboy.config import Settings
+from paperboy.runtime import Runtime, open_runtime
+from paperboy.scheduler import build_scheduler
+from paperboy.timespec import format_duration
+
+log = logging.getLogger(__name__)
+
+#: how long in-flight work may take to wind down after a stop was asked for
+SHUTDOWN_GRACE_SECONDS = 8.0
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Run the fetch jobs until `stop` is set, then wind down: cancel running jobs (each day's write is one
+    transaction, so a cancelled fetch leaves no half-written day), close the HTTP client and the database."""
+    async with open_runtime(settings) as runtime:
+        scheduler = build_scheduler(runtime)
+        scheduler.start()
+        log.info("%s", await startup_summary(runtime))
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping")
+            scheduler.shutdown(wait=False)
+            await runtime.jobs.wait_idle(SHUTDOWN_GRACE_SECONDS)
+    log.info("stopped")
+
+
+async def startup_summary(runtime: Runtime) -> str:
+    settings = runtime.settings
+    papers = await runtime.store.papers.count()
+    intervals = {"huggingface": settings.sources.huggingface.every, "arxiv": settings.sources.arxiv.every}
+    sources = (
+        ", ".join(f"{name} every {format_duration(intervals[name])}" for name in runtime.sources) or "none enabled"
+    )
+    return (
+        f"paperboy {paperboy.__version__} running: database {settings.database.path} ({papers} papers); "
+        f"sources: {sources}; no chat platform configured; press Ctrl-C to stop"
+    )

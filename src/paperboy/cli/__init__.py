@@ -1,0 +1,90 @@
+"""`paperboy …`: the operator's command line (DESIGN.md §3).
+
+Exit codes: 0 success, 1 the operation failed, 2 the user's input is wrong. Every failure prints one line on
+stderr; a traceback only with `-v`. Output for scripts (`--json`) is pure JSON on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Protocol
+
+import paperboy
+from paperboy.cli import doctor, fetch, paper, run, search
+from paperboy.config import Settings, load_settings
+from paperboy.errors import PaperboyError
+from paperboy.log import setup_logging
+
+log = logging.getLogger("paperboy")
+
+
+class Command(Protocol):
+    """What each sub-command module provides."""
+
+    def add_parser(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser: ...
+
+    async def execute(self, settings: Settings, args: argparse.Namespace) -> int: ...
+
+
+COMMANDS: dict[str, Command] = {"run": run, "fetch": fetch, "search": search, "paper": paper, "doctor": doctor}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # the global options are accepted before and after the sub-command; SUPPRESS keeps the sub-command's
+    # parser from overwriting a value given before it with its default
+    def add_globals(parser: argparse.ArgumentParser, default: object) -> None:
+        parser.add_argument(
+            "--config",
+            metavar="PATH",
+            default=default,
+            help="TOML config file (default: $PAPERBOY_CONFIG, else ./config.toml if present, else built-in defaults)",
+        )
+        parser.add_argument(
+            "-v",
+            "--verbose",
+            action="count",
+            default=default,
+            help="more log output, and tracebacks on errors (-vv: HTTP details too)",
+        )
+
+    parser = argparse.ArgumentParser(
+        prog="paperboy", description="Daily machine-learning papers for Discord and Slack channels."
+    )
+    parser.add_argument("--version", action="version", version=f"paperboy {paperboy.__version__}")
+    add_globals(parser, None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module in COMMANDS.items():
+        command = module.add_parser(sub)
+        add_globals(command, argparse.SUPPRESS)
+        command.set_defaults(command_name=name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    verbose = args.verbose or 0
+    try:
+        settings = load_settings(args.config)
+        setup_logging(settings.logging.level, settings.secrets(), verbose)
+        return asyncio.run(COMMANDS[args.command_name].execute(settings, args))
+    except PaperboyError as error:
+        if verbose:
+            log.exception("details")
+        _fail(str(error))
+        return error.exit_code
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return 130
+    except Exception as error:
+        if verbose:
+            log.exception("details")
+        _fail(f"unexpected {type(error).__name__}: {error}; run again with -v for details, and please report it")
+        return 1
+
+
+def _fail(message: str) -> None:
+    print(f"paperboy: error: {message}", file=sys.stderr)

@@ -1,0 +1,106 @@
+"""`paperboy fetch`: ingest now. A progress bar on a terminal; one line a day, and totals, on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date, datetime
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from paperboy.cli.options import day
+from paperboy.config import Settings
+from paperboy.errors import SourceError, UserInputError
+from paperboy.http import make_client
+from paperboy.ingest import days_between, ingest, lookback
+from paperboy.models import DayReport, IngestReport, UpsertCounts
+from paperboy.runtime import build_sources
+from paperboy.store import Store
+
+SOURCES = ("huggingface", "arxiv")
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "fetch",
+        help="fetch papers now",
+        description="Fetch papers now: one day (--date), every day since a date (--since), or the last "
+        "lookback_days of each enabled source.",
+    )
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument("--date", type=day, metavar="D", help="fetch this day only (YYYY-MM-DD, today, yesterday)")
+    when.add_argument("--since", type=day, metavar="D", help="fetch every day from D to today")
+    parser.add_argument("--source", choices=SOURCES, help="fetch only this source (even if not enabled in the config)")
+    return parser
+
+
+async def execute(settings: Settings, args: argparse.Namespace) -> int:
+    today = datetime.now(UTC).date()
+    if args.since is not None and args.since > today:
+        raise UserInputError(f"--since {args.since} is in the future; give a day up to {today}")
+    async with await Store.open(settings.database.path) as store, make_client(settings.http) as client:
+        sources = build_sources(settings, client, only=args.source)
+        if not sources:
+            raise UserInputError(
+                "no source is enabled; set sources.huggingface.enabled = true in the config, or pass --source"
+            )
+        plans = {name: _days(settings, name, args.date, args.since) for name in sources}
+        with _progress(sum(len(days) for days in plans.values())) as progress:
+            task = progress.add_task("fetching", total=sum(len(days) for days in plans.values()))
+
+            def on_day(report: DayReport) -> None:
+                print(_day_line(report), flush=True)
+                progress.advance(task)
+
+            reports = [await ingest(store, source, plans[name], on_day) for name, source in sources.items()]
+    return _finish(reports)
+
+
+def _days(settings: Settings, source: str, on: date | None, since: date | None) -> list[date]:
+    if on is not None:
+        return [on]
+    if since is not None:
+        return days_between(since, datetime.now(UTC).date())
+    window = settings.sources.huggingface if source == "huggingface" else settings.sources.arxiv
+    return lookback(window.lookback_days)
+
+
+def _progress(total: int) -> Progress:
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal or total < 2,
+        # lines printed to stdout go above the bar only when stdout is that same terminal
+        redirect_stdout=sys.stdout.isatty(),
+    )
+
+
+def _counts_text(counts: UpsertCounts, skipped: int) -> str:
+    return f"{counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged, {skipped} skipped"
+
+
+def _day_line(report: DayReport) -> str:
+    if report.error is not None:
+        return f"{report.source} {report.day}: failed: {report.error}"
+    counts = report.counts
+    papers = counts.new + counts.updated + counts.unchanged
+    if papers == 0 and report.skipped == 0:
+        return f"{report.source} {report.day}: no papers for {report.day}"
+    return f"{report.source} {report.day}: {papers} papers: {_counts_text(counts, report.skipped)}"
+
+
+def _finish(reports: list[IngestReport]) -> int:
+    days = [day for report in reports for day in report.days]
+    if len(days) > 1:
+        total = IngestReport(days=tuple(days))
+        print(f"total: {_counts_text(total.counts, total.skipped)}")
+    failed = [day for day in days if day.error is not None]
+    if failed:
+        what = "the day" if len(days) == 1 else f"{len(failed)} of {len(days)} days"
+        raise SourceError(f"{what} could not be fetched: {failed[0].error}")
+    return 0

@@ -1,0 +1,90 @@
+"""How the CLI shows papers: as JSON for scripts, as short text for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from typing import Any
+
+from paperboy.models import Paper, SearchHit
+
+
+def paper_json(paper: Paper) -> dict[str, Any]:
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "upvotes": paper.upvotes or 0,
+        "url": paper.url,
+        "arxiv_url": paper.arxiv_url,
+        "pdf_url": paper.pdf_url,
+        "code_url": paper.code_url,
+        "authors": list(paper.authors),
+        "abstract": paper.abstract,
+        "published_at": paper.published_at.isoformat() if paper.published_at else None,
+        "daily_date": paper.daily_date.isoformat() if paper.daily_date else None,
+        "comments": paper.comments,
+        "ai_summary": paper.ai_summary,
+        "ai_keywords": list(paper.ai_keywords),
+        "github_stars": paper.github_stars,
+        "project_page": paper.project_page,
+        "organization": paper.organization,
+        "categories": list(paper.categories),
+        "version": paper.version,
+        "sources": sorted(paper.sources),
+        "first_seen_at": paper.first_seen_at.isoformat() if paper.first_seen_at else None,
+        "updated_at": paper.updated_at.isoformat() if paper.updated_at else None,
+    }
+
+
+def print_json(value: object) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def short_authors(authors: tuple[str, ...], most: int = 3) -> str:
+    if not authors:
+        return "authors unknown"
+    if len(authors) <= most:
+        return ", ".join(authors)
+    return f"{', '.join(authors[:most])} and {len(authors) - most} more"
+
+
+def hit_text(rank: int, hit: SearchHit) -> str:
+    paper = hit.paper
+    when = paper.daily_date or (paper.published_at.date() if paper.published_at else None)
+    meta = " · ".join(
+        part
+        for part in (short_authors(paper.authors), when.isoformat() if when else "", f"▲ {paper.upvotes or 0}")
+        if part
+    )
+    return f"{rank:>2}. {paper.title}\n    {meta}\n    {paper.url}"
+
+
+def paper_text(paper: Paper) -> str:
+    lines = [paper.title, "=" * min(len(paper.title), 80)]
+    facts = [
+        ("id", paper.id + (f" (v{paper.version})" if paper.version else "")),
+        ("authors", ", ".join(paper.authors) or "unknown"),
+        ("organization", paper.organization),
+        ("published", paper.published_at.date().isoformat() if paper.published_at else None),
+        ("daily papers", paper.daily_date.isoformat() if paper.daily_date else None),
+        ("upvotes", str(paper.upvotes) if paper.upvotes is not None else None),
+        ("comments", str(paper.comments) if paper.comments is not None else None),
+        ("categories", ", ".join(paper.categories) or None),
+        ("hugging face", paper.url),
+        ("arxiv", paper.arxiv_url),
+        ("pdf", paper.pdf_url),
+        (
+            "code",
+            paper.code_url + (f" (★ {paper.github_stars})" if paper.github_stars else "") if paper.code_url else None,
+        ),
+        ("project page", paper.project_page),
+        ("keywords", ", ".join(paper.ai_keywords) or None),
+    ]
+    lines += [f"{label + ':':<14}{value}" for label, value in facts if value]
+    if paper.ai_summary:
+        lines += ["", "AI summary:", *textwrap.wrap(paper.ai_summary, 88)]
+    if paper.abstract:
+        lines += ["", *textwrap.wrap(paper.abstract, 88)]
+    return "\n".join(lines)

@@ -1,0 +1,326 @@
+"""Settings: a TOML file plus secrets from the environment, loaded into typed, immutable values.
+
+Each section of the file is a frozen dataclass below; the loader walks their fields, so a key exists in the
+file exactly when a field exists here. Anything it cannot use (an unknown key, a wrong type, a bad time zone
+or duration) becomes one `ConfigError` that names the file and the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from paperboy.errors import ConfigError
+from paperboy.timespec import parse_clock, parse_duration, parse_timezone, parse_weekdays
+
+CONFIG_ENV = "PAPERBOY_CONFIG"
+UTC_ZONE = ZoneInfo("UTC")
+ARXIV_MIN_INTERVAL = timedelta(seconds=3)
+DEFAULT_CONFIG_PATH = Path("config.toml")
+
+#: environment variables that supply secrets, and the setting each fills; a non-empty variable wins over the file
+SECRET_ENV: Mapping[str, tuple[str, ...]] = {
+    "HF_TOKEN": ("sources", "huggingface", "token"),
+    "PAPERBOY_DISCORD_TOKEN": ("discord", "token"),
+    "SLACK_BOT_TOKEN": ("slack", "bot_token"),
+    "SLACK_APP_TOKEN": ("slack", "app_token"),
+    "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A token or password. It prints as stars, so it cannot leak into a log line or an error by accident."""
+
+    value: str = field(default="", repr=False)
+
+    def reveal(self) -> str:
+        return self.value
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __str__(self) -> str:
+        return "********" if self.value else ""
+
+    def __repr__(self) -> str:
+        return f"Secret({str(self)!r})"
+
+
+Check = Callable[[Any], "str | None"]
+
+
+def _check(check: Check) -> dict[str, Check]:
+    return {"check": check}
+
+
+def _between(low: int, high: int) -> dict[str, Check]:
+    return _check(lambda v: None if low <= v <= high else f"must be between {low} and {high}, not {v}")
+
+
+def _http_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return None
+    return f'"{value}" is not an http(s) URL; write it like "https://example.org"'
+
+
+_CATEGORY = re.compile(r"[a-z-]+(?:\.[A-Za-z-]+)?")
+
+
+def _categories(value: tuple[str, ...]) -> str | None:
+    if not value:
+        return 'needs at least one arXiv category, like ["cs.LG"]'
+    bad = [c for c in value if not _CATEGORY.fullmatch(c)]
+    return f'"{bad[0]}" is not an arXiv category; write it like "cs.LG" or "stat.ML"' if bad else None
+
+
+def _at_least(low: timedelta) -> dict[str, Check]:
+    return _check(lambda v: None if v >= low else f"must be at least {low.total_seconds():g}s")
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    path: Path = Path("paperboy.db")
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    timeout: timedelta = field(default=timedelta(seconds=20), metadata=_at_least(timedelta(milliseconds=1)))
+    attempts: int = field(default=5, metadata=_between(1, 20))
+    backoff: timedelta = timedelta(seconds=1)
+    max_wait: timedelta = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class HuggingFaceSettings:
+    enabled: bool = True
+    base_url: str = field(default="https://huggingface.co", metadata=_check(_http_url))
+    token: Secret = Secret()
+    every: timedelta = field(default=timedelta(minutes=30), metadata=_at_least(timedelta(seconds=1)))
+    lookback_days: int = field(default=3, metadata=_between(1, 60))
+    page_size: int = field(default=100, metadata=_between(1, 1000))
+
+
+@dataclass(frozen=True, slots=True)
+class ArxivSettings:
+    enabled: bool = False
+    base_url: str = field(default="https://export.arxiv.org", metadata=_check(_http_url))
+    categories: tuple[str, ...] = field(default=("cs.LG", "cs.CL", "cs.CV"), metadata=_check(_categories))
+    every: timedelta = field(default=timedelta(hours=3), metadata=_at_least(timedelta(seconds=1)))
+    lookback_days: int = field(default=3, metadata=_between(1, 60))
+    page_size: int = field(default=200, metadata=_between(1, 2000))
+    request_interval: timedelta = ARXIV_MIN_INTERVAL
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesSettings:
+    huggingface: HuggingFaceSettings = HuggingFaceSettings()
+    arxiv: ArxivSettings = ArxivSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordSettings:
+    token: Secret = Secret()
+    api_base_url: str = field(default="https://discord.com/api/v10", metadata=_check(_http_url))
+
+
+@dataclass(frozen=True, slots=True)
+class SlackSettings:
+    bot_token: Secret = Secret()
+    app_token: Secret = Secret()
+    signing_secret: Secret = Secret()
+    api_base_url: str = field(default="https://slack.com/api/", metadata=_check(_http_url))
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    time: time = time(9, 0)
+    timezone: ZoneInfo = UTC_ZONE
+    days: frozenset[int] = frozenset(range(5))
+    max_papers: int = field(default=10, metadata=_between(1, 50))
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingSettings:
+    level: str = field(
+        default="INFO",
+        metadata=_check(lambda v: None if v.upper() in _LOG_LEVELS else f"must be one of {', '.join(_LOG_LEVELS)}"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database: DatabaseSettings = DatabaseSettings()
+    http: HttpSettings = HttpSettings()
+    sources: SourcesSettings = SourcesSettings()
+    discord: DiscordSettings = DiscordSettings()
+    slack: SlackSettings = SlackSettings()
+    digest: DigestSettings = DigestSettings()
+    logging: LoggingSettings = LoggingSettings()
+    #: the file these settings came from; None when built-in defaults were used
+    config_path: Path | None = field(default=None, metadata={"internal": True})
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value set, for the log redactor."""
+        values = (
+            self.sources.huggingface.token,
+            self.discord.token,
+            self.slack.bot_token,
+            self.slack.app_token,
+            self.slack.signing_secret,
+        )
+        return tuple(s.reveal() for s in values if s)
+
+
+def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from `path`, else `$PAPERBOY_CONFIG`, else `./config.toml` if it exists, else defaults.
+
+    A path that was asked for (argument or environment) must exist; the implicit `./config.toml` may not.
+    """
+    env = os.environ if env is None else env
+    explicit = path if path is not None else env.get(CONFIG_ENV) or None
+    config_path = Path(explicit) if explicit is not None else DEFAULT_CONFIG_PATH
+    if config_path.exists():
+        table = _read_toml(config_path)
+        where = str(config_path)
+    elif explicit is not None:
+        raise ConfigError(f"config file {config_path} does not exist; check the path, or leave it out to use defaults")
+    else:
+        table, where, config_path = {}, "built-in defaults", None  # type: ignore[assignment]
+    for variable, key_path in SECRET_ENV.items():
+        if env.get(variable):
+            _set_in(table, key_path, env[variable])
+    settings: Settings = _build(Settings, table, where, prefix="")
+    _check_arxiv_courtesy(settings.sources.arxiv, where)
+    base = config_path.parent if config_path is not None else Path.cwd()
+    database = replace(settings.database, path=(base / settings.database.path.expanduser()).resolve())
+    return replace(settings, database=database, config_path=config_path)
+
+
+def _check_arxiv_courtesy(arxiv: ArxivSettings, where: str) -> None:
+    # arXiv's terms of use ask for at most one request every 3 seconds; only a mirror or test server may go faster
+    host = urlsplit(arxiv.base_url).hostname or ""
+    if host.endswith("arxiv.org") and arxiv.request_interval < ARXIV_MIN_INTERVAL:
+        raise ConfigError(
+            f"{where}: sources.arxiv.request_interval: arXiv asks for at most one request every 3 seconds; "
+            'set it to "3s" or more'
+        )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}; fix the file's syntax") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror}); check the path and its permissions") from None
+
+
+def _set_in(table: dict[str, Any], key_path: tuple[str, ...], value: str) -> None:
+    for key in key_path[:-1]:
+        inner = table.get(key)
+        if not isinstance(inner, dict):
+            inner = table[key] = {}
+        table = inner
+    table[key_path[-1]] = value
+
+
+def setting_keys(cls: type = Settings, prefix: str = "") -> list[str]:
+    """Every dotted key a config file may set, e.g. `sources.huggingface.every`."""
+    keys: list[str] = []
+    hints = typing.get_type_hints(cls)
+    for f in fields(cls):
+        if f.metadata.get("internal"):
+            continue
+        hint = hints[f.name]
+        if _is_section(hint):
+            keys.extend(setting_keys(hint, f"{prefix}{f.name}."))
+        else:
+            keys.append(prefix + f.name)
+    return keys
+
+
+def _build(cls: type[Any], table: Mapping[str, Any], where: str, prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = [f.name for f in fields(cls) if not f.metadata.get("internal")]
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f'did you mean "{prefix}{close[0]}"?' if close else f"known keys here: {', '.join(known)}"
+            raise ConfigError(f'{where}: unknown setting "{prefix}{key}"; {hint}')
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in table:
+            continue
+        key = prefix + f.name
+        hint = hints[f.name]
+        raw = table[f.name]
+        if _is_section(hint):
+            if not isinstance(raw, dict):
+                raise ConfigError(f'{where}: "{key}" must be a table ([{key}]), not {_describe(raw)}')
+            values[f.name] = _build(hint, raw, where, prefix=key + ".")
+            continue
+        try:
+            value = _convert(hint, raw)
+            problem = f.metadata["check"](value) if "check" in f.metadata else None
+        except ValueError as error:
+            problem = str(error)
+        if problem:
+            raise ConfigError(f"{where}: {key}: {problem}")
+        values[f.name] = value
+    return cls(**values)
+
+
+def _is_section(hint: object) -> bool:
+    return is_dataclass(hint) and hint is not Secret
+
+
+def _describe(raw: object) -> str:
+    names = {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "a table"}
+    return names.get(type(raw), type(raw).__name__)
+
+
+def _wrong(wanted: str, raw: object) -> ValueError:
+    return ValueError(f"must be {wanted}, not {_describe(raw)}")
+
+
+def _convert(hint: object, raw: object) -> object:
+    if hint is bool:
+        if isinstance(raw, bool):
+            return raw
+        raise _wrong("true or false", raw)
+    if hint is int:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        raise _wrong("a whole number", raw)
+    if hint == tuple[str, ...]:
+        if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+            return tuple(raw)
+        raise _wrong('a list of text, like ["a", "b"]', raw)
+    if not isinstance(raw, str):
+        raise _wrong("text in quotes", raw)
+    text_parsers: dict[object, Callable[[str], object]] = {
+        str: str,
+        Path: Path,
+        Secret: Secret,
+        timedelta: parse_duration,
+        time: parse_clock,
+        ZoneInfo: parse_timezone,
+        frozenset[int]: parse_weekdays,
+    }
+    return text_parsers[hint](raw)

@@ -1,0 +1,40 @@
+"""One error hierarchy. Every message is written for the person who will read it: what is wrong, what to do."""
+
+from __future__ import annotations
+
+
+class PaperboyError(Exception):
+    """Base of every error paperboy raises on purpose. `str(error)` is a sentence fit to show a user."""
+
+    #: process exit code the CLI uses for this kind of failure
+    exit_code = 1
+
+
+class UserInputError(PaperboyError):
+    """The user's input is wrong: a bad config, query or id. Fixing the input fixes it."""
+
+    exit_code = 2
+
+
+class ConfigError(UserInputError):
+    """The configuration file or environment holds something paperboy cannot use."""
+
+
+class QueryError(UserInputError):
+    """A search query or topic filter that cannot be understood."""
+
+
+class InvalidPaperId(UserInputError):
+    """Text that is not an arXiv identifier."""
+
+
+class PaperNotFound(PaperboyError):
+    """A well-formed id that is not in the database."""
+
+
+class SourceError(PaperboyError):
+    """A paper source (Hugging Face, arXiv) could not be read, even after retries."""
+
+
+class StoreError(PaperboyError):
+    """The database cannot be opened, migrated or written."""

@@ -1,0 +1,50 @@
+"""Logging set-up: one line per event on stderr, with every configured secret masked."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces any secret's text in a record with stars, whatever logged it (ours or a library's)."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        # longest first, so a secret that contains another is masked whole
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        redacted = message
+        for secret in self._secrets:
+            redacted = redacted.replace(secret, "********")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and record.exc_text is None:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            for secret in self._secrets:
+                record.exc_text = record.exc_text.replace(secret, "********")
+        return True
+
+
+def setup_logging(level: str, secrets: Iterable[str] = (), verbose: int = 0) -> None:
+    """Configure the root logger. `verbose` (-v count) lowers the level: 1 → DEBUG for paperboy,
+    2 → DEBUG for the HTTP libraries too."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(RedactSecrets(secrets))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else level.upper())
+    # request-by-request lines from the HTTP stack are noise unless asked for
+    for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)

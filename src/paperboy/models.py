@@ -1,0 +1,119 @@
+"""The values the core hands around: papers and what fetching and storing them produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+HF_PAPER_URL = "https://huggingface.co/papers/{id}"
+ARXIV_ABS_URL = "https://arxiv.org/abs/{id}"
+ARXIV_PDF_URL = "https://arxiv.org/pdf/{id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper, keyed by its arXiv id without version.
+
+    `None` means "this source does not say": merging two sightings of a paper keeps the known value.
+    """
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    #: the day the paper entered Hugging Face Daily Papers
+    daily_date: date | None = None
+    upvotes: int | None = None
+    comments: int | None = None
+    ai_summary: str | None = None
+    ai_keywords: tuple[str, ...] = ()
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    organization: str | None = None
+    categories: tuple[str, ...] = ()
+    version: int | None = None
+    sources: frozenset[str] = frozenset()
+    first_seen_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def url(self) -> str:
+        """The Hugging Face paper page, the link paperboy shows first."""
+        return HF_PAPER_URL.format(id=self.id)
+
+    @property
+    def arxiv_url(self) -> str:
+        return ARXIV_ABS_URL.format(id=self.id)
+
+    @property
+    def pdf_url(self) -> str:
+        return ARXIV_PDF_URL.format(id=self.id)
+
+    @property
+    def code_url(self) -> str | None:
+        return self.github_repo
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedDay:
+    """What one source said about one day: the papers it parsed, and how many items it had to skip."""
+
+    source: str
+    day: date
+    papers: tuple[Paper, ...] = ()
+    skipped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertCounts:
+    """How a batch of papers changed the store."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        return UpsertCounts(self.new + other.new, self.updated + other.updated, self.unchanged + other.unchanged)
+
+
+@dataclass(frozen=True, slots=True)
+class DayReport:
+    """The outcome of ingesting one (source, day): counts, or the error that stopped it."""
+
+    source: str
+    day: date
+    counts: UpsertCounts = UpsertCounts()
+    skipped: int = 0
+    error: str | None = None
+    #: the error means the source itself could not be reached, not just this day
+    unavailable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    days: tuple[DayReport, ...] = field(default_factory=tuple)
+
+    @property
+    def counts(self) -> UpsertCounts:
+        total = UpsertCounts()
+        for day in self.days:
+            total = total + day.counts
+        return total
+
+    @property
+    def skipped(self) -> int:
+        return sum(day.skipped for day in self.days)
+
+    @property
+    def errors(self) -> tuple[DayReport, ...]:
+        return tuple(day for day in self.days if day.error is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One search result: the paper and its score (lower is better, as bm25 gives it)."""
+
+    paper: Paper
+    score: float

@@ -1,0 +1,81 @@
+"""What a running paperboy holds open: settings, the store, one HTTP client, and the enabled sources."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import httpx
+
+from paperboy.config import Settings
+from paperboy.http import make_client
+from paperboy.sources import Source
+from paperboy.sources.arxiv import ArxivSource
+from paperboy.sources.huggingface import HuggingFaceSource
+from paperboy.store import Store
+
+T = TypeVar("T")
+
+
+class JobTracker:
+    """The background jobs under way, so that shutdown can cancel them and wait for them to finish."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[object]] = set()
+
+    async def run(self, coro: Coroutine[object, object, T]) -> T:
+        """Await `coro`, tracking the task that awaits it."""
+        task = asyncio.current_task()
+        assert task is not None, "JobTracker.run is awaited from a task"
+        self._tasks.add(task)
+        try:
+            return await coro
+        finally:
+            self._tasks.discard(task)
+
+    async def wait_idle(self, grace: float) -> None:
+        """Cancel every tracked job and wait up to `grace` seconds for them to unwind."""
+        pending = [task for task in self._tasks if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=grace)
+        self._tasks.clear()
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    store: Store
+    client: httpx.AsyncClient
+    sources: dict[str, Source] = field(default_factory=dict)
+    jobs: JobTracker = field(default_factory=JobTracker)
+
+    def lookback_days(self, source: str) -> int:
+        sources = self.settings.sources
+        return sources.huggingface.lookback_days if source == "huggingface" else sources.arxiv.lookback_days
+
+
+def build_sources(settings: Settings, client: httpx.AsyncClient, only: str | None = None) -> dict[str, Source]:
+    """The sources the settings enable, by name; or just the source `only`, enabled or not."""
+    hf, arxiv = settings.sources.huggingface, settings.sources.arxiv
+    wanted = {"huggingface": hf.enabled, "arxiv": arxiv.enabled} if only is None else {only: True}
+    sources: dict[str, Source] = {}
+    if wanted.get("huggingface"):
+        sources["huggingface"] = HuggingFaceSource(client, hf, settings.http)
+    if wanted.get("arxiv"):
+        sources["arxiv"] = ArxivSource(client, arxiv, settings.http)
+    return sources
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    store = await Store.open(settings.database.path)
+    try:
+        async with make_client(settings.http) as client:
+            yield Runtime(settings, store, client, build_sources(settings, client))
+    finally:
+        await store.close()

@@ -1,0 +1,54 @@
+"""APScheduler wiring: a fetch job per enabled source, run once at start and then at its interval."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from paperboy.ingest import ingest, lookback
+from paperboy.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
+    """A scheduler (not yet started) with one fetch job per source in `runtime`."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    intervals = {
+        "huggingface": runtime.settings.sources.huggingface.every,
+        "arxiv": runtime.settings.sources.arxiv.every,
+    }
+    for name in runtime.sources:
+        scheduler.add_job(
+            fetch_job,
+            IntervalTrigger(seconds=intervals[name].total_seconds(), timezone=UTC),
+            args=(runtime, name),
+            id=f"fetch:{name}",
+            name=f"fetch {name}",
+            next_run_time=datetime.now(UTC),
+            # a run that is late (the machine slept, the previous run was slow) happens once, not once per miss
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+    return scheduler
+
+
+async def fetch_job(runtime: Runtime, name: str) -> None:
+    """Re-fetch the source's lookback window; upvotes change, so known days are fetched again on purpose."""
+    source = runtime.sources[name]
+    report = await runtime.jobs.run(ingest(runtime.store, source, lookback(runtime.lookback_days(name))))
+    counts = report.counts
+    log.info(
+        "fetched %s: %d new, %d updated, %d unchanged, %d skipped",
+        name,
+        counts.new,
+        counts.updated,
+        counts.unchanged,
+        report.skipped,
+    )
+    for failed in report.errors:
+        log.error("fetching %s for %s failed: %s", name, failed.day, failed.error)

@@ -1,0 +1,45 @@
+"""Persistence behind one narrow interface: `Store.open(path)` and its repositories.
+
+Nothing outside this package writes SQL; a PostgreSQL backend would replace what is in here and nothing else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+import aiosqlite
+
+from paperboy.store.database import connect
+from paperboy.store.migrations import LATEST_VERSION, schema_version
+from paperboy.store.papers import PaperStore
+
+
+class Store:
+    """An open paperboy database."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self.papers = PaperStore(conn)
+
+    @classmethod
+    async def open(cls, path: Path, *, migrate_to: int = LATEST_VERSION) -> Store:
+        return cls(await connect(path, migrate_to=migrate_to), path)
+
+    async def schema_version(self) -> int:
+        return await schema_version(self._conn)
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+__all__ = ["LATEST_VERSION", "PaperStore", "Store"]

@@ -1,0 +1,73 @@
+"""Opening the SQLite database: pragmas, migrations, transactions, and errors in words."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from paperboy.errors import StoreError
+from paperboy.store.migrations import LATEST_VERSION, migrate
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+async def connect(path: Path, *, migrate_to: int = LATEST_VERSION) -> aiosqlite.Connection:
+    """Open (creating if needed) the database at `path`, set it up and bring its schema up to date."""
+    where = f"the database {path}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(
+            f"cannot create the folder for {where} ({error.strerror}); check database.path in the config"
+        ) from None
+    try:
+        # autocommit at the driver level: every write goes through `transaction()`, which says BEGIN itself
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open {where} ({error}); check database.path in the config") from None
+    try:
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable in WAL mode except for the last commits on power loss, never corrupting
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await migrate(conn, migrate_to, where=where)
+    except sqlite3.DatabaseError as error:
+        await conn.close()
+        raise StoreError(f"cannot use {where}: {_explain(error)}") from None
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+@asynccontextmanager
+async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error. IMMEDIATE takes the write lock up front, so two
+    processes writing at once wait for each other (busy_timeout) instead of failing half-way."""
+    try:
+        await conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raise StoreError(f"the database is busy ({_explain(error)}); try again in a moment") from None
+    try:
+        yield conn
+    except BaseException:
+        await conn.rollback()
+        raise
+    else:
+        await conn.commit()
+
+
+def _explain(error: sqlite3.Error) -> str:
+    text = str(error)
+    if "file is not a database" in text:
+        return "the file is not a SQLite database; point database.path at a paperboy database or a new file"
+    if "locked" in text:
+        return "another process holds it locked"
+    if "readonly" in text:
+        return "the file is read-only; check its permissions"
+    return text

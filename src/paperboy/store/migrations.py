@@ -1,0 +1,120 @@
+"""Versioned schema migrations, tracked in SQLite's `user_version`.
+
+Append a migration to change the schema; never edit one that has shipped. `migrate` brings any older
+database to the newest version, each step in its own transaction, and refuses a database from a newer paperboy.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import aiosqlite
+
+from paperboy.errors import StoreError
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    script: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "papers",
+        """
+        -- pk is an explicit INTEGER PRIMARY KEY because VACUUM may renumber implicit rowids,
+        -- which would detach the full-text index (keyed by rowid) from its rows.
+        CREATE TABLE papers (
+            pk            INTEGER PRIMARY KEY,
+            id            TEXT NOT NULL UNIQUE,
+            title         TEXT NOT NULL,
+            abstract      TEXT NOT NULL DEFAULT '',
+            authors       TEXT NOT NULL DEFAULT '[]',
+            published_at  TEXT,
+            daily_date    TEXT,
+            upvotes       INTEGER,
+            comments      INTEGER,
+            ai_summary    TEXT,
+            ai_keywords   TEXT NOT NULL DEFAULT '[]',
+            github_repo   TEXT,
+            github_stars  INTEGER,
+            project_page  TEXT,
+            organization  TEXT,
+            categories    TEXT NOT NULL DEFAULT '[]',
+            version       INTEGER,
+            sources       TEXT NOT NULL DEFAULT '[]',
+            first_seen_at TEXT NOT NULL,
+            updated_at    TEXT NOT NULL
+        );
+        CREATE INDEX papers_daily_date ON papers(daily_date);
+        CREATE INDEX papers_first_seen_at ON papers(first_seen_at);
+        """,
+    ),
+    Migration(
+        2,
+        "full-text index over title, abstract, authors and AI keywords",
+        """
+        CREATE VIRTUAL TABLE papers_fts USING fts5(
+            title, abstract, authors, ai_keywords,
+            content='papers', content_rowid='pk',
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER papers_fts_insert AFTER INSERT ON papers BEGIN
+            INSERT INTO papers_fts(rowid, title, abstract, authors, ai_keywords)
+            VALUES (new.pk, new.title, new.abstract, new.authors, new.ai_keywords);
+        END;
+        CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN
+            INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors, ai_keywords)
+            VALUES ('delete', old.pk, old.title, old.abstract, old.authors, old.ai_keywords);
+        END;
+        -- upvote updates are frequent and leave the indexed text alone: reindex only when it changed
+        CREATE TRIGGER papers_fts_update AFTER UPDATE ON papers
+        WHEN old.title IS NOT new.title OR old.abstract IS NOT new.abstract
+          OR old.authors IS NOT new.authors OR old.ai_keywords IS NOT new.ai_keywords
+        BEGIN
+            INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors, ai_keywords)
+            VALUES ('delete', old.pk, old.title, old.abstract, old.authors, old.ai_keywords);
+            INSERT INTO papers_fts(rowid, title, abstract, authors, ai_keywords)
+            VALUES (new.pk, new.title, new.abstract, new.authors, new.ai_keywords);
+        END;
+        INSERT INTO papers_fts(papers_fts) VALUES ('rebuild');
+        """,
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(conn: aiosqlite.Connection, target: int = LATEST_VERSION, where: str = "the database") -> int:
+    """Apply every migration above the database's version up to `target`; return the version reached."""
+    current = await schema_version(conn)
+    if current > LATEST_VERSION:
+        raise StoreError(
+            f"{where} was written by a newer paperboy (schema version {current}; this one knows up to "
+            f"{LATEST_VERSION}); upgrade paperboy or use another database file"
+        )
+    for migration in MIGRATIONS:
+        if current < migration.version <= target:
+            try:
+                await conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{migration.script}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
+                )
+            except sqlite3.Error as error:
+                if conn.in_transaction:
+                    await conn.rollback()
+                raise StoreError(
+                    f"could not upgrade {where} to schema version {migration.version} ({migration.description}): "
+                    f"{error}; the database was left at version {current}"
+                ) from error
+            current = migration.version
+    return current

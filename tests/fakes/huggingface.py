@@ -1,0 +1,35 @@
+"""A fake Hugging Face Daily Papers API: `GET /api/daily_papers?date=&limit=&p=` over real HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.server import FakeServer
+
+PATH = "/api/daily_papers"
+
+
+class FakeHuggingFace(FakeServer):
+    def __init__(self) -> None:
+        super().__init__()
+        #: date (YYYY-MM-DD) → the list of items, or any JSON value to answer as is (an error object, say)
+        self.days: dict[str, Any] = {}
+        #: answer the first page whatever `p` asks for, as a misbehaving server might
+        self.ignore_paging = False
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get(PATH, self.daily_papers)]
+
+    async def daily_papers(self, request: web.Request) -> web.StreamResponse:
+        fault = await self.misbehave(request)
+        if fault is not None:
+            return fault
+        day = request.query.get("date") or max(self.days, default="")
+        answer = self.days.get(day, [])
+        if not isinstance(answer, list):
+            return web.json_response(answer)
+        limit = int(request.query.get("limit", "50"))
+        page = 0 if self.ignore_paging else int(request.query.get("p", "0"))
+        return web.json_response(answer[page * limit : (page + 1) * limit])
