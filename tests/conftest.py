@@ -56,8 +56,6 @@ def settings(db_path: Path, hf_server: FakeHuggingFace, arxiv_server: FakeArxiv)
         http=FAST_HTTP,
         sources=SourcesSettings(
             huggingface=HuggingFaceSettings(base_url=hf_server.url, page_size=20),
-            arxiv=ArxivSettings(
-                enabled=True, base_url=arxiv_server.url, page_size=20, request_interval=timedelta(0)
-            ),
+            arxiv=ArxivSettings(enabled=True, base_url=arxiv_server.url, page_size=20, request_interval=timedelta(0)),
         ),
     )

@@ -2,8 +2,9 @@
 turned into Hugging Face Daily Papers items and arXiv Atom entries.
 
 The records carry no ids: ids are assigned per distinct title (so the five titles listed twice share one id,
-as the same paper seen twice does). Records with a `published` date become current-shape HF items; the
-sparse ones become 2024-shape items.
+as the same paper seen twice does). Each search page of the corpus becomes one Daily Papers day, so a
+duplicated title is the same paper listed on two days. Records with a `published` date become current-shape
+HF items; the sparse ones (all on page 002) become 2024-shape items.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "papers.json"
-#: the Daily Papers day given to the sparse (2024-shape) records
-SPARSE_DAY = date(2024, 6, 3)
+#: the Daily Papers day of each corpus page; page 002 holds the sparse records, served in the 2024 shape
+DAYS = {"000": date(2025, 1, 15), "001": date(2025, 1, 16), "002": date(2024, 6, 3)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class CorpusPaper:
 
     @property
     def day(self) -> date:
-        return self.published or SPARSE_DAY
+        return DAYS[self.page]
 
 
 @cache
@@ -155,9 +156,7 @@ def atom_feed(entries: list[AtomEntry], total: int, start: int) -> str:
     ]
     for entry in entries:
         authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in entry.authors)
-        categories = "".join(
-            f'<category term="{c}" scheme="http://arxiv.org/schemas/atom"/>' for c in entry.categories
-        )
+        categories = "".join(f'<category term="{c}" scheme="http://arxiv.org/schemas/atom"/>' for c in entry.categories)
         parts.append(
             "<entry>"
             f"<updated>{entry.published}</updated>"
@@ -184,6 +183,6 @@ def atom_error_feed(message: str) -> str:
         "<title>ArXiv Query</title><opensearch:totalResults>1</opensearch:totalResults>"
         "<entry><id>http://arxiv.org/api/errors#incorrect_id_format</id><title>Error</title>"
         f"<summary>{escape(message)}</summary><updated>2025-01-16T00:00:00-05:00</updated>"
-        "<link href=\"http://arxiv.org/api/errors#incorrect_id_format\" rel=\"alternate\" type=\"text/html\"/>"
+        '<link href="http://arxiv.org/api/errors#incorrect_id_format" rel="alternate" type="text/html"/>'
         "<author><name>arXiv api core</name></author></entry></feed>"
     )

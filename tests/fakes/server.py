@@ -50,9 +50,7 @@ class FakeServer:
         return [r for r in self.requests if r.path == path]
 
     async def misbehave(self, request: web.Request) -> web.StreamResponse | None:
-        self.requests.append(
-            RecordedRequest(request.method, request.path, dict(request.query), dict(request.headers))
-        )
+        self.requests.append(RecordedRequest(request.method, request.path, dict(request.query), dict(request.headers)))
         queue = self._faults.get(request.path)
         if not queue:
             return None

@@ -1,0 +1,173 @@
+"""Loading settings from TOML and the environment, and saying clearly what is wrong with them."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+
+from paperboy.config import Secret, Settings, load_settings, setting_keys
+from paperboy.errors import ConfigError
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_built_in_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(env={})
+    assert settings.config_path is None
+    assert settings.database.path == tmp_path / "paperboy.db"
+    assert settings.sources.huggingface.enabled and not settings.sources.arxiv.enabled
+    assert settings.sources.huggingface.every == timedelta(minutes=30)
+
+
+def test_reads_the_file_given(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [sources.huggingface]
+        every = "1h"
+        lookback_days = 5
+        [sources.arxiv]
+        enabled = true
+        categories = ["cs.AI"]
+        [digest]
+        time = "07:30"
+        timezone = "Europe/Berlin"
+        days = "mon,wed,fri"
+        """,
+    )
+    settings = load_settings(path, env={})
+    assert settings.sources.huggingface.every == timedelta(hours=1)
+    assert settings.sources.huggingface.lookback_days == 5
+    assert settings.sources.arxiv.categories == ("cs.AI",)
+    assert settings.digest.time == time(7, 30) and settings.digest.timezone.key == "Europe/Berlin"
+    assert settings.digest.days == {0, 2, 4}
+
+
+def test_the_environment_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[logging]\nlevel = "DEBUG"\n')
+    assert load_settings(env={"PAPERBOY_CONFIG": str(path)}).logging.level == "DEBUG"
+
+
+def test_a_relative_database_path_resolves_against_the_config_folder(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    path = tmp_path / "conf" / "paperboy.toml"
+    path.write_text('[database]\npath = "data/papers.db"\n')
+    assert load_settings(path, env={}).database.path == tmp_path / "conf" / "data" / "papers.db"
+
+
+def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, '[slack]\nbot_token = "xoxb-from-file"\n')
+    env = {"HF_TOKEN": "hf_env", "SLACK_BOT_TOKEN": "xoxb-env", "PAPERBOY_DISCORD_TOKEN": "discord-env"}
+    settings = load_settings(path, env=env)
+    assert settings.sources.huggingface.token.reveal() == "hf_env"
+    assert settings.slack.bot_token.reveal() == "xoxb-env"
+    assert settings.discord.token.reveal() == "discord-env"
+    assert set(settings.secrets()) == {"hf_env", "xoxb-env", "discord-env"}
+
+
+def test_secrets_print_as_stars() -> None:
+    secret = Secret("xoxb-very-secret")
+    assert "very-secret" not in f"{secret} {secret!r} {Settings(slack=Settings().slack.__class__(bot_token=secret))}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[sources.huggingface]\nevry = "1h"\n',
+            'unknown setting "sources.huggingface.evry"; did you mean "sources.huggingface.every"?',
+        ),
+        ('[databse]\npath = "x.db"\n', 'unknown setting "databse"; did you mean "database"?'),
+        ('[sources.huggingface]\nevery = "soon"\n', 'sources.huggingface.every: "soon" is not a duration'),
+        ("[sources.huggingface]\nevery = 30\n", "sources.huggingface.every: must be text in quotes, not a number"),
+        ('[sources.huggingface]\nenabled = "yes"\n', "sources.huggingface.enabled: must be true or false, not text"),
+        (
+            "[sources.huggingface]\nlookback_days = 0\n",
+            "sources.huggingface.lookback_days: must be between 1 and 60, not 0",
+        ),
+        ("[sources.huggingface]\nlookback_days = true\n", "sources.huggingface.lookback_days: must be a whole number"),
+        (
+            '[sources.huggingface]\nbase_url = "huggingface.co"\n',
+            'sources.huggingface.base_url: "huggingface.co" is not an http(s) URL',
+        ),
+        ('[digest]\ntimezone = "Mars/Base"\n', 'digest.timezone: "Mars/Base" is not a time zone'),
+        ('[digest]\ntime = "25:00"\n', 'digest.time: "25:00" is not a time of day'),
+        ('[digest]\ndays = "someday"\n', 'digest.days: "someday" is not a set of days'),
+        ('[sources.arxiv]\ncategories = "cs.LG"\n', "sources.arxiv.categories: must be a list of text"),
+        ("[sources.arxiv]\ncategories = []\n", "sources.arxiv.categories: needs at least one arXiv category"),
+        (
+            '[sources.arxiv]\nrequest_interval = "1s"\n',
+            "sources.arxiv.request_interval: arXiv asks for at most one request every 3 seconds",
+        ),
+        ("database = 3\n", '"database" must be a table ([database]), not a number'),
+        ('[logging]\nlevel = "LOUD"\n', "logging.level: must be one of DEBUG, INFO, WARNING, ERROR"),
+        ("[database\n", "not valid TOML"),
+    ],
+)
+def test_bad_settings_name_the_file_and_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, env={})
+    assert str(error.value).startswith(f"{path}: ")
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_a_faster_arxiv_pace_is_allowed_for_another_server(tmp_path: Path) -> None:
+    path = write(tmp_path, '[sources.arxiv]\nbase_url = "http://127.0.0.1:8000"\nrequest_interval = "0s"\n')
+    assert load_settings(path, env={}).sources.arxiv.request_interval == timedelta(0)
+
+
+def test_a_config_file_asked_for_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"config file .*missing.toml does not exist"):
+        load_settings(tmp_path / "missing.toml", env={})
+
+
+def test_an_env_config_path_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(env={"PAPERBOY_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def test_setting_keys_lists_every_leaf() -> None:
+    keys = setting_keys()
+    assert "sources.huggingface.every" in keys and "slack.bot_token" in keys and "digest.days" in keys
+    assert "config_path" not in keys and not any(k.endswith(".value") for k in keys)
+
+
+def test_the_example_config_sets_every_key_and_no_other() -> None:
+    with EXAMPLE.open("rb") as handle:
+        assert set(_flatten(tomllib.load(handle))) == set(setting_keys())
+
+
+def test_the_example_config_holds_the_defaults() -> None:
+    loaded = load_settings(EXAMPLE, env={})
+    assert loaded.database.path == EXAMPLE.parent / Settings().database.path
+    assert replace(loaded, config_path=None, database=Settings().database) == Settings()
+
+
+def test_every_key_in_the_example_config_has_a_comment_above_it() -> None:
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines):
+        if "=" in line and not line.startswith("#"):
+            assert lines[number - 1].startswith("#"), f"config.example.toml line {number + 1} has no comment: {line}"
+
+
+def _flatten(table: dict[str, object], prefix: str = "") -> list[str]:
+    keys: list[str] = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            keys.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            keys.append(prefix + key)
+    return keys
