@@ -30,12 +30,6 @@ async def sources(settings: Settings) -> AsyncIterator[dict[str, Source]]:
         yield build_sources(settings, client)
 
 
-def serve(server: FakeHuggingFace, day: date, **overrides: object) -> list[str]:
-    papers = by_day()[day]
-    server.days[day.isoformat()] = [hf_item(p, **overrides) for p in papers]
-    return sorted({p.id for p in papers})
-
-
 def test_days_between_includes_both_ends() -> None:
     assert days_between(date(2025, 1, 30), date(2025, 2, 2)) == [
         date(2025, 1, 30),
@@ -53,7 +47,7 @@ def test_lookback_ends_today() -> None:
 async def test_a_day_is_stored_and_a_second_fetch_adds_no_row(
     hf_server: FakeHuggingFace, store: Store, sources: dict[str, Source]
 ) -> None:
-    ids = serve(hf_server, DAY)
+    ids = hf_server.serve_corpus_day(DAY)
     first = await ingest(store, sources["huggingface"], [DAY])
     second = await ingest(store, sources["huggingface"], [DAY])
     assert first.counts == UpsertCounts(new=len(ids))
@@ -63,9 +57,9 @@ async def test_a_day_is_stored_and_a_second_fetch_adds_no_row(
 
 @pytest.mark.asyncio
 async def test_a_refetch_updates_upvotes(hf_server: FakeHuggingFace, store: Store, sources: dict[str, Source]) -> None:
-    ids = serve(hf_server, DAY)
+    ids = hf_server.serve_corpus_day(DAY)
     await ingest(store, sources["huggingface"], [DAY])
-    serve(hf_server, DAY, upvotes=77)
+    hf_server.serve_corpus_day(DAY, upvotes=77)
     report = await ingest(store, sources["huggingface"], [DAY])
     assert report.counts == UpsertCounts(updated=len(ids))
     assert {(await store.papers.get(i)).upvotes for i in ids} == {77}  # type: ignore[union-attr]
@@ -106,7 +100,7 @@ async def test_a_bad_day_does_not_lose_the_others(
     hf_server: FakeHuggingFace, store: Store, sources: dict[str, Source]
 ) -> None:
     days = [DAY - timedelta(days=1), DAY, DAY + timedelta(days=1)]
-    first = serve(hf_server, days[0])
+    first = hf_server.serve_corpus_day(days[0])
     hf_server.days[days[1].isoformat()] = {"papers": "not what was expected"}
     hf_server.days[days[2].isoformat()] = [hf_item(p) for p in by_day()[DAY]]
     report = await ingest(store, sources["huggingface"], days)
@@ -119,7 +113,7 @@ async def test_a_bad_day_does_not_lose_the_others(
 async def test_an_unreachable_source_is_not_asked_again_in_the_same_run(
     hf_server: FakeHuggingFace, settings: Settings, store: Store
 ) -> None:
-    serve(hf_server, DAY)
+    hf_server.serve_corpus_day(DAY)
     hf_server.fail_next(PATH, *[Fault(503)] * settings.http.attempts)
     async with httpx.AsyncClient() as client:
         source = build_sources(settings, client)["huggingface"]

@@ -160,8 +160,8 @@ class _Wait:
         outcome = retry_state.outcome
         error = outcome.exception() if outcome is not None else None
         if isinstance(error, _Retryable) and error.retry_after is not None:
-            return float(error.retry_after)
-        growth = self._backoff * 2 ** (retry_state.attempt_number - 1)
+            return error.retry_after
+        growth: float = self._backoff * 2.0 ** (retry_state.attempt_number - 1)
         return min(self._cap, growth + random.uniform(0, self._backoff))
 
 

@@ -46,5 +46,7 @@ def setup_logging(level: str, secrets: Iterable[str] = (), verbose: int = 0) -> 
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else level.upper())
     # request-by-request lines from the HTTP stack are noise unless asked for
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiosqlite"):
+    for noisy in ("httpx", "httpcore", "apscheduler.executors"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+    # aiosqlite logs every call with its arguments: whole batches of papers, never useful
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)

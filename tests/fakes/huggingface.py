@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.corpus import by_day, hf_item
 from tests.fakes.server import FakeServer
 
 PATH = "/api/daily_papers"
@@ -18,6 +20,12 @@ class FakeHuggingFace(FakeServer):
         self.days: dict[str, Any] = {}
         #: answer the first page whatever `p` asks for, as a misbehaving server might
         self.ignore_paging = False
+
+    def serve_corpus_day(self, day: date, **paper_overrides: Any) -> list[str]:
+        """Serve the corpus papers of `day` (with `paper_overrides` applied to each); their distinct ids, sorted."""
+        papers = by_day()[day]
+        self.days[day.isoformat()] = [hf_item(p, **paper_overrides) for p in papers]
+        return sorted({p.id for p in papers})
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get(PATH, self.daily_papers)]

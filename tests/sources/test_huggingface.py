@@ -34,20 +34,14 @@ def source(settings: Settings, client: httpx.AsyncClient) -> HuggingFaceSource:
     return HuggingFaceSource(client, settings.sources.huggingface, settings.http)
 
 
-def serve_corpus_day(server: FakeHuggingFace, day: date) -> list[str]:
-    items = [hf_item(p) for p in by_day()[day]]
-    server.days[day.isoformat()] = items
-    return [p.id for p in by_day()[day]]
-
-
 def first_pages(server: FakeHuggingFace) -> list[RecordedRequest]:
     return [r for r in server.requests_to(PATH) if "p" not in r.query]
 
 
 async def test_fetches_every_paper_of_a_day(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
-    ids = serve_corpus_day(hf_server, DAY)
+    ids = hf_server.serve_corpus_day(DAY)
     fetched = await source.fetch_day(DAY)
-    assert sorted(p.id for p in fetched.papers) == sorted(set(ids))
+    assert sorted(p.id for p in fetched.papers) == ids
     assert all(p.daily_date == DAY and p.sources == {"huggingface"} for p in fetched.papers)
 
 
@@ -173,7 +167,7 @@ async def test_no_token_sends_no_authorization(hf_server: FakeHuggingFace, sourc
 
 
 async def test_429_then_success_honours_retry_after(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
-    ids = serve_corpus_day(hf_server, DAY)
+    ids = hf_server.serve_corpus_day(DAY)
     hf_server.fail_next(PATH, Fault(429, headers={"Retry-After": "1"}))
     started = time.monotonic()
     fetched = await source.fetch_day(DAY)
@@ -183,7 +177,7 @@ async def test_429_then_success_honours_retry_after(hf_server: FakeHuggingFace, 
 
 
 async def test_ratelimit_header_reset_is_honoured(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
-    serve_corpus_day(hf_server, DAY)
+    hf_server.serve_corpus_day(DAY)
     hf_server.fail_next(PATH, Fault(429, headers={"RateLimit": '"api";r=0;t=1'}))
     started = time.monotonic()
     await source.fetch_day(DAY)
@@ -191,7 +185,7 @@ async def test_ratelimit_header_reset_is_honoured(hf_server: FakeHuggingFace, so
 
 
 async def test_500_twice_then_success(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
-    ids = serve_corpus_day(hf_server, DAY)
+    ids = hf_server.serve_corpus_day(DAY)
     hf_server.fail_next(PATH, Fault(500), Fault(503))
     fetched = await source.fetch_day(DAY)
     assert len(fetched.papers) == len(set(ids))
@@ -199,14 +193,14 @@ async def test_500_twice_then_success(hf_server: FakeHuggingFace, source: Huggin
 
 
 async def test_timeout_then_success(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
-    ids = serve_corpus_day(hf_server, DAY)
+    ids = hf_server.serve_corpus_day(DAY)
     hf_server.fail_next(PATH, Fault(delay=1.5))  # the test client gives up after 0.5 s
     fetched = await source.fetch_day(DAY)
     assert len(fetched.papers) == len(set(ids))
 
 
 async def test_truncated_json_then_success(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
-    ids = serve_corpus_day(hf_server, DAY)
+    ids = hf_server.serve_corpus_day(DAY)
     hf_server.fail_next(PATH, Fault(body=b'[{"paper": {"id": "2501.0'))
     fetched = await source.fetch_day(DAY)
     assert len(fetched.papers) == len(set(ids))

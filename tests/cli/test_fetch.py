@@ -1,0 +1,113 @@
+"""`paperboy fetch` end to end: a subprocess against the fake Daily Papers server and a real database file."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Cli, config_text
+from tests.fakes.huggingface import PATH, FakeHuggingFace
+from tests.fakes.server import Fault
+
+DAY = date(2025, 1, 16)
+pytestmark = pytest.mark.asyncio
+
+
+def stored_ids(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return sorted(row[0] for row in conn.execute("SELECT id FROM papers"))
+
+
+async def test_fetch_ingests_every_paper_of_the_day(cli: Cli, config_path: Path, hf_server: FakeHuggingFace) -> None:
+    ids = hf_server.serve_corpus_day(DAY)
+    result = await cli("fetch", "--date", DAY.isoformat(), "--config", str(config_path))
+    assert result.code == 0, result.stderr
+    assert result.stdout == f"huggingface {DAY}: {len(ids)} papers: {len(ids)} new, 0 updated, 0 unchanged, 0 skipped\n"
+    assert stored_ids(cli.cwd / "paperboy.db") == ids
+
+
+async def test_second_fetch_adds_no_row(cli: Cli, config_path: Path, hf_server: FakeHuggingFace) -> None:
+    ids = hf_server.serve_corpus_day(DAY)
+    await cli("fetch", "--date", DAY.isoformat(), "--config", str(config_path))
+    again = await cli("fetch", "--date", DAY.isoformat(), "--config", str(config_path))
+    assert again.code == 0
+    assert f"0 new, 0 updated, {len(ids)} unchanged" in again.stdout
+    assert stored_ids(cli.cwd / "paperboy.db") == ids
+
+
+async def test_refetch_reports_upvote_changes_as_updates(
+    cli: Cli, config_path: Path, hf_server: FakeHuggingFace
+) -> None:
+    ids = hf_server.serve_corpus_day(DAY)
+    await cli("fetch", "--date", DAY.isoformat(), "--config", str(config_path))
+    hf_server.serve_corpus_day(DAY, upvotes=999)
+    again = await cli("fetch", "--date", DAY.isoformat(), "--config", str(config_path))
+    assert f"0 new, {len(ids)} updated, 0 unchanged" in again.stdout
+
+
+async def test_fetch_since_prints_a_line_a_day_and_a_total(
+    cli: Cli, config_path: Path, hf_server: FakeHuggingFace
+) -> None:
+    first = hf_server.serve_corpus_day(date(2025, 1, 15))
+    second = hf_server.serve_corpus_day(DAY)
+    result = await cli("fetch", "--since", "2025-01-15", "--config", str(config_path))
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"huggingface 2025-01-15: {len(first)} papers")
+    assert lines[1].startswith(f"huggingface {DAY}: {len(second)} papers")
+    assert lines[-1].startswith("total: ")
+    assert "\x1b[" not in result.stdout + result.stderr  # piped: plain text, no progress bar
+
+
+async def test_empty_day_is_reported_as_no_papers(cli: Cli, config_path: Path) -> None:
+    result = await cli("fetch", "--date", "2025-02-01", "--config", str(config_path))
+    assert result.code == 0
+    assert result.stdout == "huggingface 2025-02-01: no papers for 2025-02-01\n"
+
+
+async def test_unreachable_source_fails_in_one_line(cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(hf_server).replace(hf_server.url, "http://127.0.0.1:9"))
+    result = await cli("fetch", "--date", DAY.isoformat(), "--config", str(config))
+    assert result.code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("paperboy: error:")]
+    assert errors == [result.stderr.splitlines()[-1]]
+    assert errors[0].startswith("paperboy: error: the day could not be fetched: cannot reach Hugging Face")
+    assert "Traceback" not in result.stderr
+
+
+async def test_failed_fetch_keeps_what_was_stored(cli: Cli, config_path: Path, hf_server: FakeHuggingFace) -> None:
+    ids = hf_server.serve_corpus_day(DAY)
+    await cli("fetch", "--date", DAY.isoformat(), "--config", str(config_path))
+    hf_server.fail_next(PATH, Fault(500), Fault(500))
+    failed = await cli("fetch", "--date", DAY.isoformat(), "--config", str(config_path))
+    assert failed.code == 1
+    assert "Hugging Face answered 500" in failed.stderr
+    assert stored_ids(cli.cwd / "paperboy.db") == ids
+
+
+async def test_since_in_the_future_is_refused(cli: Cli, config_path: Path) -> None:
+    result = await cli("fetch", "--since", "2999-01-01", "--config", str(config_path))
+    assert result.code == 2
+    assert "--since 2999-01-01 is in the future" in result.stderr
+
+
+async def test_malformed_date_is_refused(cli: Cli, config_path: Path) -> None:
+    result = await cli("fetch", "--date", "16/01/2025", "--config", str(config_path))
+    assert result.code == 2
+    assert "YYYY-MM-DD" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_source_option_fetches_a_disabled_source(cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace) -> None:
+    ids = hf_server.serve_corpus_day(DAY)
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(hf_server).replace("page_size = 20", "page_size = 20\nenabled = false"))
+    refused = await cli("fetch", "--date", DAY.isoformat(), "--config", str(config))
+    assert refused.code == 2
+    assert "no source is enabled" in refused.stderr
+    forced = await cli("fetch", "--date", DAY.isoformat(), "--source", "huggingface", "--config", str(config))
+    assert forced.code == 0
+    assert f"{len(ids)} new" in forced.stdout

@@ -1,0 +1,95 @@
+"""What every command shares: finding the config, exit codes, one-line errors, `--version`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import paperboy
+from tests.cli.conftest import Cli
+
+pytestmark = pytest.mark.asyncio
+
+
+def write_config(cli: Cli, text: str) -> Path:
+    path = cli.cwd / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[sources.huggingface]\neveryy = "1h"\n',
+            'unknown setting "sources.huggingface.everyy"; did you mean "sources.huggingface.every"?',
+        ),
+        ('[http]\nattempts = "five"\n', "http.attempts: must be a whole number, not text"),
+        ('[digest]\ntimezone = "Mars/Olympus"\n', "digest.timezone:"),
+        ('[sources.huggingface]\nevery = "soon"\n', 'sources.huggingface.every: "soon" is not a duration'),
+        ("[http\n", "not valid TOML"),
+    ],
+    ids=["unknown key", "wrong type", "bad time zone", "bad duration", "bad syntax"],
+)
+async def test_bad_config_exits_2_naming_the_file_and_key(cli: Cli, text: str, message: str) -> None:
+    path = write_config(cli, text)
+    result = await cli("search", "diffusion", "--config", str(path))
+    assert result.code == 2
+    assert result.stderr.startswith(f"paperboy: error: {path}")
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1, "one line, no traceback"
+
+
+async def test_config_option_is_accepted_before_the_command(cli: Cli) -> None:
+    path = write_config(cli, "[http]\nattempts = 0\n")
+    result = await cli("--config", str(path), "search", "diffusion")
+    assert result.code == 2
+    assert "http.attempts" in result.stderr
+
+
+async def test_config_comes_from_the_environment(cli: Cli) -> None:
+    path = write_config(cli, "[http]\nattempts = 0\n")
+    result = await cli("search", "diffusion", env={"PAPERBOY_CONFIG": str(path)})
+    assert result.code == 2
+    assert "http.attempts" in result.stderr
+
+
+async def test_config_toml_in_the_working_directory_is_read(cli: Cli) -> None:
+    write_config(cli, "[http]\nattempts = 0\n")
+    result = await cli("search", "diffusion")
+    assert "config.toml: http.attempts" in result.stderr
+
+
+async def test_missing_config_file_that_was_asked_for_exits_2(cli: Cli) -> None:
+    result = await cli("search", "diffusion", "--config", "nowhere.toml")
+    assert result.code == 2
+    assert result.stderr == (
+        "paperboy: error: config file nowhere.toml does not exist; check the path, or leave it out to use defaults\n"
+    )
+
+
+async def test_without_a_config_the_defaults_make_a_database_in_the_working_directory(cli: Cli) -> None:
+    result = await cli("search", "diffusion")
+    assert result.code == 0, result.stderr
+    assert result.stdout == 'no papers match "diffusion"\n'
+    assert (cli.cwd / "paperboy.db").exists()
+
+
+async def test_secret_from_the_environment_never_reaches_error_output(cli: Cli) -> None:
+    token = "hf_secretsecretsecret"
+    path = write_config(cli, '[sources.huggingface]\nbase_url = "http://127.0.0.1:9"\n[http]\nattempts = 1\n')
+    result = await cli("-vv", "fetch", "--date", "2025-01-16", "--config", str(path), env={"HF_TOKEN": token})
+    assert result.code == 1
+    assert token not in result.stdout + result.stderr
+
+
+async def test_unknown_command_is_a_usage_error(cli: Cli) -> None:
+    result = await cli("fetchh")
+    assert result.code == 2
+    assert "invalid choice: 'fetchh'" in result.stderr
+
+
+async def test_version_prints_the_package_version(cli: Cli) -> None:
+    result = await cli("--version")
+    assert result.stdout == f"paperboy {paperboy.__version__}\n"

@@ -1,0 +1,83 @@
+"""`paperboy run`: fetches at start, logs what it ingested, and stops cleanly on SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import COMMAND_TIMEOUT, Cli
+from tests.fakes.corpus import by_day, hf_item
+from tests.fakes.huggingface import FakeHuggingFace
+
+pytestmark = pytest.mark.asyncio
+
+
+async def read_until(stream: asyncio.StreamReader, marker: str) -> list[str]:
+    """Lines of `stream` up to and including the first that contains `marker`."""
+    lines: list[str] = []
+    async with asyncio.timeout(COMMAND_TIMEOUT):
+        while not lines or marker not in lines[-1]:
+            line = await stream.readline()
+            assert line, f"the stream ended before {marker!r}; got: {lines}"
+            lines.append(line.decode())
+    return lines
+
+
+def serve_today(hf_server: FakeHuggingFace) -> int:
+    papers = by_day()[datetime(2025, 1, 16).date()]
+    hf_server.days[datetime.now(UTC).date().isoformat()] = [hf_item(p) for p in papers]
+    return len({p.id for p in papers})
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_run_fetches_at_start_and_stops_on_signal(
+    cli: Cli, config_path: Path, hf_server: FakeHuggingFace, signum: signal.Signals
+) -> None:
+    count = serve_today(hf_server)
+    process = await cli.start("run", "--config", str(config_path))
+    assert process.stderr is not None
+    started = await read_until(process.stderr, "fetched huggingface")
+    assert "running: database" in "".join(started)
+    assert f"fetched huggingface: {count} new" in started[-1]
+    process.send_signal(signum)
+    async with asyncio.timeout(COMMAND_TIMEOUT):
+        rest = (await process.stderr.read()).decode()
+        code = await process.wait()
+    assert code == 0
+    assert rest.rstrip().endswith("stopped")
+    assert "Traceback" not in rest
+
+
+async def test_run_keeps_going_when_a_source_is_down(cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[sources.huggingface]\nbase_url = "{hf_server.url}"\n[http]\nattempts = 1\n'.replace(
+            hf_server.url, "http://127.0.0.1:9"
+        )
+    )
+    process = await cli.start("run", "--config", str(config))
+    assert process.stderr is not None
+    lines = await read_until(process.stderr, "cannot reach Hugging Face")
+    assert "ERROR" in lines[-1] and "fetching huggingface for" in lines[-1]
+    assert process.returncode is None, "a failed fetch does not end the bot"
+    process.send_signal(signal.SIGTERM)
+    async with asyncio.timeout(COMMAND_TIMEOUT):
+        assert await process.wait() == 0
+
+
+async def test_run_never_logs_the_token(cli: Cli, config_path: Path, hf_server: FakeHuggingFace) -> None:
+    token = "hf_tokentokentokentoken"
+    serve_today(hf_server)
+    process = await cli.start("-vv", "run", "--config", str(config_path), env={"HF_TOKEN": token})
+    assert process.stderr is not None
+    lines = await read_until(process.stderr, "fetched huggingface")
+    process.send_signal(signal.SIGTERM)
+    async with asyncio.timeout(COMMAND_TIMEOUT):
+        lines.append((await process.stderr.read()).decode())
+        await process.wait()
+    assert hf_server.requests[0].headers["Authorization"] == f"Bearer {token}"
+    assert token not in "".join(lines)

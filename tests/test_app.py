@@ -1,0 +1,58 @@
+"""`serve`, the body of `paperboy run`: fetch at start, then stop promptly when asked, even mid-fetch."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from paperboy.app import serve
+from paperboy.config import Settings
+from paperboy.store import Store
+from tests.fakes.corpus import by_day, hf_item
+from tests.fakes.huggingface import PATH, FakeHuggingFace
+from tests.fakes.server import Fault
+
+pytestmark = pytest.mark.asyncio
+
+
+def only_huggingface(settings: Settings) -> Settings:
+    sources = settings.sources
+    return replace(settings, sources=replace(sources, arxiv=replace(sources.arxiv, enabled=False)))
+
+
+async def wait_until(condition: Callable[[], object]) -> None:
+    async with asyncio.timeout(10):
+        while not condition():  # noqa: ASYNC110 - polls state another task and a server change
+            await asyncio.sleep(0.01)
+
+
+async def test_serve_fetches_every_enabled_source_at_start(
+    settings: Settings, hf_server: FakeHuggingFace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="paperboy")
+    papers = by_day()[datetime(2025, 1, 16).date()]
+    hf_server.days[datetime.now(UTC).date().isoformat()] = [hf_item(p) for p in papers]
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(only_huggingface(settings), stop))
+    await wait_until(lambda: "fetched huggingface" in caplog.text)
+    stop.set()
+    await asyncio.wait_for(running, 5)
+    async with await Store.open(settings.database.path) as store:
+        assert await store.papers.count() == len({p.id for p in papers})
+
+
+async def test_serve_stops_promptly_in_the_middle_of_a_fetch(settings: Settings, hf_server: FakeHuggingFace) -> None:
+    slow = replace(only_huggingface(settings), http=replace(settings.http, timeout=timedelta(seconds=60)))
+    hf_server.fail_next(PATH, Fault(delay=30))
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(slow, stop))
+    await wait_until(lambda: hf_server.requests_to(PATH))
+    stop.set()
+    await asyncio.wait_for(running, 5)
+    async with await Store.open(settings.database.path) as store:
+        assert await store.papers.count() == 0
