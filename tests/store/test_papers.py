@@ -152,3 +152,25 @@ async def test_the_index_stays_consistent(store: Store, db_path: Path) -> None:
     await store.papers.upsert([replace(p, title=p.title + " revised", upvotes=5) for p in from_corpus()[:50]])
     with sqlite3.connect(db_path) as conn:
         conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
+
+
+async def test_the_index_stays_consistent_through_a_mixed_batch(store: Store, db_path: Path) -> None:
+    papers = from_corpus()
+    await store.papers.upsert(papers[:40])
+    mixed = [
+        *(replace(p, abstract=p.abstract + " Revised.") for p in papers[:10]),
+        *(replace(p, upvotes=(p.upvotes or 0) + 1) for p in papers[10:20]),
+        *papers[40:60],
+    ]
+    await store.papers.upsert(mixed)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
+    assert await store.papers.search_words("revised")
+
+
+async def test_a_deleted_row_leaves_the_index(store: Store, db_path: Path) -> None:
+    await store.papers.upsert([FULL])
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DELETE FROM papers WHERE id = ?", (FULL.id,))
+        conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
+    assert not await store.papers.search_words("flow matching")

@@ -1,4 +1,4 @@
-"""The papers table and its full-text index: upsert with dedup, lookup, word search."""
+"""The papers table and its full-text index: upsert with dedup (which also keeps the index), lookup, word search."""
 
 from __future__ import annotations
 
@@ -42,6 +42,13 @@ _COLUMNS = (
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM papers"
 _INSERT = f"INSERT INTO papers ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _UPDATE = f"UPDATE papers SET {', '.join(f'{c} = ?' for c in _COLUMNS[1:])} WHERE id = ?"
+_INDEXED = "title, abstract, authors, ai_keywords"
+_IDS = "id IN (SELECT value FROM json_each(?))"
+# the full-text index holds what the rows hold: 'delete' must be given the values that were indexed
+_UNINDEX = (
+    f"INSERT INTO papers_fts(papers_fts, rowid, {_INDEXED}) SELECT 'delete', pk, {_INDEXED} FROM papers WHERE {_IDS}"
+)
+_INDEX = f"INSERT INTO papers_fts(rowid, {_INDEXED}) SELECT pk, {_INDEXED} FROM papers WHERE {_IDS}"
 _WORD = re.compile(r"\w+")
 
 
@@ -53,25 +60,33 @@ class PaperStore:
 
     async def upsert(self, papers: Iterable[Paper], now: datetime | None = None) -> UpsertCounts:
         """Store `papers`, merging each with what is already known of it; count new, updated, unchanged."""
-        now = now or datetime.now(UTC)
+        now_text = _utc_text(now or datetime.now(UTC))
         pending = list(papers)
         total = UpsertCounts()
         for start in range(0, len(pending), BATCH_SIZE):
             batch = _merge_within(pending[start : start + BATCH_SIZE])
             async with transaction(self._conn):
                 stored = await self._get_many([p.id for p in batch])
-                inserts, updates = [], []
+                inserts, updates, reindex = [], [], []
                 for paper in batch:
                     old = stored.get(paper.id)
                     if old is None:
-                        inserts.append(_to_row(paper, first_seen_at=now, updated_at=now))
+                        inserts.append(_to_row(paper, first_seen_at=now_text, updated_at=now_text))
                         continue
                     merged = merge_papers(old, paper)
                     if merged != old:
-                        row = _to_row(merged, first_seen_at=old.first_seen_at or now, updated_at=now)
+                        row = _to_row(merged, first_seen_at=_iso(old.first_seen_at) or now_text, updated_at=now_text)
                         updates.append((*row[1:], paper.id))
+                        if _indexed_text(merged) != _indexed_text(old):
+                            reindex.append(paper.id)
+                # upvote changes are most updates: they leave the index alone
+                if reindex:
+                    await self._conn.execute(_UNINDEX, (json.dumps(reindex),))
                 await self._conn.executemany(_INSERT, inserts)
                 await self._conn.executemany(_UPDATE, updates)
+                to_index = [row[0] for row in inserts] + reindex
+                if to_index:
+                    await self._conn.execute(_INDEX, (json.dumps(to_index),))
             total = total + UpsertCounts(len(inserts), len(updates), len(batch) - len(inserts) - len(updates))
         return total
 
@@ -110,6 +125,10 @@ class PaperStore:
         return {row[0]: _from_row(row) for row in rows}
 
 
+def _indexed_text(paper: Paper) -> tuple[object, ...]:
+    return (paper.title, paper.abstract, paper.authors, paper.ai_keywords)
+
+
 def _merge_within(papers: Sequence[Paper]) -> list[Paper]:
     """One paper per id: a batch that names a paper twice (a source listing it twice) merges in order."""
     by_id: dict[str, Paper] = {}
@@ -119,7 +138,7 @@ def _merge_within(papers: Sequence[Paper]) -> list[Paper]:
     return list(by_id.values())
 
 
-def _to_row(paper: Paper, *, first_seen_at: datetime, updated_at: datetime) -> tuple[Any, ...]:
+def _to_row(paper: Paper, *, first_seen_at: str, updated_at: str) -> tuple[Any, ...]:
     return (
         paper.id,
         paper.title,
@@ -138,8 +157,8 @@ def _to_row(paper: Paper, *, first_seen_at: datetime, updated_at: datetime) -> t
         _json_list(paper.categories),
         paper.version,
         _json_list(sorted(paper.sources)),
-        _iso(first_seen_at),
-        _iso(updated_at),
+        first_seen_at,
+        updated_at,
     )
 
 
@@ -188,13 +207,20 @@ def _from_row(row: Sequence[Any]) -> Paper:
     )
 
 
-def _json_list(items: Iterable[str]) -> str:
-    return json.dumps(list(items), ensure_ascii=False)
+# json.dumps with options builds a new encoder per call; upsert encodes four lists a row
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _json_list(items: Sequence[str]) -> str:
+    return _encode_json(items)
 
 
 def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
+    return None if moment is None else _utc_text(moment)
+
+
+def _utc_text(moment: datetime) -> str:
+    """`2025-01-16T08:30:00Z`: UTC, to the second, so that text order is time order."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.isoformat(timespec="seconds") + "Z"

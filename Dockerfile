@@ -1,0 +1,25 @@
+# paperboy in a container: `docker build -t paperboy . && docker run -v paperboy-data:/data paperboy`
+# The database (and an optional config.toml) live in the /data volume; secrets come in as environment variables.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN useradd --create-home --uid 10001 paperboy \
+    && mkdir /data && chown paperboy:paperboy /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install .
+
+USER paperboy
+WORKDIR /data
+VOLUME ["/data"]
+
+# SIGTERM (docker stop) lets paperboy finish the day it is writing and close the database
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["paperboy"]
+CMD ["run"]

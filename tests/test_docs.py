@@ -1,0 +1,57 @@
+"""The documentation keeps up with the code: every command and option is in the README (sqlite-utils style)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from paperboy.cli import COMMANDS, build_parser
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+TWO_COMMANDS = re.compile(r"\A# paperboy\n\n```sh\n(?P<run>.+)\n```\n\n```sh\n(?P<test>.+)\n```\n")
+
+
+def subcommand_parsers() -> dict[str, argparse.ArgumentParser]:
+    action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def readme_row(command: str) -> str:
+    rows = [line for line in README.splitlines() if line.startswith(f"| `paperboy {command}")]
+    assert rows, f"`paperboy {command}` has no row in the README's command table"
+    return rows[0]
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_is_in_the_readme(command: str) -> None:
+    readme_row(command)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_option_is_in_the_readme(command: str) -> None:
+    row = readme_row(command)
+    options = [
+        option
+        for action in subcommand_parsers()[command]._actions
+        for option in action.option_strings
+        if option.startswith("--") and option not in {"--help", "--config", "--verbose"}
+    ]
+    missing = [option for option in options if option not in row]
+    assert not missing, f"the README's row for `paperboy {command}` does not mention {missing}"
+
+
+def test_the_readme_begins_with_the_two_commands() -> None:
+    found = TWO_COMMANDS.match(README)
+    assert found, "the README must begin with the run command and the test command, each in its own block"
+    assert found["run"].endswith("pip install -e . && paperboy run")
+    assert found["test"].endswith("pip install -e '.[test]' && pytest")
+
+
+def test_ci_runs_the_readmes_test_command() -> None:
+    found = TWO_COMMANDS.match(README)
+    assert found
+    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert found["test"] in ci
