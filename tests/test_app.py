@@ -46,7 +46,10 @@ async def test_serve_fetches_every_enabled_source_at_start(
         assert await store.papers.count() == len({p.id for p in papers})
 
 
-async def test_serve_stops_promptly_in_the_middle_of_a_fetch(settings: Settings, hf_server: FakeHuggingFace) -> None:
+async def test_serve_stops_promptly_in_the_middle_of_a_fetch(
+    settings: Settings, hf_server: FakeHuggingFace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     slow = replace(only_huggingface(settings), http=replace(settings.http, timeout=timedelta(seconds=60)))
     hf_server.fail_next(PATH, Fault(delay=30))
     stop = asyncio.Event()
@@ -56,3 +59,5 @@ async def test_serve_stops_promptly_in_the_middle_of_a_fetch(settings: Settings,
     await asyncio.wait_for(running, 5)
     async with await Store.open(settings.database.path) as store:
         assert await store.papers.count() == 0
+    assert "fetching huggingface stopped: paperboy is shutting down" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "a shutdown is not an error"

@@ -210,6 +210,13 @@ def _times(tries: int) -> str:
 
 def _log_retry(state: RetryCallState, endpoint: Endpoint) -> None:
     error = state.outcome.exception() if state.outcome else None
-    reason = error.reason if isinstance(error, _Retryable) else type(error).__name__
+    if isinstance(error, _Retryable):
+        reason = error.reason
+    elif isinstance(error, httpx.TimeoutException):
+        reason = "no answer in time"
+    elif isinstance(error, httpx.TransportError):
+        reason = f"cannot connect ({_transport_reason(error)})"
+    else:
+        reason = type(error).__name__
     wait = state.next_action.sleep if state.next_action else 0.0
     log.warning("%s: %s; retrying in %.1fs (try %d)", endpoint.service, reason, wait, state.attempt_number + 1)

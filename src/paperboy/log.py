@@ -46,7 +46,9 @@ def setup_logging(level: str, secrets: Iterable[str] = (), verbose: int = 0) -> 
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else level.upper())
     # request-by-request lines from the HTTP stack are noise unless asked for
-    for noisy in ("httpx", "httpcore", "apscheduler.executors"):
+    for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+    # APScheduler narrates adding and starting jobs; paperboy logs what the jobs did
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
     # aiosqlite logs every call with its arguments: whole batches of papers, never useful
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -40,7 +41,13 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
 async def fetch_job(runtime: Runtime, name: str) -> None:
     """Re-fetch the source's lookback window; upvotes change, so known days are fetched again on purpose."""
     source = runtime.sources[name]
-    report = await runtime.jobs.run(ingest(runtime.store, source, lookback(runtime.lookback_days(name))))
+    try:
+        report = await runtime.jobs.run(ingest(runtime.store, source, lookback(runtime.lookback_days(name))))
+    except asyncio.CancelledError:
+        # shutdown cancels this job's own task; each day is one transaction, so nothing is half-written,
+        # and returning (not re-raising) keeps APScheduler from logging the cancellation as a crash
+        log.info("fetching %s stopped: paperboy is shutting down", name)
+        return
     counts = report.counts
     log.info(
         "fetched %s: %d new, %d updated, %d unchanged, %d skipped",
