@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import Enum
 
 HF_PAPER_URL = "https://huggingface.co/papers/{id}"
 ARXIV_ABS_URL = "https://arxiv.org/abs/{id}"
@@ -111,9 +112,46 @@ class IngestReport:
         return tuple(day for day in self.days if day.error is not None)
 
 
+class Sort(Enum):
+    """How search results are ordered."""
+
+    RELEVANCE = "relevance"  # best match first, gently boosted by upvotes and recency (store/ranking.py)
+    UPVOTES = "upvotes"
+    NEWEST = "newest"
+
+
+#: snippet markers: characters no abstract contains, turned into each platform's markup by `Snippet.marked`
+MARK_START, MARK_END = "\x02", "\x03"
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A stretch of the abstract with the matched words marked."""
+
+    text: str
+
+    def marked(self, start: str = "**", end: str = "**") -> str:
+        """The snippet with each matched word between `start` and `end` (`**word**`, `*word*`, `<b>word</b>`)."""
+        return self.text.replace(MARK_START, start).replace(MARK_END, end)
+
+    @property
+    def plain(self) -> str:
+        return self.marked("", "")
+
+
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One search result: the paper and its score (lower is better, as bm25 gives it)."""
+    """One search result: the paper, its score (higher is better) and a snippet of its abstract."""
 
     paper: Paper
     score: float
+    snippet: Snippet = Snippet("")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of results; `has_more` says whether asking for the next offset would give more."""
+
+    hits: tuple[SearchHit, ...]
+    offset: int
+    has_more: bool

@@ -1,27 +1,34 @@
-"""The facade the CLI and the chat adapters call. It speaks in values (`Paper`, `SearchHit`), never in SQL."""
+"""The facade the CLI and the chat adapters call. It speaks in values (`Paper`, `SearchPage`), never in SQL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
 from paperboy.arxiv_ids import parse_arxiv_id
 from paperboy.errors import PaperNotFound, QueryError
-from paperboy.models import Paper, SearchHit
+from paperboy.models import Paper, SearchPage, Sort
+from paperboy.query import parse
 from paperboy.store import Store
 
-MAX_QUERY_LENGTH = 500
 MAX_LIMIT = 100
+#: deep pages are refused: nobody reads result 10,000, and OFFSET costs grow with it
+MAX_OFFSET = 1_000
 
 
 class PaperService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, today: Callable[[], date] | None = None) -> None:
         self._store = store
+        self._today = today or (lambda: datetime.now(UTC).date())
 
-    async def search(self, query: str, limit: int = 10) -> list[SearchHit]:
-        """Papers matching every word of `query`, best first."""
-        if len(query) > MAX_QUERY_LENGTH:
-            raise QueryError(f"the search is {len(query)} characters long; keep it under {MAX_QUERY_LENGTH}")
+    async def search(self, text: str, *, sort: Sort = Sort.RELEVANCE, limit: int = 10, offset: int = 0) -> SearchPage:
+        """A page of the papers matching the query `text` (the query language: `query/parser.py`)."""
         if not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"the limit must be between 1 and {MAX_LIMIT}, not {limit}")
-        return await self._store.papers.search_words(query, limit)
+        if not 0 <= offset <= MAX_OFFSET:
+            raise QueryError(f"the offset must be between 0 and {MAX_OFFSET}, not {offset}; narrow the search instead")
+        query = parse(text)
+        return await self._store.papers.search(query, sort=sort, limit=limit, offset=offset, today=self._today())
 
     async def paper(self, text: str) -> Paper:
         """The paper with arXiv id `text` (any usual spelling: `2401.12345v2`, `arXiv:…`, an abs URL)."""

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
+
+from paperboy.models import Paper
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "papers.json"
 #: the Daily Papers day of each corpus page; page 002 holds the sparse records, served in the 2024 shape
@@ -186,3 +188,33 @@ def atom_error_feed(message: str) -> str:
         '<link href="http://arxiv.org/api/errors#incorrect_id_format" rel="alternate" type="text/html"/>'
         "<author><name>arXiv api core</name></author></entry></feed>"
     )
+
+
+#: arXiv categories given to corpus papers in turn (the corpus itself has none)
+CATEGORIES = (("cs.LG",), ("cs.CL", "cs.LG"), ("cs.CV",))
+
+
+def corpus_papers() -> list[Paper]:
+    """The corpus as stored papers, one per distinct title, with the fields the records lack filled in
+    deterministically: every third paper has code, categories rotate, the org is the record's."""
+    papers: dict[str, Paper] = {}
+    for n, record in enumerate(corpus()):
+        if record.id in papers:
+            continue
+        papers[record.id] = Paper(
+            id=record.id,
+            title=record.title,
+            abstract=record.summary,
+            authors=record.authors,
+            published_at=datetime(record.published.year, record.published.month, record.published.day, tzinfo=UTC)
+            if record.published
+            else None,
+            daily_date=record.day,
+            upvotes=record.upvotes,
+            github_repo=f"https://github.com/example/repo{n}" if n % 3 == 0 else None,
+            github_stars=n * 10 if n % 3 == 0 else None,
+            organization=record.organization,
+            categories=CATEGORIES[n % 3],
+            sources=frozenset({"huggingface"}),
+        )
+    return list(papers.values())

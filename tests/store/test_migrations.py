@@ -9,6 +9,7 @@ import pytest
 
 from paperboy.errors import StoreError
 from paperboy.models import Paper
+from paperboy.query import parse
 from paperboy.store import LATEST_VERSION, Store
 
 pytestmark = pytest.mark.asyncio
@@ -45,8 +46,8 @@ async def test_the_first_schema_upgrades_and_keeps_its_papers(db_path: Path) -> 
     async with await Store.open(db_path) as store:
         assert await store.schema_version() == LATEST_VERSION
         assert (await store.papers.get("2401.00001")) is not None
-        hits = await store.papers.search_words("speculative drafts")
-        assert [h.paper.id for h in hits] == ["2401.00001"]
+        page = await store.papers.search(parse("speculative drafts"))
+        assert [h.paper.id for h in page.hits] == ["2401.00001"]
 
 
 async def test_opening_again_changes_nothing(db_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from paperboy.errors import QueryError
-from paperboy.models import Paper, UpsertCounts
+from paperboy.models import Paper, SearchHit, UpsertCounts
+from paperboy.query import parse
 from paperboy.store import Store
 from tests.fakes.corpus import corpus, duplicated_titles
 
@@ -107,44 +107,33 @@ async def test_large_inputs_are_written_in_several_transactions(store: Store) ->
     assert await store.papers.count() == 4500
 
 
+async def search(store: Store, text: str) -> list[SearchHit]:
+    return list((await store.papers.search(parse(text))).hits)
+
+
 async def test_search_finds_every_word_title_first(store: Store) -> None:
     await store.papers.upsert(from_corpus())
     target = next(p for p in corpus() if p.title.startswith("Assessment of Data Consistency"))
-    hits = await store.papers.search_words("data consistency recurrent inference")
+    hits = await search(store, "data consistency recurrent inference")
     assert hits[0].paper.id == target.id
 
 
 async def test_search_is_stemmed_and_case_insensitive(store: Store) -> None:
     await store.papers.upsert([FULL])
-    assert [h.paper.id for h in await store.papers.search_words("FLOWS matched")] == [FULL.id]
+    assert [h.paper.id for h in await search(store, "FLOWS matched")] == [FULL.id]
 
 
 async def test_search_matches_authors_and_keywords(store: Store) -> None:
     await store.papers.upsert([FULL])
-    assert await store.papers.search_words("lipman")
-    assert await store.papers.search_words("diffusion")
+    assert await search(store, "lipman")
+    assert await search(store, "diffusion")
 
 
 async def test_search_follows_a_changed_title(store: Store) -> None:
     await store.papers.upsert([FULL])
     await store.papers.upsert([replace(FULL, title="Rectified Transport")])
-    assert await store.papers.search_words("rectified")
-    assert not await store.papers.search_words("generative")
-
-
-@pytest.mark.parametrize(
-    "text", ["NEAR(a b)", '"unclosed', "title:x OR", "a AND OR NOT", "'; DROP TABLE papers; --", "^flow*"]
-)
-async def test_search_text_is_never_read_as_fts_syntax(store: Store, text: str) -> None:
-    await store.papers.upsert([FULL])
-    await store.papers.search_words(text)  # no error: only the words are searched
-    assert await store.papers.count() == 1
-
-
-@pytest.mark.parametrize("text", ["", "   ", "*", "!!! ???"])
-async def test_search_without_words_says_so(store: Store, text: str) -> None:
-    with pytest.raises(QueryError, match="the search has no words in it"):
-        await store.papers.search_words(text)
+    assert await search(store, "rectified")
+    assert not await search(store, "generative")
 
 
 async def test_the_index_stays_consistent(store: Store, db_path: Path) -> None:
@@ -165,7 +154,7 @@ async def test_the_index_stays_consistent_through_a_mixed_batch(store: Store, db
     await store.papers.upsert(mixed)
     with sqlite3.connect(db_path) as conn:
         conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
-    assert await store.papers.search_words("revised")
+    assert await search(store, "revised")
 
 
 async def test_a_deleted_row_leaves_the_index(store: Store, db_path: Path) -> None:
@@ -173,4 +162,4 @@ async def test_a_deleted_row_leaves_the_index(store: Store, db_path: Path) -> No
     with sqlite3.connect(db_path) as conn:
         conn.execute("DELETE FROM papers WHERE id = ?", (FULL.id,))
         conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
-    assert not await store.papers.search_words("flow matching")
+    assert not await search(store, "flow matching")

@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(search.separate_query(list(sys.argv[1:] if argv is None else argv)))
     verbose = args.verbose or 0
     try:
         settings = load_settings(args.config)

@@ -37,6 +37,10 @@ def paper_json(paper: Paper) -> dict[str, Any]:
     }
 
 
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    return paper_json(hit.paper) | {"score": round(hit.score, 4), "snippet": hit.snippet.marked()}
+
+
 def print_json(value: object) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
@@ -58,7 +62,10 @@ def hit_text(rank: int, hit: SearchHit) -> str:
         for part in (short_authors(paper.authors), when.isoformat() if when else "", f"▲ {paper.upvotes or 0}")
         if part
     )
-    return f"{rank:>2}. {paper.title}\n    {meta}\n    {paper.url}"
+    lines = [f"{rank:>2}. {paper.title}", f"    {meta}", f"    {paper.url}"]
+    if hit.snippet.text:
+        lines += textwrap.wrap(hit.snippet.marked(), 100, initial_indent="    ", subsequent_indent="    ")
+    return "\n".join(lines)
 
 
 def paper_text(paper: Paper) -> str:

@@ -1,0 +1,41 @@
+"""How search results are ranked: the one place to tune it.
+
+    score = relevance × upvote boost × recency boost
+
+- relevance: bm25 over the full-text index (SQLite's, sign flipped so that higher is better), with a word in
+  the title worth `TITLE_WEIGHT` words in the abstract. A search with no words (`upvotes>=50`) has relevance 1.
+- upvote boost: 1 + UPVOTE_BOOST · u / (u + UPVOTE_HALF): 1.0 for no upvotes, half the boost at
+  `UPVOTE_HALF` upvotes, never above 1 + UPVOTE_BOOST. It saturates, so a hugely upvoted paper cannot bury
+  a better match.
+- recency boost: 1 + RECENCY_BOOST · RECENCY_HALF / (RECENCY_HALF + age in days): the full boost today, half
+  of it after `RECENCY_HALF` days, fading towards none.
+
+Both boosts are multipliers of at most 1.2 and 1.1: they reorder close matches, never a clear winner.
+"""
+
+from __future__ import annotations
+
+TITLE_WEIGHT = 10.0
+ABSTRACT_WEIGHT = 1.0
+AUTHORS_WEIGHT = 3.0
+KEYWORDS_WEIGHT = 2.0
+
+UPVOTE_BOOST = 0.2
+UPVOTE_HALF = 20.0
+
+RECENCY_BOOST = 0.1
+RECENCY_HALF = 30.0
+
+
+def bm25(fts_table: str) -> str:
+    """The SQL for bm25 with the column weights above, sign flipped: higher is better."""
+    weights = ", ".join(str(w) for w in (TITLE_WEIGHT, ABSTRACT_WEIGHT, AUTHORS_WEIGHT, KEYWORDS_WEIGHT))
+    return f"-bm25({fts_table}, {weights})"
+
+
+def boosts(upvotes: str, paper_day: str, today_param: str) -> str:
+    """The SQL for the product of both boosts, given SQL for the upvotes, the paper's day and today's date."""
+    upvote = f"(1.0 + {UPVOTE_BOOST} * coalesce({upvotes}, 0) / (coalesce({upvotes}, 0) + {UPVOTE_HALF}))"
+    age = f"max(julianday({today_param}) - julianday({paper_day}), 0.0)"
+    recency = f"(1.0 + {RECENCY_BOOST} * {RECENCY_HALF} / ({RECENCY_HALF} + coalesce({age}, 3650.0)))"
+    return f"{upvote} * {recency}"

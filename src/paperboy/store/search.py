@@ -1,0 +1,148 @@
+"""A query's syntax tree → one SQL statement: an FTS5 MATCH for the words, SQL predicates for the rest.
+
+User text never becomes SQL: every value is a bound parameter, and the FTS5 expression is built only from
+word tokens (letters and digits), each inside double quotes, so FTS5 reads them as plain words whatever they
+are (`NEAR`, `AND`, `OR`).
+
+Plan: if the whole query, or the words among its top-level terms, can be one FTS5 expression, that expression
+drives the statement (`papers_fts MATCH ?`, ranked by bm25) and the other terms filter its rows. Otherwise
+(`upvotes>=50`, `-video` alone, `diffusion OR stars>100`) the statement reads the papers table and each word
+part becomes `pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from paperboy.query.ast import (
+    And,
+    Bound,
+    Compare,
+    Count,
+    DateLimit,
+    Match,
+    MatchField,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Term,
+    TextField,
+)
+from paperboy.query.parser import WORD_CHARS
+
+FTS_COLUMNS = {
+    TextField.TITLE: "title",
+    TextField.ABSTRACT: "abstract",
+    TextField.AUTHOR: "authors",
+    TextField.KEYWORD: "ai_keywords",
+}
+_COUNT_COLUMNS = {Count.UPVOTES: "upvotes", Count.STARS: "github_stars", Count.COMMENTS: "comments"}
+#: the day a paper is dated by: its Daily Papers day, else its arXiv publication, else when paperboy first saw it
+PAPER_DAY = "coalesce(p.daily_date, substr(p.published_at, 1, 10), substr(p.first_seen_at, 1, 10))"
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """Where a compiled query reads: the store's tables, or a scratch copy holding candidate papers."""
+
+    papers: str = "papers"
+    fts: str = "papers_fts"
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """`match` is the FTS5 expression driving the statement, if any; `where` and `params` filter the rows."""
+
+    match: str | None
+    where: str
+    params: tuple[object, ...]
+
+
+def compile_query(node: Node, today: date, tables: Tables = Tables()) -> Compiled:
+    """The statement's parts for `node`; `today` anchors relative dates (`since:7d`)."""
+    compiler = _Compiler(today, tables)
+    match = fts_expression(node)
+    rest: list[Node] = []
+    if match is None and isinstance(node, And):
+        words = [item for item in node.items if _fits_in_match(item)]
+        if any(not isinstance(item, Not) for item in words):
+            match = fts_expression(words[0] if len(words) == 1 else And(tuple(words)))
+            rest = [item for item in node.items if item not in words]
+        else:
+            rest = list(node.items)
+    elif match is None:
+        rest = [node]
+    clauses = [compiler.predicate(item) for item in rest]
+    return Compiled(match, " AND ".join(clauses) or "1", tuple(compiler.params))
+
+
+def fts_expression(node: Node) -> str | None:
+    """`node` as one FTS5 expression, or None when FTS5 cannot say it (a filter, or a NOT with nothing to
+    subtract from)."""
+    match node:
+        case Term(text, prefix, field) | Phrase(text, prefix, field):
+            tokens = WORD_CHARS.findall(text)
+            column = f"{FTS_COLUMNS[field]} : " if field is not None else ""
+            return f'{column}"{" ".join(tokens)}"' + (" *" if prefix else "")
+        case Or(items):
+            parts = [fts_expression(item) for item in items]
+            return None if None in parts else "(" + " OR ".join(p for p in parts if p) + ")"
+        case And(items):
+            positive = [fts_expression(item) for item in items if not isinstance(item, Not)]
+            negative = [fts_expression(item.item) for item in items if isinstance(item, Not)]
+            if not positive or None in positive or None in negative:
+                return None
+            return "(" + " AND ".join(p for p in positive if p) + "".join(f" NOT {n}" for n in negative) + ")"
+    return None
+
+
+def _fits_in_match(node: Node) -> bool:
+    return fts_expression(node.item if isinstance(node, Not) else node) is not None
+
+
+class _Compiler:
+    def __init__(self, today: date, tables: Tables) -> None:
+        self.today = today
+        self.tables = tables
+        self.params: list[object] = []
+
+    def bind(self, value: object) -> str:
+        self.params.append(value)
+        return "?"
+
+    def predicate(self, node: Node) -> str:
+        expression = fts_expression(node)
+        if expression is not None:
+            fts = self.tables.fts
+            return f"p.pk IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {self.bind(expression)})"
+        match node:
+            case Not(item):
+                return f"NOT ({self.predicate(item)})"
+            case And(items):
+                return "(" + " AND ".join(self.predicate(item) for item in items) + ")"
+            case Or(items):
+                return "(" + " OR ".join(self.predicate(item) for item in items) + ")"
+            case Match(field, value):
+                return self.match(field, value)
+            case Compare(count, op, value):
+                return f"coalesce(p.{_COUNT_COLUMNS[count]}, 0) {op.value} {self.bind(value)}"
+            case DateLimit(bound, day, days_ago):
+                limit = day if day is not None else self.today - timedelta(days=days_ago or 0)
+                operator = ">=" if bound is Bound.SINCE else "<"
+                return f"{PAPER_DAY} {operator} {self.bind(limit.isoformat())}"
+        raise TypeError(f"cannot compile {node!r}")  # pragma: no cover
+
+    def match(self, field: MatchField, value: str) -> str:
+        match field:
+            case MatchField.ORG:
+                escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                return f"p.organization LIKE {self.bind('%' + escaped + '%')} ESCAPE '\\'"
+            case MatchField.CATEGORY:
+                return f"EXISTS (SELECT 1 FROM json_each(p.categories) WHERE lower(value) = lower({self.bind(value)}))"
+            case MatchField.ID:
+                return f"p.id = {self.bind(value)}"
+            case MatchField.CODE:
+                return "p.github_repo IS NOT NULL" if value == "yes" else "p.github_repo IS NULL"
+        raise TypeError(f"cannot compile {field!r}")  # pragma: no cover

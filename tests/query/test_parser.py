@@ -1,0 +1,181 @@
+"""The query language's parser: what each piece of syntax means, and the exact message for what it refuses."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paperboy.errors import QueryError
+from paperboy.query.ast import (
+    And,
+    Bound,
+    Compare,
+    Count,
+    DateLimit,
+    Match,
+    MatchField,
+    Node,
+    Not,
+    Op,
+    Or,
+    Phrase,
+    Term,
+    TextField,
+    render,
+)
+from paperboy.query.parser import MAX_LENGTH, MAX_TERMS, parse
+
+T = Term
+
+VALID: list[tuple[str, Node]] = [
+    ("diffusion", T("diffusion")),
+    ("diffusion transformer", And((T("diffusion"), T("transformer")))),
+    ("diffusion AND transformer", And((T("diffusion"), T("transformer")))),
+    ('"flow matching"', Phrase("flow matching")),
+    ('"  flow\n matching "', Phrase("flow matching")),
+    ("a OR b", Or((T("a"), T("b")))),
+    ("a | b", Or((T("a"), T("b")))),
+    ("a|b", Or((T("a"), T("b")))),
+    ("a OR b OR c", Or((T("a"), T("b"), T("c")))),
+    ("a b OR c", Or((And((T("a"), T("b"))), T("c")))),
+    ("a (b OR c)", And((T("a"), Or((T("b"), T("c")))))),
+    ("-video", Not(T("video"))),
+    ("NOT video", Not(T("video"))),
+    ("NOT NOT video", T("video")),
+    ("diffusion -video", And((T("diffusion"), Not(T("video"))))),
+    ('(llm OR "language model") -survey', And((Or((T("llm"), Phrase("language model"))), Not(T("survey"))))),
+    ("-(a OR b)", Not(Or((T("a"), T("b"))))),
+    ("((a))", T("a")),
+    ("quant*", T("quant", prefix=True)),
+    ('"flow match"*', Phrase("flow match", prefix=True)),
+    ("title:diffusion", T("diffusion", field=TextField.TITLE)),
+    ("TITLE:diffusion", T("diffusion", field=TextField.TITLE)),
+    ("abstract:quant*", T("quant", prefix=True, field=TextField.ABSTRACT)),
+    ('author:"Yann LeCun"', Phrase("Yann LeCun", field=TextField.AUTHOR)),
+    ("keyword:rlhf", T("rlhf", field=TextField.KEYWORD)),
+    (
+        'title:(diffusion OR "flow matching")',
+        Or((T("diffusion", field=TextField.TITLE), Phrase("flow matching", field=TextField.TITLE))),
+    ),
+    ("org:nvidia", Match(MatchField.ORG, "nvidia")),
+    ('org:"Google DeepMind"', Match(MatchField.ORG, "Google DeepMind")),
+    ("cat:cs.CL", Match(MatchField.CATEGORY, "cs.CL")),
+    ("cat:hep-th", Match(MatchField.CATEGORY, "hep-th")),
+    ("id:2401.12345", Match(MatchField.ID, "2401.12345")),
+    ("id:2401.12345v3", Match(MatchField.ID, "2401.12345")),
+    ("id:hep-th/9901001", Match(MatchField.ID, "hep-th/9901001")),
+    ("code:yes", Match(MatchField.CODE, "yes")),
+    ("code:NO", Match(MatchField.CODE, "no")),
+    ("upvotes>=10", Compare(Count.UPVOTES, Op.GE, 10)),
+    ("stars>100", Compare(Count.STARS, Op.GT, 100)),
+    ("comments<3", Compare(Count.COMMENTS, Op.LT, 3)),
+    ("upvotes<=5", Compare(Count.UPVOTES, Op.LE, 5)),
+    ("upvotes=0", Compare(Count.UPVOTES, Op.EQ, 0)),
+    ("since:7d", DateLimit(Bound.SINCE, days_ago=7)),
+    ("since:2w", DateLimit(Bound.SINCE, days_ago=14)),
+    ("since:today", DateLimit(Bound.SINCE, days_ago=0)),
+    ("since:2025-01-01", DateLimit(Bound.SINCE, day=date(2025, 1, 1))),
+    ("before:2025-06-01", DateLimit(Bound.BEFORE, day=date(2025, 6, 1))),
+    ("GPT-4", T("GPT-4")),
+    ("state-of-the-art", T("state-of-the-art")),
+    ("E=mc2", T("E=mc2")),
+    ("https://arxiv.org/abs/2401.12345", T("https://arxiv.org/abs/2401.12345")),
+    ("or and not", And((T("or"), T("and"), T("not")))),
+    ('"OR"', Phrase("OR")),
+    ("NEAR(a b)", And((T("NEAR"), T("a"), T("b")))),
+    ("^flow", T("^flow")),
+    ("naïve Bayes 🚀go", And((T("naïve"), T("Bayes"), T("🚀go")))),
+    ("--x", T("--x")),
+]
+
+INVALID: list[tuple[str, str]] = [
+    ("", 'the query is empty; give some words, like: diffusion OR "flow matching" -video'),
+    ("   ", 'the query is empty; give some words, like: diffusion OR "flow matching" -video'),
+    ('diffusion "flow', 'unclosed quote at column 11; add the closing "'),
+    ("titel:diffusion", 'unknown field "titel" at column 1 — did you mean "title"?'),
+    ("upvote>=3", 'unknown field "upvote" at column 1 — did you mean "upvotes"?'),
+    (
+        "foo:bar",
+        'unknown field "foo" at column 1; the fields are title, abstract, author, keyword, org, cat, id, code, '
+        "since, before, upvotes, stars, comments (put text with a colon in quotes to search for it)",
+    ),
+    ("OR a", '"OR" at column 1 needs a term before it'),
+    ("| a", '"|" at column 1 needs a term before it'),
+    ("a OR", '"OR" at column 3 needs a term after it'),
+    ("a OR OR b", '"OR" at column 3 needs a term after it'),
+    ("AND a", '"AND" at column 1 needs a term before it'),
+    ("a AND", '"AND" at column 3 needs a term after it'),
+    ("a AND AND b", '"AND" at column 3 needs a term after it'),
+    ("a NOT", '"NOT" at column 3 needs a term after it, like -video'),
+    ("a - b", 'nothing to search for in "-" at column 3; use letters or digits, like quant* or "flow matching"'),
+    ("*", 'nothing to search for in "*" at column 1; use letters or digits, like quant* or "flow matching"'),
+    ("^", 'nothing to search for in "^" at column 1; use letters or digits, like quant* or "flow matching"'),
+    (":", 'nothing to search for in ":" at column 1; use letters or digits, like quant* or "flow matching"'),
+    ("🚀", 'nothing to search for in "🚀" at column 1; use letters or digits, like quant* or "flow matching"'),
+    ('""', 'the quotes at column 1 hold nothing to search for; put words in them, like "flow matching"'),
+    ("qu*", '"qu*" at column 1: a word start needs at least 3 letters before the *, like quant*'),
+    ("()", "empty parentheses at column 1; put terms inside, or remove them"),
+    ("(a", "unclosed parenthesis at column 1; add the closing )"),
+    ("a)", "unmatched ) at column 2; remove it or add a ( before it"),
+    (")", "unmatched ) at column 1; remove it or add a ( before it"),
+    ("title:", '"title:" at column 1 needs a value after the colon, like title:diffusion'),
+    ("title: diffusion", '"title:" at column 1 needs a value after the colon, like title:diffusion'),
+    ("upvotes:10", '"upvotes:" at column 1 compares numbers; write it like upvotes>=10'),
+    ("upvotes>=ten", "upvotes>= at column 1 needs a whole number, like upvotes>=10"),
+    ("stars>-1", "stars> at column 1 needs a whole number, like stars>100"),
+    (
+        "id:2401.1",
+        '"2401.1" is not an arXiv id; use a form like 2401.12345, 2401.12345v2 or hep-th/9901001 (id: at column 4)',
+    ),
+    ("code:maybe", 'code: takes yes or no, not "maybe" (column 6)'),
+    ("cat:cs.CL.x", '"cs.CL.x" at column 5 is not an arXiv category; write it like cat:cs.CL or cat:hep-th'),
+    ("since:soon", '"soon" at column 7 is not a date; write since:7d, since:2w or since:2025-01-01'),
+    ("before:2025-13-01", '"2025-13-01" at column 8 is not a date; write before:7d, before:2w or before:2025-01-01'),
+    ("org:(a b)", '"org:" at column 1 takes one value, like org:nvidia'),
+    (
+        "title:(a org:x)",
+        "title:( … ) at column 7 may hold only words and phrases; put other filters outside the parentheses",
+    ),
+    ("title:(abstract:a)", "title:( … ) at column 7 holds a abstract: term; a group takes one field"),
+    (
+        "'; DROP TABLE papers; --",
+        'nothing to search for in "\';" at column 1; use letters or digits, like quant* or "flow matching"',
+    ),
+    ("x" * (MAX_LENGTH + 1), f"the query is {MAX_LENGTH + 1} characters long; keep it under {MAX_LENGTH}"),
+    (" ".join(["w"] * (MAX_TERMS + 1)), f"the query has {MAX_TERMS + 1} terms; keep it to {MAX_TERMS} or fewer"),
+    ("(" * 11 + "a" + ")" * 11, "parentheses nest more than 10 deep at column 11; simplify"),
+]
+
+
+@pytest.mark.parametrize(("text", "tree"), VALID, ids=[text for text, _ in VALID])
+def test_parses(text: str, tree: Node) -> None:
+    assert parse(text) == tree
+
+
+@pytest.mark.parametrize(("text", "message"), INVALID, ids=[text[:40] for text, _ in INVALID])
+def test_refuses_with_a_message_saying_where_and_what(text: str, message: str) -> None:
+    with pytest.raises(QueryError) as error:
+        parse(text)
+    assert str(error.value) == message
+
+
+def parses_to_a_stable_tree_or_refuses(text: str) -> None:
+    try:
+        tree = parse(text)
+    except QueryError as error:
+        assert str(error) and "\n" not in str(error)
+        return
+    assert parse(render(tree)) == tree
+
+
+@given(st.text(max_size=200))
+def test_any_text_parses_to_a_stable_tree_or_gets_a_query_error(text: str) -> None:
+    parses_to_a_stable_tree_or_refuses(text)
+
+
+@given(st.text(alphabet='ab ()"|-*:<>=ORANDNOT', max_size=60))
+def test_any_operator_soup_parses_to_a_stable_tree_or_gets_a_query_error(text: str) -> None:
+    parses_to_a_stable_tree_or_refuses(text)

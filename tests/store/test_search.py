@@ -1,0 +1,304 @@
+"""Queries compiled to SQL and run against a real SQLite file holding the shared corpus."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from paperboy.errors import QueryError
+from paperboy.models import Paper, SearchPage, Sort
+from paperboy.query import parse
+from paperboy.query.parser import WORD_CHARS
+from paperboy.store import Store
+from tests.fakes.corpus import corpus_papers
+
+TODAY = date(2025, 1, 20)
+PAPERS = corpus_papers()
+BY_ID = {p.id: p for p in PAPERS}
+pytestmark = pytest.mark.asyncio
+
+
+@pytest_asyncio.fixture
+async def store(db_path: Path) -> AsyncIterator[Store]:
+    async with await Store.open(db_path) as opened:
+        await opened.papers.upsert(PAPERS)
+        yield opened
+
+
+async def ids(store: Store, text: str, limit: int = 1000, **options: object) -> list[str]:
+    page = await store.papers.search(parse(text), limit=limit, today=TODAY, **options)  # type: ignore[arg-type]
+    return [hit.paper.id for hit in page.hits]
+
+
+def where(condition: Callable[[Paper], bool]) -> set[str]:
+    return {p.id for p in PAPERS if condition(p)}
+
+
+def text_of(paper: Paper) -> str:
+    return f"{paper.title} {paper.abstract} {' '.join(paper.authors)}".lower()
+
+
+# --- words ---------------------------------------------------------------------------------------------------
+
+
+async def test_every_word_must_match(store: Store) -> None:
+    found = await ids(store, "diffusion transformer")
+    assert found
+    # stemmed: "transformers" and "transformation" match too
+    assert all("diffus" in text_of(BY_ID[i]) and "transform" in text_of(BY_ID[i]) for i in found)
+
+
+async def test_words_are_stemmed(store: Store) -> None:
+    assert set(await ids(store, "models")) == set(await ids(store, "model"))
+
+
+async def test_words_ignore_case_and_accents(store: Store) -> None:
+    assert await ids(store, "DIFFUSION") == await ids(store, "diffusion") == await ids(store, "dîffusion")
+
+
+async def test_a_phrase_needs_its_words_together(store: Store) -> None:
+    phrase = await ids(store, '"language model"')
+    words = await ids(store, "language model")
+    assert phrase and set(phrase) < set(words)
+    assert all(re.search(r"language[\s-]+model", text_of(BY_ID[i])) for i in phrase)
+
+
+async def test_or_matches_either(store: Store) -> None:
+    either = set(await ids(store, "quantization OR pruning"))
+    assert either == set(await ids(store, "quantization")) | set(await ids(store, "pruning"))
+    assert set(await ids(store, "quantization | pruning")) == either
+
+
+async def test_minus_and_not_exclude(store: Store) -> None:
+    without = set(await ids(store, "transformer -diffusion"))
+    assert without == set(await ids(store, "transformer")) - set(await ids(store, "diffusion"))
+    assert set(await ids(store, "transformer NOT diffusion")) == without
+
+
+async def test_a_negation_alone_matches_everything_else(store: Store) -> None:
+    assert set(await ids(store, "-diffusion")) == {p.id for p in PAPERS} - set(await ids(store, "diffusion"))
+
+
+async def test_parentheses_group(store: Store) -> None:
+    grouped = set(await ids(store, '(llm OR "language model") -survey'))
+    expected = (set(await ids(store, "llm")) | set(await ids(store, '"language model"'))) - set(
+        await ids(store, "survey")
+    )
+    assert grouped == expected
+
+
+async def test_a_prefix_matches_word_starts(store: Store) -> None:
+    found = await ids(store, "quant*")
+    assert set(await ids(store, "quantization")) < set(found)
+    assert all(re.search(r"\bquant", text_of(BY_ID[i])) for i in found)
+
+
+async def test_words_with_punctuation_are_phrases_of_their_parts(store: Store) -> None:
+    found = await ids(store, "mixture-of-experts")
+    assert found == await ids(store, '"mixture of experts"')
+
+
+# --- fields --------------------------------------------------------------------------------------------------
+
+
+async def test_title_field_looks_only_at_titles(store: Store) -> None:
+    found = await ids(store, "title:diffusion")
+    # "ExposureDiffusion" is one word, which is not "diffusion"
+    assert set(found) == where(lambda p: re.search(r"\bdiffusion\b", p.title.lower()) is not None)
+
+
+async def test_abstract_field_looks_only_at_abstracts(store: Store) -> None:
+    found = set(await ids(store, "abstract:diffusion"))
+    assert found == where(lambda p: "diffusion" in p.abstract.lower())
+
+
+async def test_author_field_finds_a_name(store: Store) -> None:
+    author = PAPERS[5].authors[0]
+    assert await ids(store, f'author:"{author}"') == [PAPERS[5].id]
+
+
+async def test_org_matches_part_of_the_organisation_in_any_case(store: Store) -> None:
+    assert set(await ids(store, "org:NVIDIA")) == where(lambda p: "nvidia" in (p.organization or "").lower())
+    assert await ids(store, "org:nvidia")
+
+
+async def test_org_treats_like_wildcards_as_text(store: Store) -> None:
+    assert await ids(store, "org:%") == []
+    assert await ids(store, "org:_") == []
+
+
+async def test_cat_matches_an_arxiv_category(store: Store) -> None:
+    assert set(await ids(store, "cat:cs.CL")) == where(lambda p: "cs.CL" in p.categories)
+    assert set(await ids(store, "cat:CS.cl")) == where(lambda p: "cs.CL" in p.categories)
+
+
+async def test_id_finds_one_paper_whatever_the_spelling(store: Store) -> None:
+    paper = PAPERS[7]
+    assert await ids(store, f"id:{paper.id}") == [paper.id]
+    assert await ids(store, f"id:{paper.id}v4") == [paper.id]
+
+
+async def test_code_yes_and_no(store: Store) -> None:
+    assert set(await ids(store, "code:yes")) == where(lambda p: p.github_repo is not None)
+    assert set(await ids(store, "code:no")) == where(lambda p: p.github_repo is None)
+
+
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        ("upvotes>=10", lambda p: (p.upvotes or 0) >= 10),
+        ("upvotes>4", lambda p: (p.upvotes or 0) > 4),
+        ("upvotes=26", lambda p: p.upvotes == 26),
+        ("stars>1000", lambda p: (p.github_stars or 0) > 1000),
+        ("stars<=30 code:yes", lambda p: p.github_repo is not None and (p.github_stars or 0) <= 30),
+    ],
+)
+async def test_numbers_compare(store: Store, text: str, condition: Callable[[Paper], bool]) -> None:
+    assert set(await ids(store, text)) == where(condition)
+
+
+async def test_since_a_date_is_inclusive(store: Store) -> None:
+    assert set(await ids(store, "since:2025-01-16")) == where(lambda p: p.daily_date == date(2025, 1, 16))
+
+
+async def test_before_a_date_is_exclusive(store: Store) -> None:
+    found = set(await ids(store, "before:2025-01-16 diffusion"))
+    assert found == set(await ids(store, "diffusion")) - where(lambda p: p.daily_date == date(2025, 1, 16))
+
+
+async def test_since_days_counts_back_from_today(store: Store) -> None:
+    days = (TODAY - date(2025, 1, 15)).days
+    assert set(await ids(store, f"since:{days}d")) == where(
+        lambda p: p.daily_date and p.daily_date >= date(2025, 1, 15)
+    )
+
+
+async def test_words_or_a_filter(store: Store) -> None:
+    found = set(await ids(store, "diffusion OR upvotes>=10"))
+    assert found == set(await ids(store, "diffusion")) | where(lambda p: (p.upvotes or 0) >= 10)
+
+
+async def test_a_negated_filter(store: Store) -> None:
+    found = set(await ids(store, "transformer -code:yes"))
+    assert found == set(await ids(store, "transformer")) - where(lambda p: p.github_repo is not None)
+
+
+# --- ranking, sorting, paging, snippets ----------------------------------------------------------------------
+
+
+async def test_a_word_in_the_title_outranks_the_same_word_in_the_abstract(store: Store) -> None:
+    found = await ids(store, "diffusion")
+    in_title = set(await ids(store, "title:diffusion"))
+    assert set(found[: len(in_title)]) == in_title
+
+
+async def test_upvotes_break_a_tie(db_path: Path) -> None:
+    twin = Paper(id="2501.90001", title="Sparse wombat attention", abstract="Wombats.", daily_date=TODAY)
+    async with await Store.open(db_path) as store:
+        await store.papers.upsert([twin, replace(twin, id="2501.90002", upvotes=30)])
+        assert await ids(store, "wombat") == ["2501.90002", "2501.90001"]
+
+
+async def test_recency_breaks_a_tie(db_path: Path) -> None:
+    twin = Paper(id="2501.90001", title="Sparse wombat attention", abstract="Wombats.", daily_date=TODAY)
+    async with await Store.open(db_path) as store:
+        await store.papers.upsert([twin, replace(twin, id="2401.90002", daily_date=TODAY - timedelta(days=300))])
+        assert await ids(store, "wombat") == ["2501.90001", "2401.90002"]
+
+
+async def test_sort_by_upvotes(store: Store) -> None:
+    found = await ids(store, "model", sort=Sort.UPVOTES)
+    upvotes = [BY_ID[i].upvotes or 0 for i in found]
+    assert upvotes == sorted(upvotes, reverse=True)
+
+
+async def test_sort_by_newest(store: Store) -> None:
+    found = await ids(store, "model", sort=Sort.NEWEST)
+    days = [BY_ID[i].daily_date for i in found]
+    assert days == sorted(days, reverse=True)  # type: ignore[type-var]
+
+
+async def test_pages_follow_on_without_gaps_or_repeats(store: Store) -> None:
+    whole = await ids(store, "model", limit=30)
+    pages: list[SearchPage] = [
+        await store.papers.search(parse("model"), limit=10, offset=offset, today=TODAY) for offset in (0, 10, 20)
+    ]
+    assert [hit.paper.id for page in pages for hit in page.hits] == whole
+    assert all(page.has_more for page in pages)
+
+
+async def test_the_last_page_says_there_is_no_more(store: Store) -> None:
+    total = len(await ids(store, "diffusion"))
+    page = await store.papers.search(parse("diffusion"), limit=total, today=TODAY)
+    assert not page.has_more
+
+
+async def test_snippets_mark_the_matched_words(store: Store) -> None:
+    page = await store.papers.search(parse("diffusion models"), limit=3, today=TODAY)
+    snippet = page.hits[0].snippet
+    assert "**diffusion**" in snippet.marked().lower()
+    assert "<b>" in snippet.marked("<b>", "</b>")
+    assert "\x02" not in snippet.plain
+
+
+async def test_a_search_without_words_snippets_the_abstract_start(store: Store) -> None:
+    page = await store.papers.search(parse("upvotes>=15"), today=TODAY)
+    hit = page.hits[0]
+    assert hit.snippet.plain.startswith(hit.paper.abstract.split()[0])
+
+
+# --- relevance -----------------------------------------------------------------------------------------------
+
+DISTINCTIVE = [
+    ("Semantic Representation and Inference for NLP", "semantic representation inference NLP"),
+    ("TabPFN: A Transformer That Solves Small Tabular Classification Problems", "tabular classification small"),
+    ("Cascade R-CNN: Delving into High Quality Object Detection", "cascade quality object detection"),
+    ("Transformers Can Do Bayesian Inference", "transformers bayesian inference"),
+    ("PLD: A Choice-Theoretic List-Wise Knowledge Distillation", "choice list-wise distillation"),
+    ("Energy-Based Transformers are Scalable Learners and Thinkers", "energy transformers scalable thinkers"),
+    ("FloydNet: A Learning Paradigm for Global Relational Reasoning", "global relational reasoning paradigm"),
+    ("Partial Convolution Meets Visual Attention", "partial convolution visual attention"),
+    ("Continuous Chain of Thought Enables Parallel Exploration", "continuous chain thought parallel"),
+    ("EconProver: Towards More Economical Test-Time Scaling", "economical test-time scaling proving"),
+    ("Relational inductive biases, deep learning, and graph networks", "relational inductive biases graph"),
+    ("Efficient Online Processing with Deep Neural Networks", "efficient online processing neural"),
+]
+
+
+@pytest.mark.parametrize(("title_start", "words"), DISTINCTIVE, ids=[words for _, words in DISTINCTIVE])
+async def test_content_words_of_a_title_find_it_in_the_top_3(store: Store, title_start: str, words: str) -> None:
+    wanted = next(p.id for p in PAPERS if p.title.startswith(title_start.split(":")[0]))
+    assert wanted in (await ids(store, words, limit=3))
+
+
+_STOP = {"with", "from", "that", "this", "into", "over", "towards", "using", "based", "does", "more", "than"}
+
+
+async def test_nearly_every_title_is_found_from_its_first_content_words(store: Store) -> None:
+    misses = []
+    for paper in PAPERS:
+        words = [w for w in WORD_CHARS.findall(paper.title) if len(w) >= 4 and w.isalpha() and w.lower() not in _STOP]
+        if len(words) >= 3 and paper.id not in await ids(store, " ".join(words[:4]), limit=3):
+            misses.append(paper.title)
+    assert len(misses) <= 2, misses  # a title made only of the corpus' commonest words may lose a near tie
+
+
+# --- hostile input -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["NEAR(a b)", 'title:"a" OR NEAR', "a AND b", "^flow", "papers; DROP TABLE papers", '"a" "col:b"*', "x:y"],
+)
+async def test_fts_syntax_in_user_text_is_understood_or_refused(store: Store, text: str) -> None:
+    try:
+        await ids(store, text)
+    except QueryError as error:
+        assert "column" in str(error)
+    assert await store.papers.count() == len(PAPERS)
