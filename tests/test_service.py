@@ -1,0 +1,64 @@
+"""The facade adapters call: query text in, a page of papers out, bad input refused in words."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import pytest_asyncio
+
+from paperboy.errors import InvalidPaperId, PaperNotFound, QueryError
+from paperboy.models import Sort
+from paperboy.service import MAX_LIMIT, MAX_OFFSET, PaperService
+from paperboy.store import Store
+from tests.fakes.corpus import corpus_papers
+
+pytestmark = pytest.mark.asyncio
+PAPERS = corpus_papers()
+
+
+@pytest_asyncio.fixture
+async def service(store: Store) -> PaperService:
+    await store.papers.upsert(PAPERS)
+    return PaperService(store, today=lambda: date(2025, 1, 17))
+
+
+async def test_search_parses_the_query_text(service: PaperService) -> None:
+    page = await service.search('title:diffusion -"text-to-image"', sort=Sort.NEWEST, limit=5)
+    assert page.hits and all("diffusion" in hit.paper.title.lower() for hit in page.hits)
+
+
+async def test_relative_dates_count_from_the_services_today(service: PaperService) -> None:
+    page = await service.search("since:1d", limit=100)
+    assert {hit.paper.daily_date for hit in page.hits} == {date(2025, 1, 16)}
+
+
+async def test_a_bad_query_is_a_query_error(service: PaperService) -> None:
+    with pytest.raises(QueryError, match="unclosed quote at column 1"):
+        await service.search('"flow')
+
+
+@pytest.mark.parametrize("limit", [0, MAX_LIMIT + 1])
+async def test_a_limit_out_of_range_is_refused(service: PaperService, limit: int) -> None:
+    with pytest.raises(QueryError, match=f"the limit must be between 1 and {MAX_LIMIT}"):
+        await service.search("model", limit=limit)
+
+
+@pytest.mark.parametrize("offset", [-1, MAX_OFFSET + 1])
+async def test_an_offset_out_of_range_is_refused(service: PaperService, offset: int) -> None:
+    with pytest.raises(QueryError, match=f"the offset must be between 0 and {MAX_OFFSET}"):
+        await service.search("model", offset=offset)
+
+
+async def test_paper_by_any_spelling(service: PaperService) -> None:
+    assert (await service.paper(f"arXiv:{PAPERS[0].id}v2")).id == PAPERS[0].id
+
+
+async def test_paper_with_a_bad_id(service: PaperService) -> None:
+    with pytest.raises(InvalidPaperId):
+        await service.paper("nope")
+
+
+async def test_paper_not_yet_fetched(service: PaperService) -> None:
+    with pytest.raises(PaperNotFound, match="is not in the database yet"):
+        await service.paper("2401.99999")
