@@ -2,67 +2,31 @@
 
     python bench/ingest.py [--papers 100000] [--day-size 500]
 
-Papers are made from the words of the test corpus (tests/data/papers.json) so that titles and abstracts have
-realistic length and vocabulary for the FTS index. They arrive a "day" at a time, as from a source, in three
-passes: every paper new; the same papers again with a tenth of them upvoted (the lookback re-fetch); and the
-papers again from a second source with a higher version (cross-source dedup). Prints papers/s for each.
+Papers come from bench/synthetic.py: the test corpus' words at real lengths. They arrive a "day" at a time,
+as from a source, in three passes: every paper new; the same papers again with a tenth of them upvoted (the
+lookback re-fetch); and the papers again from a second source with a higher version (cross-source dedup).
+Prints papers/s for each.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import platform
 import random
-import re
 import sqlite3
 import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from synthetic import synthetic_papers
 
 from paperboy.models import Paper, UpsertCounts
 from paperboy.store import Store
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "papers.json"
 TARGET = 20_000
-
-
-def vocabulary() -> list[str]:
-    records = json.loads(CORPUS.read_text(encoding="utf-8"))
-    text = " ".join(r["title"] + " " + r["summary"] for r in records)
-    return re.findall(r"[A-Za-z][A-Za-z-]{2,}", text)
-
-
-def synthetic_papers(count: int, seed: int = 7) -> list[Paper]:
-    rng = random.Random(seed)
-    words = vocabulary()
-    start = date(2024, 1, 1)
-    papers = []
-    for n in range(count):
-        day = start + timedelta(days=n // 500)
-        papers.append(
-            Paper(
-                # unique new-style ids: a "month" per 100,000 papers
-                id=f"{2401 + n // 100_000}.{n % 100_000:05d}",
-                title=" ".join(rng.choices(words, k=rng.randint(6, 14))).capitalize(),
-                abstract=" ".join(rng.choices(words, k=rng.randint(120, 220))) + ".",
-                authors=tuple(f"{rng.choice(words)} {rng.choice(words)}" for _ in range(rng.randint(2, 9))),
-                published_at=datetime(day.year, day.month, day.day, tzinfo=UTC),
-                daily_date=day,
-                upvotes=rng.randint(0, 300),
-                comments=rng.randint(0, 20),
-                ai_keywords=tuple(rng.choices(words, k=5)),
-                github_repo=f"https://github.com/org/repo{n}" if n % 3 == 0 else None,
-                github_stars=rng.randint(0, 5000) if n % 3 == 0 else None,
-                organization=rng.choice([None, "nvidia", "google", "meta"]),
-                sources=frozenset({"huggingface"}),
-            )
-        )
-    return papers
 
 
 async def ingest_in_days(store: Store, papers: list[Paper], day_size: int) -> tuple[float, UpsertCounts]:
@@ -88,7 +52,7 @@ async def main() -> int:
     parser.add_argument("--day-size", type=int, default=500, help="papers per upsert call (one source day)")
     args = parser.parse_args()
 
-    papers = synthetic_papers(args.papers)
+    papers = list(synthetic_papers(args.papers))
     rng = random.Random(11)
     upvoted = [replace(p, upvotes=(p.upvotes or 0) + 1) if rng.random() < 0.1 else p for p in papers]
     from_arxiv = [

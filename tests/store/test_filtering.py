@@ -102,6 +102,4 @@ def test_reasons_say_where_the_words_matched() -> None:
 def test_reasons_leave_out_the_branch_that_did_not_match() -> None:
     paper = Paper(id="2501.99999", title="Flow matching for audio", abstract="Audio.", upvotes=1)
     index = CandidateIndex([paper])
-    assert index.reasons(parse("diffusion OR title:flow* OR upvotes>=10"), paper.id, TODAY) == (
-        '"flow"* in the title',
-    )
+    assert index.reasons(parse("diffusion OR title:flow* OR upvotes>=10"), paper.id, TODAY) == ('"flow"* in the title',)

@@ -15,7 +15,7 @@ from paperboy.errors import QueryError
 from paperboy.models import Paper, SearchPage, Sort
 from paperboy.query import parse
 from paperboy.query.parser import WORD_CHARS
-from paperboy.store import Store
+from paperboy.store import Store, ranking
 from tests.fakes.corpus import corpus_papers
 
 TODAY = date(2025, 1, 20)
@@ -212,6 +212,19 @@ async def test_recency_breaks_a_tie(db_path: Path) -> None:
         assert await ids(store, "wombat") == ["2501.90001", "2401.90002"]
 
 
+async def test_a_search_with_more_matches_than_candidates_ranks_the_newest(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ranking, "CANDIDATES", 3)
+    old = [Paper(id=f"2401.0000{n}", title="wombat wombat wombat", daily_date=TODAY) for n in range(1, 4)]
+    new = [Paper(id=f"2501.0000{n}", title="wombat and other animals", daily_date=TODAY) for n in range(1, 4)]
+    async with await Store.open(db_path) as store:
+        await store.papers.upsert(old)
+        await store.papers.upsert(new)
+        assert set(await ids(store, "wombat")) == {p.id for p in new}
+        assert len(await ids(store, "wombat", sort=Sort.UPVOTES)) == 6, "other orders see every match"
+
+
 async def test_sort_by_upvotes(store: Store) -> None:
     found = await ids(store, "model", sort=Sort.UPVOTES)
     upvotes = [BY_ID[i].upvotes or 0 for i in found]
@@ -302,3 +315,30 @@ async def test_fts_syntax_in_user_text_is_understood_or_refused(store: Store, te
     except QueryError as error:
         assert "column" in str(error)
     assert await store.papers.count() == len(PAPERS)
+
+
+async def test_date_limits_hold_for_papers_stored_out_of_date_order(db_path: Path) -> None:
+    new = Paper(id="2501.00001", title="wombat new", daily_date=date(2025, 1, 16))
+    backfilled = Paper(id="2301.00001", title="wombat old", daily_date=date(2023, 1, 2))
+    async with await Store.open(db_path) as store:
+        await store.papers.upsert([new])
+        await store.papers.upsert([backfilled])  # stored later, so a higher rowid, yet older
+        assert await ids(store, "wombat before:2024-01-01") == [backfilled.id]
+        assert await ids(store, "wombat since:2024-01-01") == [new.id]
+        assert await ids(store, "before:2024-01-01") == [backfilled.id]
+
+
+async def test_date_limits_follow_a_paper_whose_day_changes(db_path: Path) -> None:
+    first = Paper(id="2501.00002", title="wombat", published_at=None, daily_date=None)
+    other = Paper(id="2501.00003", title="wombat later", daily_date=date(2025, 1, 20))
+    async with await Store.open(db_path) as store:
+        await store.papers.upsert([first, other])  # dated by when it was first seen, today
+        await store.papers.upsert([replace(first, daily_date=date(2020, 5, 5))])
+        assert await ids(store, "wombat before:2021-01-01") == [first.id]
+        assert await ids(store, "wombat since:2025-01-20") == [other.id]
+
+
+async def test_a_date_limit_no_paper_meets_finds_nothing(store: Store) -> None:
+    assert await ids(store, "model since:2099-01-01") == []
+    assert await ids(store, "model before:1990-01-01") == []
+    assert await ids(store, "id:2999.99999") == []

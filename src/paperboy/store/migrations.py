@@ -76,6 +76,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         INSERT INTO papers_fts(papers_fts) VALUES ('rebuild');
         """,
     ),
+    Migration(
+        3,
+        "the range of rowids each day's papers hold, for since: and before:",
+        """
+        -- A paper's day is its Daily Papers day, else its arXiv day, else the day paperboy first saw it.
+        -- Ranges only ever grow (PaperStore.upsert), so they stay valid bounds when a paper's day changes.
+        CREATE TABLE paper_days (
+            day    TEXT PRIMARY KEY,
+            min_pk INTEGER NOT NULL,
+            max_pk INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO paper_days (day, min_pk, max_pk)
+        SELECT coalesce(daily_date, substr(published_at, 1, 10), substr(first_seen_at, 1, 10)), min(pk), max(pk)
+        FROM papers GROUP BY 1;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -11,12 +11,11 @@ import aiosqlite
 
 from paperboy.dedup import merge_papers
 from paperboy.errors import QueryError
-from paperboy.models import MARK_END, MARK_START, Paper, SearchHit, SearchPage, Snippet, Sort, UpsertCounts
+from paperboy.models import Paper, SearchHit, SearchPage, Snippet, Sort, UpsertCounts
 from paperboy.query.ast import Node
-from paperboy.store import ranking
 from paperboy.store.database import transaction
 from paperboy.store.rows import COLUMNS, from_row, iso, to_row, utc_text
-from paperboy.store.search import PAPER_DAY, compile_query
+from paperboy.store.search import PAPER_DAY, Statement, compile_query, search_statement
 
 #: papers written per transaction: big enough to amortise the commit, small enough to let other writers in
 BATCH_SIZE = 2_000
@@ -31,6 +30,11 @@ _UNINDEX = (
     f"INSERT INTO papers_fts(papers_fts, rowid, {_INDEXED}) SELECT 'delete', pk, {_INDEXED} FROM papers WHERE {_IDS}"
 )
 _INDEX = f"INSERT INTO papers_fts(rowid, {_INDEXED}) SELECT pk, {_INDEXED} FROM papers WHERE {_IDS}"
+_EXTEND_DAYS = (
+    f"INSERT INTO paper_days (day, min_pk, max_pk) SELECT {PAPER_DAY}, min(p.pk), max(p.pk) FROM papers p "
+    f"WHERE p.{_IDS} GROUP BY 1 "
+    "ON CONFLICT (day) DO UPDATE SET min_pk = min(min_pk, excluded.min_pk), max_pk = max(max_pk, excluded.max_pk)"
+)
 #: words in a search snippet
 SNIPPET_TOKENS = 32
 
@@ -70,6 +74,9 @@ class PaperStore:
                 to_index = [row[0] for row in inserts] + reindex
                 if to_index:
                     await self._conn.execute(_INDEX, (json.dumps(to_index),))
+                written = [row[0] for row in inserts] + [row[-1] for row in updates]
+                if written:
+                    await self._conn.execute(_EXTEND_DAYS, (json.dumps(written),))
             total = total + UpsertCounts(len(inserts), len(updates), len(batch) - len(inserts) - len(updates))
         return total
 
@@ -93,29 +100,8 @@ class PaperStore:
         today: date | None = None,
     ) -> SearchPage:
         """One page of the papers matching `query`, in `sort` order, each with a snippet of its abstract."""
-        today = today or datetime.now(UTC).date()
-        compiled = compile_query(query, today)
-        boosts = ranking.boosts("p.upvotes", PAPER_DAY, "?")
-        relevance = ranking.bm25("papers_fts") if compiled.match is not None else "1.0"
-        order = {
-            Sort.RELEVANCE: "score DESC",
-            Sort.UPVOTES: "coalesce(p.upvotes, 0) DESC, score DESC",
-            Sort.NEWEST: f"{PAPER_DAY} DESC, score DESC",
-        }[sort]
-        columns = ", ".join(f"p.{c}" for c in COLUMNS)
-        params: tuple[object, ...] = (today.isoformat(),)
-        if compiled.match is not None:
-            source = "papers_fts JOIN papers p ON p.pk = papers_fts.rowid"
-            snippet = f"snippet(papers_fts, 1, ?, ?, '…', {SNIPPET_TOKENS})"
-            where = f"papers_fts MATCH ? AND {compiled.where}"
-            params += (MARK_START, MARK_END, compiled.match)
-        else:
-            source, snippet, where = "papers p", "NULL", compiled.where
-        sql = (
-            f"SELECT {columns}, ({relevance}) * {boosts} AS score, {snippet} FROM {source} "
-            f"WHERE {where} ORDER BY {order}, p.pk DESC LIMIT ? OFFSET ?"
-        )
-        params += (*compiled.params, limit + 1, offset)
+        statement = self._search_statement(query, sort, limit, offset, today)
+        sql, params = statement.sql, statement.params
         try:
             async with self._conn.execute(sql, params) as cursor:
                 rows = list(await cursor.fetchall())
@@ -126,6 +112,25 @@ class PaperStore:
             for row in rows[:limit]
         )
         return SearchPage(hits, offset, has_more=len(rows) > limit)
+
+    async def query_plan(
+        self, query: Node, *, sort: Sort = Sort.RELEVANCE, limit: int = 10, offset: int = 0, today: date | None = None
+    ) -> list[str]:
+        """SQLite's plan for `search` with these arguments, a line per step (for tuning and benchmarks)."""
+        statement = self._search_statement(query, sort, limit, offset, today)
+        async with self._conn.execute(f"EXPLAIN QUERY PLAN {statement.sql}", statement.params) as cursor:
+            return [str(row[-1]) for row in await cursor.fetchall()]
+
+    def _search_statement(self, query: Node, sort: Sort, limit: int, offset: int, today: date | None) -> Statement:
+        today = today or datetime.now(UTC).date()
+        return search_statement(
+            compile_query(query, today),
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            today=today,
+            snippet_tokens=SNIPPET_TOKENS,
+        )
 
     async def _get_many(self, ids: Sequence[str]) -> dict[str, Paper]:
         sql = f"{_SELECT} WHERE id IN (SELECT value FROM json_each(?))"

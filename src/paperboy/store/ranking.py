@@ -10,6 +10,10 @@
 - recency boost: 1 + RECENCY_BOOST · RECENCY_HALF / (RECENCY_HALF + age in days): the full boost today, half
   of it after `RECENCY_HALF` days, fading towards none.
 
+A search matching more than `CANDIDATES` papers ranks its `CANDIDATES` newest matches (by when they were
+stored): scoring every match of a common word in a million papers would take a second, and the recency boost
+favours the newest anyway. Searches with fewer matches are ranked exactly.
+
 Both boosts are multipliers of at most 1.2 and 1.1: they reorder close matches, never a clear winner.
 """
 
@@ -25,6 +29,8 @@ UPVOTE_HALF = 20.0
 
 RECENCY_BOOST = 0.1
 RECENCY_HALF = 30.0
+
+CANDIDATES = 1_000
 
 
 def bm25(fts_table: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from paperboy.models import MARK_END, MARK_START, Sort
 from paperboy.query.ast import (
     And,
     Bound,
@@ -31,6 +32,8 @@ from paperboy.query.ast import (
     TextField,
 )
 from paperboy.query.parser import WORD_CHARS
+from paperboy.store import ranking
+from paperboy.store.rows import COLUMNS
 
 FTS_COLUMNS = {
     TextField.TITLE: "title",
@@ -58,6 +61,9 @@ class Compiled:
     match: str | None
     where: str
     params: tuple[object, ...]
+    #: conditions on `{rowid}` implied by the query (see `_rowid_bound`), to format with the rowid column
+    bounds: str = "1"
+    bound_params: tuple[object, ...] = ()
 
 
 def compile_query(node: Node, today: date, tables: Tables = Tables()) -> Compiled:
@@ -75,7 +81,35 @@ def compile_query(node: Node, today: date, tables: Tables = Tables()) -> Compile
     elif match is None:
         rest = [node]
     clauses = [compiler.predicate(item) for item in rest]
-    return Compiled(match, " AND ".join(clauses) or "1", tuple(compiler.params))
+    where, params = " AND ".join(clauses) or "1", tuple(compiler.params)
+    bounds = [bound for item in rest if (bound := _rowid_bound(item, today)) is not None]
+    return Compiled(
+        match,
+        where,
+        params,
+        " AND ".join(sql for sql, _ in bounds) or "1",
+        tuple(value for _, value in bounds),
+    )
+
+
+# an empty range when no paper qualifies: a NULL bound would leave FTS5 scanning every row
+_NO_ROWID = 2**62
+
+
+def _rowid_bound(node: Node, today: date) -> tuple[str, object] | None:
+    """An exact limit on the rowids a top-level date or id term allows, which lets SQLite skip the rest of
+    the index. `paper_days` holds each day's least and greatest rowid (PaperStore keeps it)."""
+    match node:
+        case DateLimit(Bound.SINCE, limit, days_ago):
+            since = limit if limit is not None else today - timedelta(days=days_ago or 0)
+            least = "SELECT min(min_pk) FROM paper_days WHERE day >= ?"
+            return f"{{rowid}} >= coalesce(({least}), {_NO_ROWID})", since.isoformat()
+        case DateLimit(Bound.BEFORE, limit, days_ago):
+            before = limit if limit is not None else today - timedelta(days=days_ago or 0)
+            return "{rowid} <= coalesce((SELECT max(max_pk) FROM paper_days WHERE day < ?), -1)", before.isoformat()
+        case Match(MatchField.ID, value):
+            return "{rowid} = coalesce((SELECT b.pk FROM papers b WHERE b.id = ?), -1)", value
+    return None
 
 
 def fts_expression(node: Node) -> str | None:
@@ -146,3 +180,69 @@ class _Compiler:
             case MatchField.CODE:
                 return "p.github_repo IS NOT NULL" if value == "yes" else "p.github_repo IS NULL"
         raise TypeError(f"cannot compile {field!r}")  # pragma: no cover
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    sql: str
+    params: tuple[object, ...]
+
+
+def search_statement(
+    compiled: Compiled, *, sort: Sort, limit: int, offset: int, today: date, snippet_tokens: int
+) -> Statement:
+    """The one SELECT behind a search page: rows of the papers table's columns, then score and snippet.
+
+    It works in three steps, so that the expensive parts run on a few rows only:
+    1. `candidates`: the matching papers, in the sort's own order. For relevance that is the newest
+       `ranking.CANDIDATES` matches (rowid order, which FTS5 streams without sorting), each with its bm25.
+    2. `ranked`: those candidates scored (relevance × boosts) and cut to the page.
+    3. the page's rows with their snippets, read from the index by rowid.
+    """
+    columns = ", ".join(f"p.{c}" for c in COLUMNS)
+    boosts = ranking.boosts("p.upvotes", PAPER_DAY, "?")
+    order = {
+        Sort.RELEVANCE: "score DESC",
+        Sort.UPVOTES: "coalesce(p.upvotes, 0) DESC",
+        Sort.NEWEST: f"{PAPER_DAY} DESC",
+    }[sort]
+    page = "LIMIT ? OFFSET ?"
+    if compiled.match is None:
+        window = f"ORDER BY p.pk DESC LIMIT {ranking.CANDIDATES}" if sort is Sort.RELEVANCE else ""
+        where = f"{compiled.where} AND {compiled.bounds.format(rowid='p.pk')}"
+        sql = (
+            f"WITH candidates AS (SELECT p.pk FROM papers p WHERE {where} {window}) "
+            f"SELECT {columns}, {boosts} AS score, NULL FROM candidates c JOIN papers p ON p.pk = c.pk "
+            f"ORDER BY {order}, p.pk DESC {page}"
+        )
+        return Statement(sql, (*compiled.params, *compiled.bound_params, today.isoformat(), limit + 1, offset))
+    matches = (
+        "papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ? "
+        f"AND {compiled.where} AND {compiled.bounds.format(rowid='papers_fts.rowid')}"
+    )
+    found = (compiled.match, *compiled.params, *compiled.bound_params)
+    if sort is Sort.RELEVANCE:
+        candidates = (
+            f"SELECT papers_fts.rowid AS pk, {ranking.bm25('papers_fts')} AS relevance FROM {matches} "
+            f"ORDER BY papers_fts.rowid DESC LIMIT {ranking.CANDIDATES}"
+        )
+        ranked = (
+            f"SELECT p.pk, c.relevance * {boosts} AS score FROM candidates c JOIN papers p ON p.pk = c.pk "
+            f"ORDER BY score DESC, p.pk DESC {page}"
+        )
+        params: tuple[object, ...] = (*found, today.isoformat(), limit + 1, offset)
+    else:
+        candidates = f"SELECT papers_fts.rowid AS pk FROM {matches} ORDER BY {order}, p.pk DESC {page}"
+        ranked = "SELECT pk, NULL AS score FROM candidates"
+        params = (*found, limit + 1, offset)
+    score = "r.score" if sort is Sort.RELEVANCE else f"{ranking.bm25('papers_fts')} * {boosts}"
+    sql = (
+        f"WITH candidates AS ({candidates}), ranked AS ({ranked}) "
+        f"SELECT {columns}, {score} AS score, snippet(papers_fts, 1, ?, ?, '…', {snippet_tokens}) "
+        # CROSS JOIN keeps this order: the page's few rows first, then the index looked up by rowid
+        "FROM ranked r CROSS JOIN papers p CROSS JOIN papers_fts "
+        "WHERE p.pk = r.pk AND papers_fts.rowid = r.pk AND papers_fts MATCH ? "
+        f"ORDER BY {order}, p.pk DESC"
+    )
+    tail: tuple[object, ...] = () if sort is Sort.RELEVANCE else (today.isoformat(),)
+    return Statement(sql, (*params, *tail, MARK_START, MARK_END, compiled.match))

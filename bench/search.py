@@ -1,0 +1,139 @@
+"""Search benchmark: latency of `PaperService.search` (top 10) on 1,000,000 synthetic papers, next to what a small
+script would do (read every row and count words in Python).
+
+    python bench/search.py [--papers 1000000] [--db bench/.data/search-1000000.db] [--queries 210]
+
+The database is built once (a few minutes) and kept for later runs. Queries are drawn from the corpus'
+content words with their real frequencies: 1–4 words, phrases, OR, exclusions and field filters. Prints
+p50/p90/p99 over every query (targets: p50 <= 10 ms, p99 <= 50 ms), the slowest queries, and the query plan
+of the slowest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import heapq
+import platform
+import re
+import sqlite3
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from synthetic import paper_day, queries, synthetic_papers
+
+from paperboy.models import Sort
+from paperboy.query import parse
+from paperboy.service import PaperService
+from paperboy.store import Store
+
+HERE = Path(__file__).resolve().parent
+
+
+async def build(db: Path, count: int) -> None:
+    db.parent.mkdir(parents=True, exist_ok=True)
+    async with await Store.open(db) as store:
+        have = await store.papers.count()
+        if have == count:
+            return
+        if have:
+            raise SystemExit(f"{db} holds {have} papers, not {count}; delete it or pass another --db")
+        started = time.perf_counter()
+        chunk = 10_000
+        for start in range(0, count, chunk):
+            await store.papers.upsert(list(synthetic_papers(min(chunk, count - start), start=start)))
+            if (start + chunk) % 100_000 == 0:
+                print(f"  built {start + chunk:,} papers in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+async def measure(db: Path, cases: list[tuple[str, str]], today: date) -> list[tuple[float, str, str]]:
+    async with await Store.open(db) as store:
+        # the benchmark's today is the newest papers' day, so that since:30d means the last 30 days of them
+        service = PaperService(store, today=lambda: today)
+        for _, text in cases[:20]:  # warm the page cache
+            await service.search(text)
+        timings = []
+        for kind, text in cases:
+            started = time.perf_counter()
+            await service.search(text, limit=10)
+            timings.append(((time.perf_counter() - started) * 1000, kind, text))
+    return timings
+
+
+async def plan(db: Path, text: str, today: date) -> list[str]:
+    async with await Store.open(db) as store:
+        return await store.papers.query_plan(parse(text), sort=Sort.RELEVANCE, today=today)
+
+
+def naive_search(db: Path, text: str) -> list[str]:
+    """What a small script does: read every paper, count the query's words in title and abstract, keep the best."""
+    words = [w.lower() for w in re.findall(r"\w+", text) if w not in ("OR",)]
+    best: list[tuple[int, str]] = []
+    with sqlite3.connect(db) as conn:
+        for paper_id, title, abstract in conn.execute("SELECT id, title, abstract FROM papers"):
+            title, abstract = title.lower(), abstract.lower()
+            if all(w in title or w in abstract for w in words):
+                score = sum(10 * title.count(w) + abstract.count(w) for w in words)
+                heapq.heappush(best, (score, paper_id))
+                if len(best) > 10:
+                    heapq.heappop(best)
+    return [paper_id for _, paper_id in sorted(best, reverse=True)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=1_000_000)
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--queries", type=int, default=210)
+    parser.add_argument("--naive", type=int, default=12, help="queries to run the naive baseline on")
+    args = parser.parse_args()
+    db = args.db or HERE / ".data" / f"search-{args.papers}.db"
+
+    print(f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}, {sys.platform}")
+    print(f"database: {db} ({args.papers:,} papers)")
+    await build(db, args.papers)
+    cases = queries(args.queries)
+    timings = await measure(db, cases, paper_day(args.papers - 1))
+    values = [t for t, _, _ in timings]
+    p50, p90, p99 = (percentile(values, q) for q in (50, 90, 99))
+    print(
+        f"{len(values)} queries, top 10: p50 {p50:.1f} ms, p90 {p90:.1f} ms, p99 {p99:.1f} ms, max {max(values):.1f} ms"
+    )
+    by_kind: dict[str, list[float]] = {}
+    for value, kind, _ in timings:
+        by_kind.setdefault(kind, []).append(value)
+    print("by kind (median ms): " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in by_kind.items()))
+    print("slowest:")
+    for value, kind, text in sorted(timings, reverse=True)[:5]:
+        print(f"  {value:7.1f} ms  {kind:<11} {text}")
+    slowest = max(timings)[2]
+    print(f"plan of the slowest ({slowest}):")
+    for line in await plan(db, slowest, paper_day(args.papers - 1)):
+        print(f"  {line}")
+
+    sample = cases[:: max(1, len(cases) // args.naive)][: args.naive]
+    naive_times, ours = [], []
+    for _, text in sample:
+        started = time.perf_counter()
+        await asyncio.to_thread(naive_search, db, text)
+        naive_times.append((time.perf_counter() - started) * 1000)
+        ours.append(next(t for t, _, q in timings if q == text))
+    ratio = statistics.median(naive_times) / statistics.median(ours)
+    print(
+        f"naive Python scan, same {len(sample)} queries: median {statistics.median(naive_times):.0f} ms "
+        f"vs {statistics.median(ours):.1f} ms: {ratio:,.0f}x faster"
+    )
+    ok = p50 <= 10 and p99 <= 50
+    print(f"targets p50 <= 10 ms, p99 <= 50 ms: {'ok' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
