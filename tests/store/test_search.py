@@ -341,4 +341,22 @@ async def test_date_limits_follow_a_paper_whose_day_changes(db_path: Path) -> No
 async def test_a_date_limit_no_paper_meets_finds_nothing(store: Store) -> None:
     assert await ids(store, "model since:2099-01-01") == []
     assert await ids(store, "model before:1990-01-01") == []
-    assert await ids(store, "id:2999.99999") == []
+    assert await ids(store, "id:2412.99999") == []
+
+
+async def test_a_broad_search_ranks_titles_holding_its_words_first(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    every = await ids(store, "diffusion models")
+    both_in_title = set(await ids(store, "title:diffusion title:models"))
+    monkeypatch.setattr(ranking, "CANDIDATES", len(every) - 1)  # one match too many: a broad search
+    found = await ids(store, "diffusion models")
+    assert len(found) == len(every) - 1
+    titled = [paper_id for paper_id in found if paper_id in both_in_title]
+    assert titled and found[: len(titled)] == titled
+
+
+async def test_a_broad_search_finds_what_a_ranked_one_does(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    ranked = await ids(store, "transformer -survey OR quant*")
+    monkeypatch.setattr(ranking, "CANDIDATES", 1)
+    assert (await ids(store, "transformer -survey OR quant*"))[0] in ranked

@@ -13,6 +13,8 @@ from paperboy.errors import StoreError
 from paperboy.store.migrations import LATEST_VERSION, migrate
 
 BUSY_TIMEOUT_MS = 10_000
+CACHE_KIB = 65_536
+MMAP_BYTES = 1 << 30
 
 
 async def connect(path: Path, *, migrate_to: int = LATEST_VERSION) -> aiosqlite.Connection:
@@ -35,6 +37,10 @@ async def connect(path: Path, *, migrate_to: int = LATEST_VERSION) -> aiosqlite.
         # NORMAL is durable in WAL mode except for the last commits on power loss, never corrupting
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
+        # searches touch many pages of a large database: a bigger page cache, and reads through a memory map
+        # instead of a system call per page (bench/README.md has the figures)
+        await conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        await conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         await migrate(conn, migrate_to, where=where)
     except sqlite3.DatabaseError as error:
         await conn.close()

@@ -15,7 +15,7 @@ from paperboy.models import Paper, SearchHit, SearchPage, Snippet, Sort, UpsertC
 from paperboy.query.ast import Node
 from paperboy.store.database import transaction
 from paperboy.store.rows import COLUMNS, from_row, iso, to_row, utc_text
-from paperboy.store.search import PAPER_DAY, Statement, compile_query, search_statement
+from paperboy.store.search import PAPER_DAY, Statement, compile_query, probe_statement, search_statement
 
 #: papers written per transaction: big enough to amortise the commit, small enough to let other writers in
 BATCH_SIZE = 2_000
@@ -100,10 +100,9 @@ class PaperStore:
         today: date | None = None,
     ) -> SearchPage:
         """One page of the papers matching `query`, in `sort` order, each with a snippet of its abstract."""
-        statement = self._search_statement(query, sort, limit, offset, today)
-        sql, params = statement.sql, statement.params
         try:
-            async with self._conn.execute(sql, params) as cursor:
+            statement = await self._search_statement(query, sort, limit, offset, today)
+            async with self._conn.execute(statement.sql, statement.params) as cursor:
                 rows = list(await cursor.fetchall())
         except sqlite3.OperationalError as error:
             raise QueryError(f"the search could not run ({error}); simplify it and try again") from error
@@ -117,19 +116,23 @@ class PaperStore:
         self, query: Node, *, sort: Sort = Sort.RELEVANCE, limit: int = 10, offset: int = 0, today: date | None = None
     ) -> list[str]:
         """SQLite's plan for `search` with these arguments, a line per step (for tuning and benchmarks)."""
-        statement = self._search_statement(query, sort, limit, offset, today)
+        statement = await self._search_statement(query, sort, limit, offset, today)
         async with self._conn.execute(f"EXPLAIN QUERY PLAN {statement.sql}", statement.params) as cursor:
             return [str(row[-1]) for row in await cursor.fetchall()]
 
-    def _search_statement(self, query: Node, sort: Sort, limit: int, offset: int, today: date | None) -> Statement:
+    async def _search_statement(
+        self, query: Node, sort: Sort, limit: int, offset: int, today: date | None
+    ) -> Statement:
         today = today or datetime.now(UTC).date()
+        compiled = compile_query(query, today)
+        broad = False
+        if compiled.match is not None and sort is Sort.RELEVANCE:
+            probe = probe_statement(compiled)
+            async with self._conn.execute(probe.sql, probe.params) as cursor:
+                row = await cursor.fetchone()
+            broad = bool(row and row[0])
         return search_statement(
-            compile_query(query, today),
-            sort=sort,
-            limit=limit,
-            offset=offset,
-            today=today,
-            snippet_tokens=SNIPPET_TOKENS,
+            compiled, sort=sort, limit=limit, offset=offset, today=today, snippet_tokens=SNIPPET_TOKENS, broad=broad
         )
 
     async def _get_many(self, ids: Sequence[str]) -> dict[str, Paper]:

@@ -64,17 +64,21 @@ class Compiled:
     #: conditions on `{rowid}` implied by the query (see `_rowid_bound`), to format with the rowid column
     bounds: str = "1"
     bound_params: tuple[object, ...] = ()
+    #: each positive word or phrase of `match`, as an FTS5 expression limited to titles (for broad searches)
+    title_terms: tuple[str, ...] = ()
 
 
 def compile_query(node: Node, today: date, tables: Tables = Tables()) -> Compiled:
     """The statement's parts for `node`; `today` anchors relative dates (`since:7d`)."""
     compiler = _Compiler(today, tables)
     match = fts_expression(node)
+    matched: Node | None = node if match is not None else None
     rest: list[Node] = []
     if match is None and isinstance(node, And):
         words = [item for item in node.items if _fits_in_match(item)]
         if any(not isinstance(item, Not) for item in words):
-            match = fts_expression(words[0] if len(words) == 1 else And(tuple(words)))
+            matched = words[0] if len(words) == 1 else And(tuple(words))
+            match = fts_expression(matched)
             rest = [item for item in node.items if item not in words]
         else:
             rest = list(node.items)
@@ -89,7 +93,27 @@ def compile_query(node: Node, today: date, tables: Tables = Tables()) -> Compile
         params,
         " AND ".join(sql for sql, _ in bounds) or "1",
         tuple(value for _, value in bounds),
+        _title_terms(matched) if matched is not None else (),
     )
+
+
+def _title_terms(node: Node) -> tuple[str, ...]:
+    terms: list[str] = []
+    for leaf in _positive_leaves(node):
+        if isinstance(leaf, Term | Phrase) and leaf.field in (None, TextField.TITLE):
+            expression = fts_expression(type(leaf)(leaf.text, leaf.prefix, TextField.TITLE))
+            if expression is not None and expression not in terms:
+                terms.append(expression)
+    return tuple(terms)
+
+
+def _positive_leaves(node: Node) -> list[Node]:
+    match node:
+        case Not():
+            return []
+        case And(items) | Or(items):
+            return [leaf for item in items for leaf in _positive_leaves(item)]
+    return [node]
 
 
 # an empty range when no paper qualifies: a NULL bound would leave FTS5 scanning every row
@@ -188,15 +212,35 @@ class Statement:
     params: tuple[object, ...]
 
 
+def probe_statement(compiled: Compiled) -> Statement:
+    """Whether a search is broad: 1 if its words match more than `ranking.CANDIDATES` papers, else 0. Cheap:
+    it stops counting there, and computes no rank. The words alone decide: bm25's cost grows with their
+    matches, whatever the filters keep of them."""
+    sql = (
+        f"SELECT count(*) > {ranking.CANDIDATES} FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? "
+        f"AND {compiled.bounds.format(rowid='rowid')} ORDER BY rowid DESC LIMIT {ranking.CANDIDATES + 1})"
+    )
+    return Statement(sql, (compiled.match, *compiled.bound_params))
+
+
+def _matches(compiled: Compiled) -> str:
+    return (
+        "papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ? "
+        f"AND {compiled.where} AND {compiled.bounds.format(rowid='papers_fts.rowid')}"
+    )
+
+
 def search_statement(
-    compiled: Compiled, *, sort: Sort, limit: int, offset: int, today: date, snippet_tokens: int
+    compiled: Compiled, *, sort: Sort, limit: int, offset: int, today: date, snippet_tokens: int, broad: bool = False
 ) -> Statement:
     """The one SELECT behind a search page: rows of the papers table's columns, then score and snippet.
 
     It works in three steps, so that the expensive parts run on a few rows only:
     1. `candidates`: the matching papers, in the sort's own order. For relevance that is the newest
-       `ranking.CANDIDATES` matches (rowid order, which FTS5 streams without sorting), each with its bm25.
-    2. `ranked`: those candidates scored (relevance × boosts) and cut to the page.
+       `ranking.CANDIDATES` matches (rowid order, which FTS5 streams without sorting).
+    2. `ranked`: those candidates scored (relevance × boosts, see `ranking`) and cut to the page. A `broad`
+       search (one whose words match more than the candidates, see `probe_statement`) is ranked by how many
+       of its words are in each title instead of by bm25, whose cost grows with every match in the index.
     3. the page's rows with their snippets, read from the index by rowid.
     """
     columns = ", ".join(f"p.{c}" for c in COLUMNS)
@@ -216,12 +260,24 @@ def search_statement(
             f"ORDER BY {order}, p.pk DESC {page}"
         )
         return Statement(sql, (*compiled.params, *compiled.bound_params, today.isoformat(), limit + 1, offset))
-    matches = (
-        "papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ? "
-        f"AND {compiled.where} AND {compiled.bounds.format(rowid='papers_fts.rowid')}"
-    )
+    matches = _matches(compiled)
     found = (compiled.match, *compiled.params, *compiled.bound_params)
-    if sort is Sort.RELEVANCE:
+    if sort is Sort.RELEVANCE and broad:
+        candidates = (
+            f"SELECT papers_fts.rowid AS pk FROM {matches} ORDER BY papers_fts.rowid DESC LIMIT {ranking.CANDIDATES}"
+        )
+        in_title = [
+            "(c.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? "
+            "AND rowid >= (SELECT min(pk) FROM candidates)))"
+            for _ in compiled.title_terms
+        ]
+        relevance = ranking.title_coverage(in_title)
+        ranked = (
+            f"SELECT p.pk, {relevance} * {boosts} AS score FROM candidates c JOIN papers p ON p.pk = c.pk "
+            f"ORDER BY score DESC, p.pk DESC {page}"
+        )
+        params: tuple[object, ...] = (*found, *compiled.title_terms, today.isoformat(), limit + 1, offset)
+    elif sort is Sort.RELEVANCE:
         candidates = (
             f"SELECT papers_fts.rowid AS pk, {ranking.bm25('papers_fts')} AS relevance FROM {matches} "
             f"ORDER BY papers_fts.rowid DESC LIMIT {ranking.CANDIDATES}"
@@ -230,12 +286,12 @@ def search_statement(
             f"SELECT p.pk, c.relevance * {boosts} AS score FROM candidates c JOIN papers p ON p.pk = c.pk "
             f"ORDER BY score DESC, p.pk DESC {page}"
         )
-        params: tuple[object, ...] = (*found, today.isoformat(), limit + 1, offset)
+        params = (*found, today.isoformat(), limit + 1, offset)
     else:
         candidates = f"SELECT papers_fts.rowid AS pk FROM {matches} ORDER BY {order}, p.pk DESC {page}"
         ranked = "SELECT pk, NULL AS score FROM candidates"
         params = (*found, limit + 1, offset)
-    score = "r.score" if sort is Sort.RELEVANCE else f"{ranking.bm25('papers_fts')} * {boosts}"
+    score = "r.score" if sort is Sort.RELEVANCE else boosts
     sql = (
         f"WITH candidates AS ({candidates}), ranked AS ({ranked}) "
         f"SELECT {columns}, {score} AS score, snippet(papers_fts, 1, ?, ?, '…', {snippet_tokens}) "
