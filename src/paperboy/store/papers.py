@@ -128,9 +128,10 @@ class PaperStore:
         broad = False
         if compiled.match is not None and sort is Sort.RELEVANCE:
             probe = probe_statement(compiled)
-            async with self._conn.execute(probe.sql, probe.params) as cursor:
-                row = await cursor.fetchone()
-            broad = bool(row and row[0])
+            if probe is not None:
+                async with self._conn.execute(probe.sql, probe.params) as cursor:
+                    row = await cursor.fetchone()
+                broad = bool(row and row[0])
         return search_statement(
             compiled, sort=sort, limit=limit, offset=offset, today=today, snippet_tokens=SNIPPET_TOKENS, broad=broad
         )

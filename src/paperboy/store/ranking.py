@@ -15,9 +15,10 @@ stored): scoring every match of a common word in a million papers would take a s
 favours the newest anyway.
 
 SQLite's bm25 first counts every paper that holds each of the query's words, in the whole index: tens of
-milliseconds for a common word in a million papers. So a broad search (its words match more than
-`CANDIDATES` papers) is ranked by title coverage instead: 1 + TITLE_COVERAGE · (share of the query's words
-in the title). Narrower searches, and every search on a small database, are ranked by bm25.
+milliseconds for a common word in a million papers. So a broad search (one of its words is in more than
+`BM25_MAX_PAPERS` papers) is ranked by title coverage instead: 1 + TITLE_COVERAGE · (share of the query's
+words in the title). Searches for rarer words, and every search on a database of a few thousand papers,
+are ranked by bm25.
 
 Both boosts are multipliers of at most 1.2 and 1.1: they reorder close matches, never a clear winner.
 """
@@ -35,7 +36,8 @@ UPVOTE_HALF = 20.0
 RECENCY_BOOST = 0.1
 RECENCY_HALF = 30.0
 
-CANDIDATES = 1_000
+CANDIDATES = 500
+BM25_MAX_PAPERS = 5_000
 TITLE_COVERAGE = 1.0
 
 

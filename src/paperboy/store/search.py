@@ -66,6 +66,8 @@ class Compiled:
     bound_params: tuple[object, ...] = ()
     #: each positive word or phrase of `match`, as an FTS5 expression limited to titles (for broad searches)
     title_terms: tuple[str, ...] = ()
+    #: every positive word or phrase of `match`, OR-ed: the papers bm25 would read through
+    any_term: str | None = None
 
 
 def compile_query(node: Node, today: date, tables: Tables = Tables()) -> Compiled:
@@ -94,7 +96,14 @@ def compile_query(node: Node, today: date, tables: Tables = Tables()) -> Compile
         " AND ".join(sql for sql, _ in bounds) or "1",
         tuple(value for _, value in bounds),
         _title_terms(matched) if matched is not None else (),
+        _any_term(matched) if matched is not None else None,
     )
+
+
+def _any_term(node: Node) -> str | None:
+    expressions = (fts_expression(leaf) for leaf in _positive_leaves(node) if isinstance(leaf, Term | Phrase))
+    unique = list(dict.fromkeys(e for e in expressions if e is not None))
+    return " OR ".join(f"({e})" for e in unique) or None
 
 
 def _title_terms(node: Node) -> tuple[str, ...]:
@@ -212,15 +221,17 @@ class Statement:
     params: tuple[object, ...]
 
 
-def probe_statement(compiled: Compiled) -> Statement:
-    """Whether a search is broad: 1 if its words match more than `ranking.CANDIDATES` papers, else 0. Cheap:
-    it stops counting there, and computes no rank. The words alone decide: bm25's cost grows with their
-    matches, whatever the filters keep of them."""
+def probe_statement(compiled: Compiled) -> Statement | None:
+    """Whether a search is broad: 1 if its words, any of them, occur in more than `ranking.BM25_MAX_PAPERS`
+    papers. SQLite's bm25 reads through every one of those before it ranks anything; the probe stops
+    counting at the limit, so it stays cheap."""
+    if compiled.any_term is None:
+        return None
     sql = (
-        f"SELECT count(*) > {ranking.CANDIDATES} FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? "
-        f"AND {compiled.bounds.format(rowid='rowid')} ORDER BY rowid DESC LIMIT {ranking.CANDIDATES + 1})"
+        f"SELECT count(*) > {ranking.BM25_MAX_PAPERS} FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? "
+        f"LIMIT {ranking.BM25_MAX_PAPERS + 1})"
     )
-    return Statement(sql, (compiled.match, *compiled.bound_params))
+    return Statement(sql, (compiled.any_term,))
 
 
 def _matches(compiled: Compiled) -> str:
@@ -239,8 +250,8 @@ def search_statement(
     1. `candidates`: the matching papers, in the sort's own order. For relevance that is the newest
        `ranking.CANDIDATES` matches (rowid order, which FTS5 streams without sorting).
     2. `ranked`: those candidates scored (relevance × boosts, see `ranking`) and cut to the page. A `broad`
-       search (one whose words match more than the candidates, see `probe_statement`) is ranked by how many
-       of its words are in each title instead of by bm25, whose cost grows with every match in the index.
+       search (one with a common word, see `probe_statement`) is ranked by how many of its words are in
+       each title instead of by bm25, whose cost grows with every paper holding any of its words.
     3. the page's rows with their snippets, read from the index by rowid.
     """
     columns = ", ".join(f"p.{c}" for c in COLUMNS)
