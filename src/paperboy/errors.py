@@ -38,3 +38,7 @@ class SourceError(PaperboyError):
 
 class StoreError(PaperboyError):
     """The database cannot be opened, migrated or written."""
+
+
+class NotSubscribed(UserInputError):
+    """A channel asked about, changed or removed that has no subscription."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 
+from paperboy.schedule import Schedule
+
 HF_PAPER_URL = "https://huggingface.co/papers/{id}"
 ARXIV_ABS_URL = "https://arxiv.org/abs/{id}"
 ARXIV_PDF_URL = "https://arxiv.org/pdf/{id}"
@@ -155,3 +157,55 @@ class SearchPage:
     hits: tuple[SearchHit, ...]
     offset: int
     has_more: bool
+
+
+class Platform(Enum):
+    """Where a channel lives, and so which adapter sends its digests."""
+
+    DISCORD = "discord"
+    SLACK = "slack"
+    CONSOLE = "console"
+    WEBHOOK = "webhook"
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """One channel: its platform, its workspace (Slack team or Discord guild id; empty when there is none)
+    and its id (for `webhook`, the incoming-webhook URL; for `console`, any name)."""
+
+    platform: Platform
+    channel: str
+    workspace: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.platform.value}:{self.workspace + '/' if self.workspace else ''}{self.shown_channel}"
+
+    @property
+    def shown_channel(self) -> str:
+        """The channel as it may be shown or logged: a webhook URL holds its secret, so only its host shows."""
+        if self.platform is Platform.WEBHOOK:
+            scheme, _, rest = self.channel.partition("://")
+            return f"{scheme}://{rest.split('/', 1)[0]}/…"
+        return self.channel
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A channel's place in the feed: what it wants (filter, thresholds) and when (schedule)."""
+
+    ref: ChannelRef
+    schedule: Schedule
+    max_papers: int
+    filter: str | None = None  # canonical query text
+    min_upvotes: int = 0
+    post_empty: bool = False
+    paused_reason: str | None = None
+    created_by: str = ""
+    created_at: datetime | None = None
+    updated_by: str = ""
+    updated_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_reason is not None

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import paperboy
-from paperboy.cli import doctor, fetch, paper, run, search
+from paperboy.cli import doctor, fetch, paper, run, search, subscribe, subscriptions, unsubscribe
 from paperboy.config import Settings, load_settings
 from paperboy.errors import PaperboyError
 from paperboy.log import setup_logging
@@ -30,7 +30,16 @@ class Command(Protocol):
     async def execute(self, settings: Settings, args: argparse.Namespace) -> int: ...
 
 
-COMMANDS: dict[str, Command] = {"run": run, "fetch": fetch, "search": search, "paper": paper, "doctor": doctor}
+COMMANDS: dict[str, Command] = {
+    "run": run,
+    "fetch": fetch,
+    "search": search,
+    "paper": paper,
+    "subscribe": subscribe,
+    "subscriptions": subscriptions,
+    "unsubscribe": unsubscribe,
+    "doctor": doctor,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

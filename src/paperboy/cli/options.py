@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 from datetime import UTC, date, datetime, timedelta
+
+from paperboy.models import ChannelRef, Platform
 
 
 def day(text: str) -> date:
@@ -26,3 +29,26 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f'"{text}" is not a positive whole number')
     return value
+
+
+def add_channel_options(parser: argparse.ArgumentParser) -> None:
+    """`--platform`, `--channel`, `--workspace`: which channel a command is about."""
+    parser.add_argument("--platform", required=True, choices=[p.value for p in Platform], help="where the channel is")
+    parser.add_argument(
+        "--channel", required=True, metavar="ID", help="the channel id (webhook: its URL; console: any name)"
+    )
+    parser.add_argument(
+        "--workspace", default="", metavar="ID", help="the Slack team id (T…) or Discord guild id, if any"
+    )
+
+
+def channel_ref(args: argparse.Namespace) -> ChannelRef:
+    return ChannelRef(Platform(args.platform), args.channel.strip(), args.workspace.strip())
+
+
+def operator() -> str:
+    """Who is changing a subscription from the command line, for the record."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

@@ -13,6 +13,7 @@ import aiosqlite
 from paperboy.store.database import connect
 from paperboy.store.migrations import LATEST_VERSION, schema_version
 from paperboy.store.papers import PaperStore
+from paperboy.store.subscriptions import SubscriptionStore
 
 
 class Store:
@@ -22,6 +23,7 @@ class Store:
         self._conn = conn
         self.path = path
         self.papers = PaperStore(conn)
+        self.subscriptions = SubscriptionStore(conn)
 
     @classmethod
     async def open(cls, path: Path, *, migrate_to: int = LATEST_VERSION) -> Store:
@@ -42,4 +44,4 @@ class Store:
         await self.close()
 
 
-__all__ = ["LATEST_VERSION", "PaperStore", "Store"]
+__all__ = ["LATEST_VERSION", "PaperStore", "Store", "SubscriptionStore"]

@@ -92,6 +92,31 @@ MIGRATIONS: tuple[Migration, ...] = (
         FROM papers GROUP BY 1;
         """,
     ),
+    Migration(
+        4,
+        "subscriptions: which channels get digests, filtered how, when",
+        """
+        CREATE TABLE subscriptions (
+            id            INTEGER PRIMARY KEY,
+            platform      TEXT NOT NULL,
+            workspace     TEXT NOT NULL DEFAULT '',
+            channel       TEXT NOT NULL,
+            filter        TEXT,
+            post_time     TEXT NOT NULL,
+            timezone      TEXT NOT NULL,
+            days          TEXT NOT NULL,
+            max_papers    INTEGER NOT NULL,
+            min_upvotes   INTEGER NOT NULL DEFAULT 0,
+            post_empty    INTEGER NOT NULL DEFAULT 0,
+            paused_reason TEXT,
+            created_by    TEXT NOT NULL,
+            created_at    TEXT NOT NULL,
+            updated_by    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            UNIQUE (platform, workspace, channel)
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -83,7 +83,7 @@ def from_row(row: Sequence[Any]) -> Paper:
         title=title,
         abstract=abstract,
         authors=tuple(json.loads(authors)),
-        published_at=_parse_iso(published_at),
+        published_at=parse_iso(published_at),
         daily_date=date.fromisoformat(daily_date) if daily_date else None,
         upvotes=upvotes,
         comments=comments,
@@ -96,8 +96,8 @@ def from_row(row: Sequence[Any]) -> Paper:
         categories=tuple(json.loads(categories)),
         version=version,
         sources=frozenset(json.loads(sources)),
-        first_seen_at=_parse_iso(first_seen_at),
-        updated_at=_parse_iso(updated_at),
+        first_seen_at=parse_iso(first_seen_at),
+        updated_at=parse_iso(updated_at),
     )
 
 
@@ -120,5 +120,5 @@ def utc_text(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds") + "Z"
 
 
-def _parse_iso(text: str | None) -> datetime | None:
+def parse_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None

@@ -1,0 +1,23 @@
+"""`paperboy unsubscribe`: a channel leaves the feed."""
+
+from __future__ import annotations
+
+import argparse
+
+from paperboy.cli.options import add_channel_options, channel_ref
+from paperboy.config import Settings
+from paperboy.store import Store
+from paperboy.subscriptions import SubscriptionService
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    parser = sub.add_parser("unsubscribe", help="remove a channel's subscription", description=__doc__)
+    add_channel_options(parser)
+    return parser
+
+
+async def execute(settings: Settings, args: argparse.Namespace) -> int:
+    async with await Store.open(settings.database.path) as store:
+        removed = await SubscriptionService(store, settings.digest).unsubscribe(channel_ref(args))
+    print(f"unsubscribed {removed.ref}")
+    return 0

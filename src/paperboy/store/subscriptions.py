@@ -1,0 +1,116 @@
+"""The subscriptions table: one row per channel (platform, workspace, channel)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+
+from paperboy.models import ChannelRef, Platform, Subscription
+from paperboy.schedule import Schedule
+from paperboy.store.database import transaction
+from paperboy.store.rows import iso, parse_iso
+from paperboy.timespec import format_weekdays, parse_clock, parse_timezone, parse_weekdays
+
+_COLUMNS = (
+    "platform",
+    "workspace",
+    "channel",
+    "filter",
+    "post_time",
+    "timezone",
+    "days",
+    "max_papers",
+    "min_upvotes",
+    "post_empty",
+    "paused_reason",
+    "created_by",
+    "created_at",
+    "updated_by",
+    "updated_at",
+)
+_SELECT = f"SELECT id, {', '.join(_COLUMNS)} FROM subscriptions"
+_KEY = "platform = ? AND workspace = ? AND channel = ?"
+
+
+class SubscriptionStore:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def save(self, subscription: Subscription) -> Subscription:
+        """Insert the channel's subscription, or replace the one it has (keeping its id and creation)."""
+        row = _to_row(subscription)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c not in ("created_by", "created_at"))
+        sql = (
+            f"INSERT INTO subscriptions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+            f"ON CONFLICT (platform, workspace, channel) DO UPDATE SET {updates}"
+        )
+        async with transaction(self._conn):
+            await self._conn.execute(sql, row)
+        saved = await self.get(subscription.ref)
+        assert saved is not None
+        return saved
+
+    async def get(self, ref: ChannelRef) -> Subscription | None:
+        async with self._conn.execute(f"{_SELECT} WHERE {_KEY}", _key(ref)) as cursor:
+            row = await cursor.fetchone()
+        return _from_row(row) if row else None
+
+    async def list(self, platform: Platform | None = None, workspace: str | None = None) -> list[Subscription]:
+        clauses, params = [], []
+        if platform is not None:
+            clauses.append("platform = ?")
+            params.append(platform.value)
+        if workspace is not None:
+            clauses.append("workspace = ?")
+            params.append(workspace)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        async with self._conn.execute(f"{_SELECT}{where} ORDER BY platform, workspace, channel", params) as cursor:
+            return [_from_row(row) for row in await cursor.fetchall()]
+
+    async def delete(self, ref: ChannelRef) -> bool:
+        async with transaction(self._conn):
+            cursor = await self._conn.execute(f"DELETE FROM subscriptions WHERE {_KEY}", _key(ref))
+        return cursor.rowcount > 0
+
+
+def _key(ref: ChannelRef) -> tuple[str, str, str]:
+    return (ref.platform.value, ref.workspace, ref.channel)
+
+
+def _to_row(s: Subscription) -> tuple[Any, ...]:
+    return (
+        *_key(s.ref),
+        s.filter,
+        f"{s.schedule.at:%H:%M}",
+        s.schedule.timezone.key,
+        format_weekdays(s.schedule.days),
+        s.max_papers,
+        s.min_upvotes,
+        int(s.post_empty),
+        s.paused_reason,
+        s.created_by,
+        iso(s.created_at),
+        s.updated_by,
+        iso(s.updated_at),
+    )
+
+
+def _from_row(row: Sequence[Any]) -> Subscription:
+    (id_, platform, workspace, channel, filter_, post_time, timezone, days, max_papers, min_upvotes, post_empty,
+     paused_reason, created_by, created_at, updated_by, updated_at) = row  # fmt: skip
+    return Subscription(
+        ref=ChannelRef(Platform(platform), channel, workspace),
+        schedule=Schedule(parse_clock(post_time), parse_timezone(timezone), parse_weekdays(days)),
+        max_papers=max_papers,
+        filter=filter_,
+        min_upvotes=min_upvotes,
+        post_empty=bool(post_empty),
+        paused_reason=paused_reason,
+        created_by=created_by,
+        created_at=parse_iso(created_at),
+        updated_by=updated_by,
+        updated_at=parse_iso(updated_at),
+        id=id_,
+    )

@@ -1,0 +1,147 @@
+"""Channels joining and leaving the feed, and changing what and when they get: the calls every adapter makes.
+
+Input comes as the text people type (`"09:30"`, `"Europe/Berlin"`, `"mon-fri"`, a query); it is checked
+here, once, and refused in one sentence naming the setting. A filter is stored in its canonical spelling, so
+a channel never holds a filter that does not parse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from paperboy.clock import Clock, SystemClock
+from paperboy.config import DigestSettings
+from paperboy.errors import NotSubscribed, UserInputError
+from paperboy.models import ChannelRef, Platform, Subscription
+from paperboy.query import canonical
+from paperboy.schedule import Schedule
+from paperboy.store import Store
+from paperboy.timespec import parse_clock, parse_timezone, parse_weekdays
+
+MAX_PAPERS = 50
+MAX_MIN_UPVOTES = 100_000
+_MAX_CHANNEL = 200
+
+
+class SubscriptionService:
+    def __init__(self, store: Store, defaults: DigestSettings, clock: Clock | None = None) -> None:
+        self._store = store
+        self._defaults = defaults
+        self._clock = clock or SystemClock()
+
+    async def subscribe(
+        self,
+        ref: ChannelRef,
+        *,
+        by: str,
+        filter: str | None = None,
+        time: str | None = None,
+        timezone: str | None = None,
+        days: str | None = None,
+        max_papers: int | None = None,
+        min_upvotes: int | None = None,
+        post_empty: bool | None = None,
+    ) -> Subscription:
+        """Subscribe `ref`, or change the settings given of the subscription it has (the others stay)."""
+        _check_channel(ref)
+        now = self._clock.now()
+        existing = await self._store.subscriptions.get(ref)
+        base = existing or Subscription(
+            ref=ref,
+            schedule=Schedule(self._defaults.time, self._defaults.timezone, self._defaults.days),
+            max_papers=self._defaults.max_papers,
+            created_by=by,
+            created_at=now,
+        )
+        changed = replace(
+            base,
+            schedule=_schedule(base.schedule, time, timezone, days),
+            filter=_filter(filter) if filter is not None else base.filter,
+            max_papers=_between("max", max_papers, 1, MAX_PAPERS) if max_papers is not None else base.max_papers,
+            min_upvotes=(
+                _between("min upvotes", min_upvotes, 0, MAX_MIN_UPVOTES)
+                if min_upvotes is not None
+                else base.min_upvotes
+            ),
+            post_empty=base.post_empty if post_empty is None else post_empty,
+            updated_by=by,
+            updated_at=now,
+        )
+        return await self._store.subscriptions.save(changed)
+
+    async def unsubscribe(self, ref: ChannelRef) -> Subscription:
+        """Remove the channel's subscription; the papers it was sent stay recorded, so a later subscription
+        does not send them again."""
+        subscription = await self.get(ref)
+        await self._store.subscriptions.delete(ref)
+        return subscription
+
+    async def set_filter(self, ref: ChannelRef, text: str, *, by: str) -> Subscription:
+        query = _filter(text)
+        return await self._save(replace(await self.get(ref), filter=query), by)
+
+    async def clear_filter(self, ref: ChannelRef, *, by: str) -> Subscription:
+        return await self._save(replace(await self.get(ref), filter=None), by)
+
+    async def set_schedule(
+        self, ref: ChannelRef, *, by: str, time: str | None = None, timezone: str | None = None, days: str | None = None
+    ) -> Subscription:
+        subscription = await self.get(ref)
+        return await self._save(
+            replace(subscription, schedule=_schedule(subscription.schedule, time, timezone, days)), by
+        )
+
+    async def pause(self, ref: ChannelRef, reason: str, *, by: str) -> Subscription:
+        return await self._save(replace(await self.get(ref), paused_reason=reason.strip() or "paused"), by)
+
+    async def resume(self, ref: ChannelRef, *, by: str) -> Subscription:
+        return await self._save(replace(await self.get(ref), paused_reason=None), by)
+
+    async def get(self, ref: ChannelRef) -> Subscription:
+        subscription = await self._store.subscriptions.get(ref)
+        if subscription is None:
+            raise NotSubscribed(f"{ref} is not subscribed; subscribe it first (paperboy subscribe, /papers subscribe)")
+        return subscription
+
+    async def list(self, platform: Platform | None = None, workspace: str | None = None) -> list[Subscription]:
+        return await self._store.subscriptions.list(platform, workspace)
+
+    async def _save(self, subscription: Subscription, by: str) -> Subscription:
+        changed = replace(subscription, updated_by=by, updated_at=self._clock.now())
+        return await self._store.subscriptions.save(changed)
+
+
+def _check_channel(ref: ChannelRef) -> None:
+    channel = ref.channel.strip()
+    if not channel or len(channel) > _MAX_CHANNEL or any(c.isspace() for c in channel):
+        raise UserInputError(f'"{ref.channel[:40]}" is not a channel id; give the channel\'s id, without spaces')
+    if ref.platform is Platform.WEBHOOK and not channel.startswith(("https://", "http://")):
+        raise UserInputError("a webhook channel is its incoming-webhook URL, starting with https://")
+    if ref.platform is Platform.DISCORD and not channel.isdigit():
+        raise UserInputError(f'"{channel}" is not a Discord channel id; Discord ids are numbers, like 1234567890123')
+
+
+def _filter(text: str) -> str:
+    return canonical(text)
+
+
+def _schedule(base: Schedule, time: str | None, timezone: str | None, days: str | None) -> Schedule:
+    try:
+        at = parse_clock(time) if time is not None else base.at
+    except ValueError as error:
+        raise UserInputError(f"time: {error}") from None
+    try:
+        zone = parse_timezone(timezone) if timezone is not None else base.timezone
+    except ValueError as error:
+        raise UserInputError(f"time zone: {error}") from None
+    try:
+        weekdays = parse_weekdays(days) if days is not None else base.days
+    except ValueError as error:
+        raise UserInputError(f"days: {error}") from None
+    return Schedule(at, zone, weekdays)
+
+
+def _between(name: str, value: int, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise UserInputError(f"{name} must be between {low} and {high}, not {value}")
+    return value

@@ -1,0 +1,80 @@
+"""`paperboy subscribe`, `subscriptions` and `unsubscribe` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Cli, config_text
+from tests.fakes.huggingface import FakeHuggingFace
+
+pytestmark = pytest.mark.asyncio
+CHANNEL = ["--platform", "slack", "--workspace", "T0456", "--channel", "C0123"]
+
+
+async def test_subscribe_list_and_unsubscribe(cli: Cli, config_path: Path) -> None:
+    config = ["--config", str(config_path)]
+    made = await cli("subscribe", *CHANNEL, "--filter", "diffusion | flow", "--time", "8:30", *config)
+    assert made.code == 0, made.stderr
+    assert made.stdout == (
+        "subscribed slack:T0456/C0123: 08:30 UTC, mon-fri; filter: diffusion OR flow; up to 10 papers\n"
+    )
+    listed = json.loads((await cli("subscriptions", "--json", *config)).stdout)
+    assert [(s["channel"], s["filter"], s["time"]) for s in listed] == [("C0123", "diffusion OR flow", "08:30")]
+    gone = await cli("unsubscribe", *CHANNEL, *config)
+    assert gone.stdout == "unsubscribed slack:T0456/C0123\n"
+    empty = await cli("subscriptions", *config)
+    assert empty.stdout == "no channel is subscribed; add one with paperboy subscribe\n"
+
+
+async def test_subscribing_again_updates_the_given_settings(cli: Cli, config_path: Path) -> None:
+    config = ["--config", str(config_path)]
+    await cli("subscribe", *CHANNEL, "--filter", "diffusion", *config)
+    changed = await cli(
+        "subscribe", *CHANNEL, "--days", "daily", "--max", "3", "--min-upvotes", "5", "--post-empty", *config
+    )
+    assert changed.stdout == (
+        "subscribed slack:T0456/C0123: 09:00 UTC, daily; filter: diffusion; up to 3 papers; "
+        "at least 5 upvotes; posts on empty days\n"
+    )
+
+
+@pytest.fixture
+def tokyo_config(tmp_path: Path, hf_server: FakeHuggingFace) -> Path:
+    path = tmp_path / "tokyo.toml"
+    path.write_text(config_text(hf_server, extra='[digest]\ntime = "07:15"\ntimezone = "Asia/Tokyo"\ndays = "daily"\n'))
+    return path
+
+
+async def test_the_configs_digest_defaults_apply(cli: Cli, tokyo_config: Path) -> None:
+    made = await cli("subscribe", "--platform", "console", "--channel", "lab", "--config", str(tokyo_config))
+    assert made.stdout.startswith("subscribed console:lab: 07:15 Asia/Tokyo, daily;")
+
+
+async def test_a_bad_filter_exits_2_with_the_languages_message(cli: Cli, config_path: Path) -> None:
+    result = await cli("subscribe", *CHANNEL, "--filter", "titel:x", "--config", str(config_path))
+    assert result.code == 2
+    assert result.stderr == 'paperboy: error: unknown field "titel" at column 1 — did you mean "title"?\n'
+
+
+async def test_a_bad_time_zone_exits_2(cli: Cli, config_path: Path) -> None:
+    result = await cli("subscribe", *CHANNEL, "--timezone", "Mars/Olympus", "--config", str(config_path))
+    assert result.code == 2
+    assert result.stderr.startswith("paperboy: error: time zone: ")
+
+
+async def test_unsubscribing_an_unknown_channel_exits_2(cli: Cli, config_path: Path) -> None:
+    result = await cli("unsubscribe", *CHANNEL, "--config", str(config_path))
+    assert result.code == 2
+    assert "slack:T0456/C0123 is not subscribed" in result.stderr
+
+
+async def test_a_webhook_url_is_not_printed(cli: Cli, config_path: Path) -> None:
+    url = "https://hooks.slack.com/services/T000/B000/SECRETSECRET"
+    made = await cli("subscribe", "--platform", "webhook", "--channel", url, "--config", str(config_path))
+    listed = await cli("subscriptions", "--config", str(config_path))
+    assert made.code == 0
+    assert "SECRET" not in made.stdout + listed.stdout
+    assert "webhook:https://hooks.slack.com/…" in listed.stdout
