@@ -42,3 +42,19 @@ class StoreError(PaperboyError):
 
 class NotSubscribed(UserInputError):
     """A channel asked about, changed or removed that has no subscription."""
+
+
+class DeliveryError(PaperboyError):
+    """A platform did not take a message; trying again later may work.
+
+    `maybe_sent` is true when the message may have arrived all the same (the answer was lost): a retry then
+    says "(resent)" rather than risk losing it.
+    """
+
+    def __init__(self, message: str, *, maybe_sent: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
+
+
+class ChannelUnavailable(DeliveryError):
+    """A platform refused for good (channel gone, bot removed, forbidden): the subscription is paused."""

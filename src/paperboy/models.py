@@ -209,3 +209,25 @@ class Subscription:
     @property
     def paused(self) -> bool:
         return self.paused_reason is not None
+
+
+class DigestState(Enum):
+    PLANNED = "planned"  # papers chosen and recorded; nothing sent yet
+    SENDING = "sending"  # a send was started: it may have reached the channel
+    SENT = "sent"
+    EMPTY = "empty"  # nothing new and the channel does not want empty digests: nothing to send
+    FAILED = "failed"  # the platform refused for good; the subscription was paused
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDigest:
+    """A digest as the ledger holds it: for which channel and day, which papers in which order."""
+
+    id: int
+    ref: ChannelRef
+    day: date
+    state: DigestState
+    paper_ids: tuple[str, ...]
+    left_out: int
+    planned_at: datetime
+    message_ids: tuple[str, ...] = ()

@@ -11,6 +11,7 @@ from types import TracebackType
 import aiosqlite
 
 from paperboy.store.database import connect
+from paperboy.store.ledger import Ledger
 from paperboy.store.migrations import LATEST_VERSION, schema_version
 from paperboy.store.papers import PaperStore
 from paperboy.store.subscriptions import SubscriptionStore
@@ -24,6 +25,7 @@ class Store:
         self.path = path
         self.papers = PaperStore(conn)
         self.subscriptions = SubscriptionStore(conn)
+        self.ledger = Ledger(conn)
 
     @classmethod
     async def open(cls, path: Path, *, migrate_to: int = LATEST_VERSION) -> Store:
@@ -44,4 +46,4 @@ class Store:
         await self.close()
 
 
-__all__ = ["LATEST_VERSION", "PaperStore", "Store", "SubscriptionStore"]
+__all__ = ["LATEST_VERSION", "Ledger", "PaperStore", "Store", "SubscriptionStore"]

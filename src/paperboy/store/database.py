@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -54,18 +56,30 @@ async def connect(path: Path, *, migrate_to: int = LATEST_VERSION) -> aiosqlite.
 @asynccontextmanager
 async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any error. IMMEDIATE takes the write lock up front, so two
-    processes writing at once wait for each other (busy_timeout) instead of failing half-way."""
-    try:
-        await conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:
-        raise StoreError(f"the database is busy ({_explain(error)}); try again in a moment") from None
-    try:
-        yield conn
-    except BaseException:
-        await conn.rollback()
-        raise
-    else:
-        await conn.commit()
+    processes writing at once wait for each other (busy_timeout) instead of failing half-way; within one
+    process, tasks sharing the connection take turns (a connection holds one transaction at a time)."""
+    async with _writer_lock(conn):
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise StoreError(f"the database is busy ({_explain(error)}); try again in a moment") from None
+        try:
+            yield conn
+        except BaseException:
+            await conn.rollback()
+            raise
+        else:
+            await conn.commit()
+
+
+_writer_locks: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _writer_lock(conn: aiosqlite.Connection) -> asyncio.Lock:
+    lock = _writer_locks.get(conn)
+    if lock is None:
+        lock = _writer_locks[conn] = asyncio.Lock()
+    return lock
 
 
 def _explain(error: sqlite3.Error) -> str:

@@ -117,6 +117,38 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        5,
+        "the delivery ledger: each digest planned and sent, and every paper a channel was given",
+        """
+        -- Keyed by the channel, not the subscription: a channel that leaves and comes back is not sent again
+        -- what it already had.
+        CREATE TABLE digests (
+            id          INTEGER PRIMARY KEY,
+            platform    TEXT NOT NULL,
+            workspace   TEXT NOT NULL,
+            channel     TEXT NOT NULL,
+            day         TEXT NOT NULL,              -- the channel's local day the digest belongs to
+            state       TEXT NOT NULL,              -- planned → sending → sent, or failed
+            planned_at  TEXT NOT NULL,
+            sent_at     TEXT,
+            left_out    INTEGER NOT NULL DEFAULT 0, -- matching papers beyond the channel's maximum
+            message_ids TEXT NOT NULL DEFAULT '[]',
+            error       TEXT,
+            UNIQUE (platform, workspace, channel, day)
+        );
+        CREATE TABLE deliveries (
+            platform  TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel   TEXT NOT NULL,
+            paper_id  TEXT NOT NULL,
+            digest_id INTEGER NOT NULL REFERENCES digests(id),
+            position  INTEGER NOT NULL,            -- order in the digest; -1: matched but left out
+            PRIMARY KEY (platform, workspace, channel, paper_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX deliveries_digest ON deliveries(digest_id);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

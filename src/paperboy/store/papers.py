@@ -21,6 +21,7 @@ from paperboy.store.search import PAPER_DAY, Statement, compile_query, probe_sta
 BATCH_SIZE = 2_000
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM papers"
+_SELECT_P = f"SELECT {', '.join('p.' + c for c in COLUMNS)} FROM papers p"
 _INSERT = f"INSERT INTO papers ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _UPDATE = f"UPDATE papers SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])} WHERE id = ?"
 _INDEXED = "title, abstract, authors, ai_keywords"
@@ -85,6 +86,19 @@ class PaperStore:
             row = await cursor.fetchone()
         return from_row(row) if row else None
 
+    async def dated_since(self, day: date) -> list[Paper]:
+        """Every paper dated `day` or later (the Daily Papers day, else arXiv's, else first seen)."""
+        least = "SELECT min(min_pk) FROM paper_days WHERE day >= ?"
+        sql = f"{_SELECT_P} WHERE p.pk >= coalesce(({least}), {2**62}) AND {PAPER_DAY} >= ? ORDER BY p.pk"
+        async with self._conn.execute(sql, (day.isoformat(), day.isoformat())) as cursor:
+            return [from_row(row) for row in await cursor.fetchall()]
+
+    async def latest_day(self) -> date | None:
+        """The newest day any paper is dated."""
+        async with self._conn.execute("SELECT max(day) FROM paper_days") as cursor:
+            row = await cursor.fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
     async def count(self) -> int:
         async with self._conn.execute("SELECT count(*) FROM papers") as cursor:
             row = await cursor.fetchone()
@@ -135,6 +149,11 @@ class PaperStore:
         return search_statement(
             compiled, sort=sort, limit=limit, offset=offset, today=today, snippet_tokens=SNIPPET_TOKENS, broad=broad
         )
+
+    async def get_many(self, ids: Sequence[str]) -> list[Paper]:
+        """The papers with these ids that exist, in the order of `ids`."""
+        found = await self._get_many(ids)
+        return [found[i] for i in ids if i in found]
 
     async def _get_many(self, ids: Sequence[str]) -> dict[str, Paper]:
         sql = f"{_SELECT} WHERE id IN (SELECT value FROM json_each(?))"

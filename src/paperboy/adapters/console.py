@@ -1,0 +1,36 @@
+"""The console sink: digests printed as text, for `console` subscriptions and for trying paperboy out."""
+
+from __future__ import annotations
+
+import sys
+from itertools import count
+from typing import TextIO
+
+from paperboy.digest import Digest
+
+
+def digest_text(digest: Digest) -> str:
+    lines = [f"== {digest.ref}: {digest.title}"]
+    for n, item in enumerate(digest.items, 1):
+        lines.append(f"{n:>2}. {item.title}")
+        lines.append(f"    {item.authors} · ▲ {item.upvotes}")
+        if item.summary:
+            lines.append(f"    {item.summary}")
+        links = [item.url, item.pdf_url] + ([item.code_url] if item.code_url else [])
+        lines.append(f"    {' · '.join(links)}")
+        if item.reasons:
+            lines.append(f"    matched: {'; '.join(item.reasons)}")
+    if digest.more:
+        lines.append(digest.more)
+    return "\n".join(lines)
+
+
+class ConsoleSink:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._ids = count(1)
+
+    async def send(self, digest: Digest) -> tuple[str, ...]:
+        stream = self._stream or sys.stdout
+        print(digest_text(digest), file=stream, flush=True)
+        return (f"console-{next(self._ids)}",)

@@ -1,0 +1,243 @@
+"""Digests end to end in the core: chosen, recorded, sent once, failures and crashes caught up."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from paperboy.config import DigestSettings
+from paperboy.delivery import DigestRunner
+from paperboy.errors import ChannelUnavailable, DeliveryError
+from paperboy.models import ChannelRef, DigestState, Platform
+from paperboy.store import Store
+from paperboy.subscriptions import SubscriptionService
+from tests.fakes.clock import FakeClock
+from tests.fakes.corpus import corpus_papers
+from tests.fakes.sink import Killed, RecordingSink
+
+pytestmark = pytest.mark.asyncio
+PAPERS = corpus_papers()
+# best first: most upvotes, then the newer, then the higher id
+NEWEST = sorted(
+    (p for p in PAPERS if p.daily_date == date(2025, 1, 16)), key=lambda p: (p.upvotes or 0, p.id), reverse=True
+)
+LAB = ChannelRef(Platform.CONSOLE, "lab")
+OTHER = ChannelRef(Platform.CONSOLE, "other")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2025, 1, 16, 8, 0, tzinfo=UTC))
+
+
+@pytest_asyncio.fixture
+async def store(db_path: Path) -> AsyncIterator[Store]:
+    async with await Store.open(db_path) as opened:
+        await opened.papers.upsert(PAPERS)
+        yield opened
+
+
+@pytest.fixture
+def subscriptions(store: Store, clock: FakeClock) -> SubscriptionService:
+    return SubscriptionService(store, DigestSettings(), clock)
+
+
+@pytest.fixture
+def sink() -> RecordingSink:
+    return RecordingSink()
+
+
+@pytest.fixture
+def runner(store: Store, sink: RecordingSink, clock: FakeClock) -> DigestRunner:
+    return DigestRunner(store, {Platform.CONSOLE: sink}, clock)
+
+
+async def subscribe(subscriptions: SubscriptionService, ref: ChannelRef = LAB, **settings: object) -> None:
+    options = {"time": "09:00", "timezone": "UTC", "days": "daily"} | settings
+    await subscriptions.subscribe(ref, by="test", **options)  # type: ignore[arg-type]
+
+
+async def test_nothing_is_sent_before_the_post_time(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions)
+    clock.set(datetime(2025, 1, 16, 8, 59, tzinfo=UTC))
+    assert await runner.run_due() == []
+    assert sink.received == []
+
+
+async def test_the_first_digest_holds_the_newest_day_best_first(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions, max_papers=5)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    [outcome] = await runner.run_due()
+    assert outcome.state is DigestState.SENT and outcome.papers == 5
+    [digest] = sink.received
+    assert [i.paper_id for i in digest.items] == [p.id for p in NEWEST[:5]]
+    assert digest.left_out == len(NEWEST) - 5
+    assert digest.more == f"and {len(NEWEST) - 5} more: /papers search since:2025-01-16"
+    assert digest.title == "Papers for Thu 16 Jan 2025: 5 new papers"
+
+
+async def test_a_digest_goes_out_once_a_day(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    await runner.run_due()
+    clock.advance(timedelta(minutes=1))
+    assert await runner.run_due() == []
+    assert len(sink.received) == 1
+
+
+async def test_never_the_same_paper_twice(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink, store: Store
+) -> None:
+    await subscribe(subscriptions, max_papers=50)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    await runner.run_due()
+    late = replace(PAPERS[0], id="2501.99001", title="A late paper on wombats", daily_date=date(2025, 1, 16))
+    fresh = replace(PAPERS[0], id="2501.99002", title="Wombats again", daily_date=date(2025, 1, 17))
+    await store.papers.upsert([late, fresh, *PAPERS])  # everything seen again, two new
+    clock.set(datetime(2025, 1, 17, 9, 0, tzinfo=UTC))
+    [outcome] = await runner.run_due()
+    assert outcome.state is DigestState.SENT
+    assert sorted(i.paper_id for i in sink.received[1].items) == ["2501.99001", "2501.99002"]
+    assert len(sink.paper_ids()) == len(set(sink.paper_ids()))
+
+
+async def test_a_day_with_nothing_new_sends_nothing_unless_asked(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions, max_papers=50)
+    await subscribe(subscriptions, OTHER, max_papers=50, post_empty=True)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    await runner.run_due()
+    clock.set(datetime(2025, 1, 17, 9, 0, tzinfo=UTC))
+    outcomes = {o.ref: o.state for o in await runner.run_due()}
+    assert outcomes == {LAB: DigestState.EMPTY, OTHER: DigestState.SENT}
+    assert [d.title for d in sink.received[2:]] == ["Papers for Fri 17 Jan 2025: nothing new"]
+
+
+async def test_the_filter_and_minimum_upvotes_choose_the_papers(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions, filter="model", min_upvotes=1, max_papers=50)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    await runner.run_due()
+    [digest] = sink.received
+    assert digest.items and all(i.upvotes >= 1 for i in digest.items)
+    assert all(any("model" in r for r in i.reasons) for i in digest.items)
+
+
+async def test_a_passing_failure_is_tried_again_at_the_next_run(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    sink.next.append(DeliveryError("rate limited"))
+    [failed] = await runner.run_due()
+    assert failed.state is DigestState.PLANNED and sink.received == []
+    clock.advance(timedelta(minutes=1))
+    [sent] = await runner.run_due()
+    assert sent.state is DigestState.SENT and sent.detail == ""
+    assert len(sink.received) == 1 and not sink.received[0].resent
+
+
+async def test_a_channel_gone_pauses_only_its_subscription(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions, LAB)
+    await subscribe(subscriptions, OTHER)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    sink.next.append(ChannelUnavailable("the channel was deleted"))  # the first send: "lab" sorts first
+    outcomes = {o.ref: o.state for o in await runner.run_due()}
+    assert outcomes == {LAB: DigestState.FAILED, OTHER: DigestState.SENT}
+    assert (await subscriptions.get(LAB)).paused_reason == "the channel was deleted"
+    clock.set(datetime(2025, 1, 17, 9, 0, tzinfo=UTC))
+    assert [o.ref for o in await runner.run_due()] == [OTHER]
+
+
+async def test_killed_before_the_platform_took_it_the_digest_goes_out_once_marked_resent(
+    store: Store, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    sink.next.append(Killed())
+    with pytest.raises(Killed):
+        await DigestRunner(store, {Platform.CONSOLE: sink}, clock).run_due()
+    assert sink.received == []
+    [outcome] = await DigestRunner(store, {Platform.CONSOLE: sink}, clock).run_due()  # the restarted process
+    assert outcome.state is DigestState.SENT
+    [digest] = sink.received
+    assert digest.resent  # it might have arrived: the platform could not be asked
+
+
+async def test_killed_after_the_platform_took_it_the_repeat_is_marked_resent(
+    store: Store, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    sink.next.append("die after")
+    with pytest.raises(Killed):
+        await DigestRunner(store, {Platform.CONSOLE: sink}, clock).run_due()
+    await DigestRunner(store, {Platform.CONSOLE: sink}, clock).run_due()
+    first, repeat = sink.received
+    assert not first.resent and repeat.resent
+    assert [i.paper_id for i in repeat.items] == [i.paper_id for i in first.items]
+    clock.advance(timedelta(hours=1))
+    assert await DigestRunner(store, {Platform.CONSOLE: sink}, clock).run_due() == []
+
+
+async def test_after_downtime_one_digest_catches_up(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink, store: Store
+) -> None:
+    await subscribe(subscriptions, max_papers=50)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    await runner.run_due()
+    days = [date(2025, 1, 17), date(2025, 1, 18), date(2025, 1, 19)]
+    await store.papers.upsert(
+        [replace(PAPERS[0], id=f"2501.9900{n}", title=f"Paper {n}", daily_date=d) for n, d in enumerate(days)]
+    )
+    clock.set(datetime(2025, 1, 20, 12, 0, tzinfo=UTC))  # down since the 16th
+    [outcome] = await runner.run_due()
+    assert outcome.day == date(2025, 1, 20) and outcome.papers == 3
+    assert len(sink.received) == 2
+
+
+async def test_a_channel_that_comes_back_is_not_sent_what_it_had(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions, max_papers=50)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    await runner.run_due()
+    await subscriptions.unsubscribe(LAB)
+    await subscribe(subscriptions, max_papers=50)
+    await runner.run_now(LAB)
+    assert len(sink.paper_ids()) == len(set(sink.paper_ids()))
+
+
+async def test_preview_sends_and_records_nothing(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink, store: Store
+) -> None:
+    await subscribe(subscriptions, max_papers=3)
+    [digest] = await runner.preview(LAB)
+    assert len(digest.items) == 3
+    assert sink.received == [] and await store.ledger.last_days() == {}
+
+
+async def test_run_now_ignores_the_schedule(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions, days="sat,sun")
+    clock.set(datetime(2025, 1, 16, 3, 0, tzinfo=UTC))  # a Thursday night
+    [outcome] = await runner.run_now()
+    assert outcome.state is DigestState.SENT and outcome.day == date(2025, 1, 16)
+    [again] = await runner.run_now()
+    assert again.day == date(2025, 1, 17) and again.state is DigestState.EMPTY
