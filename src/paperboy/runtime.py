@@ -10,8 +10,13 @@ from typing import TypeVar
 
 import httpx
 
+from paperboy.adapters import Sink
+from paperboy.adapters.console import ConsoleSink
+from paperboy.clock import Clock, SystemClock
 from paperboy.config import Settings
+from paperboy.delivery import DigestRunner
 from paperboy.http import make_client
+from paperboy.models import Platform
 from paperboy.sources import Source
 from paperboy.sources.arxiv import ArxivSource
 from paperboy.sources.huggingface import HuggingFaceSource
@@ -53,6 +58,12 @@ class Runtime:
     client: httpx.AsyncClient
     sources: dict[str, Source] = field(default_factory=dict)
     jobs: JobTracker = field(default_factory=JobTracker)
+    clock: Clock = field(default_factory=SystemClock)
+    sinks: dict[Platform, Sink] = field(default_factory=dict)
+
+    @property
+    def digests(self) -> DigestRunner:
+        return DigestRunner(self.store, self.sinks, self.clock)
 
     def lookback_days(self, source: str) -> int:
         sources = self.settings.sources
@@ -71,11 +82,16 @@ def build_sources(settings: Settings, client: httpx.AsyncClient, only: str | Non
     return sources
 
 
+def build_sinks(settings: Settings) -> dict[Platform, Sink]:
+    """Where digests can go with these settings: the console always."""
+    return {Platform.CONSOLE: ConsoleSink()}
+
+
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     store = await Store.open(settings.database.path)
     try:
         async with make_client(settings.http) as client:
-            yield Runtime(settings, store, client, build_sources(settings, client))
+            yield Runtime(settings, store, client, build_sources(settings, client), sinks=build_sinks(settings))
     finally:
         await store.close()

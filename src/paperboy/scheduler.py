@@ -1,4 +1,5 @@
-"""APScheduler wiring: a fetch job per enabled source, run once at start and then at its interval."""
+"""APScheduler wiring: a fetch job per enabled source (at start, then at its interval) and a job that
+sends due digests every minute."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from paperboy.errors import PaperboyError
 from paperboy.ingest import ingest, lookback
+from paperboy.models import DigestState
 from paperboy.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
-    """A scheduler (not yet started) with one fetch job per source in `runtime`."""
+    """A scheduler (not yet started): a fetch job per source in `runtime`, and the due-digest job."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     intervals = {
         "huggingface": runtime.settings.sources.huggingface.every,
@@ -35,7 +38,33 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
             max_instances=1,
             misfire_grace_time=None,
         )
+    scheduler.add_job(
+        digest_job,
+        IntervalTrigger(minutes=1, timezone=UTC),
+        args=(runtime,),
+        id="digests",
+        name="due digests",
+        next_run_time=datetime.now(UTC),  # at start: anything missed while paperboy was down goes out now
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
     return scheduler
+
+
+async def digest_job(runtime: Runtime) -> None:
+    """Send every digest that is due (and finish any a stopped process left unsent)."""
+    try:
+        outcomes = await runtime.jobs.run(runtime.digests.run_due())
+    except asyncio.CancelledError:
+        log.info("sending digests stopped: paperboy is shutting down")
+        return
+    except PaperboyError as error:
+        log.error("sending digests failed: %s", error)
+        return
+    for outcome in outcomes:
+        if outcome.state is DigestState.EMPTY:
+            log.info("no new papers for %s on %s", outcome.ref, outcome.day)
 
 
 async def fetch_job(runtime: Runtime, name: str) -> None:

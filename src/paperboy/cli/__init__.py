@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import paperboy
-from paperboy.cli import doctor, fetch, paper, run, search, subscribe, subscriptions, unsubscribe
+from paperboy.cli import digest, doctor, fetch, paper, run, search, subscribe, subscriptions, unsubscribe
 from paperboy.config import Settings, load_settings
 from paperboy.errors import PaperboyError
 from paperboy.log import setup_logging
@@ -38,6 +38,7 @@ COMMANDS: dict[str, Command] = {
     "subscribe": subscribe,
     "subscriptions": subscriptions,
     "unsubscribe": unsubscribe,
+    "digest": digest,
     "doctor": doctor,
 }
 

@@ -31,11 +31,13 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_channel_options(parser: argparse.ArgumentParser) -> None:
+def add_channel_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     """`--platform`, `--channel`, `--workspace`: which channel a command is about."""
-    parser.add_argument("--platform", required=True, choices=[p.value for p in Platform], help="where the channel is")
     parser.add_argument(
-        "--channel", required=True, metavar="ID", help="the channel id (webhook: its URL; console: any name)"
+        "--platform", required=required, choices=[p.value for p in Platform], help="where the channel is"
+    )
+    parser.add_argument(
+        "--channel", required=required, metavar="ID", help="the channel id (webhook: its URL; console: any name)"
     )
     parser.add_argument(
         "--workspace", default="", metavar="ID", help="the Slack team id (T…) or Discord guild id, if any"

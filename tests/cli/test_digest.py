@@ -1,0 +1,60 @@
+"""`paperboy digest` end to end: a console channel's digest previewed, sent, and not sent twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Cli
+from tests.fakes.corpus import CorpusPaper
+
+pytestmark = pytest.mark.asyncio
+LAB = ["--platform", "console", "--channel", "lab"]
+
+
+async def subscribed(cli: Cli, config_path: Path, *settings: str) -> None:
+    result = await cli("subscribe", *LAB, "--days", "daily", *settings, "--config", str(config_path))
+    assert result.code == 0, result.stderr
+
+
+async def test_dry_run_prints_the_digest_and_records_nothing(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    await subscribed(cli, config_path, "--max", "3")
+    preview = await cli("digest", "--dry-run", "--config", str(config_path))
+    assert preview.code == 0, preview.stderr
+    assert preview.stdout.startswith("== console:lab: Papers for ")
+    numbered = [line[:4] for line in preview.stdout.splitlines() if line[:4].strip().rstrip(".").isdigit()]
+    assert numbered == [" 1. ", " 2. ", " 3. "]
+    assert "and " in preview.stdout and "more: /papers search since:" in preview.stdout
+    again = await cli("digest", "--dry-run", "--config", str(config_path))
+    assert again.stdout == preview.stdout, "nothing was recorded"
+
+
+async def test_now_sends_the_digest_once(cli: Cli, config_path: Path, fetched: list[CorpusPaper]) -> None:
+    await subscribed(cli, config_path, "--max", "3", "--filter", "model")
+    sent = await cli("digest", "--now", "--config", str(config_path))
+    assert sent.code == 0, sent.stderr
+    assert "== console:lab: Papers for " in sent.stdout
+    assert "matched: " in sent.stdout
+    assert sent.stdout.rstrip().splitlines()[-1].startswith("console:lab ")
+    assert sent.stdout.rstrip().endswith("sent 3 papers")
+    again = await cli("digest", "--now", "--config", str(config_path))
+    assert again.stdout.rstrip().endswith("nothing new, nothing sent")
+
+
+async def test_a_channel_can_be_named_by_its_id_alone(cli: Cli, config_path: Path, fetched: list[CorpusPaper]) -> None:
+    await subscribed(cli, config_path)
+    sent = await cli("digest", "--now", "--channel", "lab", "--config", str(config_path))
+    assert sent.code == 0, sent.stderr
+    unknown = await cli("digest", "--now", "--channel", "nope", "--config", str(config_path))
+    assert unknown.code == 2
+    assert unknown.stderr == "paperboy: error: no subscribed channel has the id nope; see paperboy subscriptions\n"
+
+
+async def test_without_due_digests_it_says_so(cli: Cli, config_path: Path, fetched: list[CorpusPaper]) -> None:
+    await subscribed(cli, config_path)  # made now: its first post time is still to come
+    result = await cli("digest", "--config", str(config_path))
+    assert result.code == 0
+    assert result.stdout == "no digest is due\n"
