@@ -14,6 +14,7 @@ from paperboy.config import ArxivSettings, HttpSettings, HuggingFaceSettings, Se
 from paperboy.store import Store
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.huggingface import FakeHuggingFace
+from tests.fakes.webhooks import FakeWebhooks
 
 #: retry quickly in tests: the behaviour is the same, the waits are not
 FAST_HTTP = HttpSettings(
@@ -31,6 +32,13 @@ async def hf_server() -> AsyncIterator[FakeHuggingFace]:
 @pytest_asyncio.fixture
 async def arxiv_server() -> AsyncIterator[FakeArxiv]:
     server = await FakeArxiv().start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def webhooks() -> AsyncIterator[FakeWebhooks]:
+    server = await FakeWebhooks().start()
     yield server
     await server.stop()
 

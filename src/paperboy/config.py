@@ -151,6 +151,14 @@ class DigestSettings:
     max_papers: int = field(default=10, metadata=_between(1, 50))
 
 
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    webhook_requests_per_second: int = field(default=20, metadata=_between(1, 1000))
+    webhook_timeout: timedelta = timedelta(seconds=15)
+    attempts: int = field(default=4, metadata=_between(1, 20))
+    backoff: timedelta = timedelta(seconds=1)
+
+
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -170,6 +178,7 @@ class Settings:
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
     digest: DigestSettings = DigestSettings()
+    delivery: DeliverySettings = DeliverySettings()
     logging: LoggingSettings = LoggingSettings()
     #: the file these settings came from; None when built-in defaults were used
     config_path: Path | None = field(default=None, metadata={"internal": True})

@@ -12,6 +12,7 @@ import httpx
 
 from paperboy.adapters import Sink
 from paperboy.adapters.console import ConsoleSink
+from paperboy.adapters.webhook import WebhookSink
 from paperboy.clock import Clock, SystemClock
 from paperboy.config import Settings
 from paperboy.delivery import DigestRunner
@@ -82,9 +83,9 @@ def build_sources(settings: Settings, client: httpx.AsyncClient, only: str | Non
     return sources
 
 
-def build_sinks(settings: Settings) -> dict[Platform, Sink]:
-    """Where digests can go with these settings: the console always."""
-    return {Platform.CONSOLE: ConsoleSink()}
+def build_sinks(settings: Settings, client: httpx.AsyncClient) -> dict[Platform, Sink]:
+    """Where digests can go with these settings: the console and incoming webhooks always."""
+    return {Platform.CONSOLE: ConsoleSink(), Platform.WEBHOOK: WebhookSink(client, settings.delivery)}
 
 
 @asynccontextmanager
@@ -92,6 +93,6 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     store = await Store.open(settings.database.path)
     try:
         async with make_client(settings.http) as client:
-            yield Runtime(settings, store, client, build_sources(settings, client), sinks=build_sinks(settings))
+            yield Runtime(settings, store, client, build_sources(settings, client), sinks=build_sinks(settings, client))
     finally:
         await store.close()

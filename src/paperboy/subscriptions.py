@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from paperboy.adapters.webhook import webhook_kind
 from paperboy.clock import Clock, SystemClock
 from paperboy.config import DigestSettings
 from paperboy.errors import NotSubscribed, UserInputError
@@ -115,8 +116,13 @@ def _check_channel(ref: ChannelRef) -> None:
     channel = ref.channel.strip()
     if not channel or len(channel) > _MAX_CHANNEL or any(c.isspace() for c in channel):
         raise UserInputError(f'"{ref.channel[:40]}" is not a channel id; give the channel\'s id, without spaces')
-    if ref.platform is Platform.WEBHOOK and not channel.startswith(("https://", "http://")):
-        raise UserInputError("a webhook channel is its incoming-webhook URL, starting with https://")
+    if ref.platform is Platform.WEBHOOK:
+        if not channel.startswith(("https://", "http://")):
+            raise UserInputError("a webhook channel is its incoming-webhook URL, starting with https://")
+        try:
+            webhook_kind(channel)
+        except ValueError as error:
+            raise UserInputError(f"the channel URL is {error}") from None
     if ref.platform is Platform.DISCORD and not channel.isdigit():
         raise UserInputError(f'"{channel}" is not a Discord channel id; Discord ids are numbers, like 1234567890123')
 

@@ -11,6 +11,7 @@ from paperboy.clock import SystemClock
 from paperboy.config import Settings
 from paperboy.delivery import DigestRunner
 from paperboy.errors import NotSubscribed, UserInputError
+from paperboy.http import make_client
 from paperboy.models import ChannelRef, DigestState
 from paperboy.runtime import build_sinks
 from paperboy.store import Store
@@ -27,9 +28,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
-    async with await Store.open(settings.database.path) as store:
+    async with await Store.open(settings.database.path) as store, make_client(settings.http) as client:
         ref = await _channel(store, args)
-        runner = DigestRunner(store, build_sinks(settings), SystemClock())
+        runner = DigestRunner(store, build_sinks(settings, client), SystemClock())
         if args.dry_run:
             digests = await runner.preview(ref)
             print("\n\n".join(digest_text(d) for d in digests) or "no subscribed channel to preview")

@@ -1,0 +1,83 @@
+"""A fake receiver of Discord and Slack incoming webhooks, over real HTTP, that can enforce a rate limit."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.server import FakeServer
+
+
+class FakeWebhooks(FakeServer):
+    def __init__(self, per_second: int | None = None) -> None:
+        super().__init__()
+        #: payloads received, by webhook path
+        self.received: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        #: webhook paths that answer 404, as a deleted webhook does
+        self.gone: set[str] = set()
+        self.per_second = per_second
+        #: requests refused with 429 because they came too fast
+        self.limited = 0
+        self._accepted: deque[float] = deque()
+        self._ids = 1000
+
+    def discord_url(self, name: str = "1") -> str:
+        return f"{self.url}/api/webhooks/{name}/token-{name}"
+
+    def slack_url(self, name: str = "1") -> str:
+        return f"{self.url}/services/T0/B{name}/token{name}"
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/api/webhooks/{id}/{token}", self.discord), web.post("/services/{t}/{b}/{token}", self.slack)]
+
+    def payloads(self, url: str) -> list[dict[str, Any]]:
+        return self.received[url.removeprefix(self.url)]
+
+    def most_in_one_second(self) -> int:
+        times = list(self._accepted)
+        most, start = 0, 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
+    async def _accept(self, request: web.Request) -> web.StreamResponse | dict[str, Any]:
+        fault = await self.misbehave(request)
+        if fault is not None:
+            return fault
+        if request.path in self.gone:
+            return web.json_response({"message": "Unknown Webhook", "code": 10015}, status=404)
+        now = time.monotonic()
+        if self.per_second is not None:
+            recent = [t for t in self._accepted if now - t < 1.0]
+            if len(recent) >= self.per_second:
+                self.limited += 1
+                wait = 1.0 - (now - recent[0])
+                return web.json_response(
+                    {"message": "You are being rate limited.", "retry_after": wait, "global": False},
+                    status=429,
+                    headers={"Retry-After": f"{wait:.3f}"},
+                )
+        self._accepted.append(now)
+        payload: dict[str, Any] = await request.json()
+        self.received[request.path].append(payload)
+        return payload
+
+    async def discord(self, request: web.Request) -> web.StreamResponse:
+        accepted = await self._accept(request)
+        if isinstance(accepted, web.StreamResponse):
+            return accepted
+        self._ids += 1
+        if request.query.get("wait") == "true":
+            return web.json_response({"id": str(self._ids), "content": accepted.get("content", "")})
+        return web.Response(status=204)
+
+    async def slack(self, request: web.Request) -> web.StreamResponse:
+        accepted = await self._accept(request)
+        if isinstance(accepted, web.StreamResponse):
+            return accepted
+        return web.Response(text="ok")
