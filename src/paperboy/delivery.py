@@ -128,21 +128,23 @@ class DigestRunner:
 
     async def _plan_and_send(self, windows: Sequence[Window]) -> list[Outcome]:
         now = self._clock.now()
-        sends = []
-        outcomes = []
-        for chosen in await self._choose(windows):
-            subscription = chosen.subscription
-            planned = await self._store.ledger.plan(
-                subscription.ref, chosen.day, chosen.paper_ids, chosen.left_out_ids, now,
-                send_empty=subscription.post_empty,
-            )  # fmt: skip
-            if planned is None:
-                continue  # another run planned this day's digest meanwhile
-            if planned.state is DigestState.EMPTY:
-                outcomes.append(Outcome(subscription.ref, chosen.day, DigestState.EMPTY, 0, "nothing new"))
-                continue
-            sends.append(self._send(planned, subscription, resent=False))
-        return outcomes + list(await asyncio.gather(*sends))
+        outcomes: list[Outcome] = []
+        sends: list[asyncio.Task[Outcome]] = []
+        # each digest starts sending as soon as it is recorded, while the next ones are still being planned
+        async with asyncio.TaskGroup() as group:
+            for chosen in await self._choose(windows):
+                subscription = chosen.subscription
+                planned = await self._store.ledger.plan(
+                    subscription.ref, chosen.day, chosen.paper_ids, chosen.left_out_ids, now,
+                    send_empty=subscription.post_empty,
+                )  # fmt: skip
+                if planned is None:
+                    continue  # another run planned this day's digest meanwhile
+                if planned.state is DigestState.EMPTY:
+                    outcomes.append(Outcome(subscription.ref, chosen.day, DigestState.EMPTY, 0, "nothing new"))
+                    continue
+                sends.append(group.create_task(self._send(planned, subscription, resent=False)))
+        return outcomes + [task.result() for task in sends]
 
     async def _render(self, planned: PlannedDigest, subscription: Subscription, *, resent: bool) -> Digest:
         # the values at send time: upvotes keep changing after a paper is planned

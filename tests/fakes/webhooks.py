@@ -36,6 +36,14 @@ class FakeWebhooks(FakeServer):
     def payloads(self, url: str) -> list[dict[str, Any]]:
         return self.received[url.removeprefix(self.url)]
 
+    @property
+    def accepted(self) -> int:
+        return len(self._accepted)
+
+    def first_and_last(self) -> tuple[float, float]:
+        """When the first and the last accepted request arrived (monotonic seconds)."""
+        return self._accepted[0], self._accepted[-1]
+
     def most_in_one_second(self) -> int:
         times = list(self._accepted)
         most, start = 0, 0
