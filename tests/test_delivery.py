@@ -243,3 +243,17 @@ async def test_run_now_ignores_the_schedule(
     assert outcome.state is DigestState.SENT and outcome.day == date(2025, 1, 16)
     [again] = await runner.run_now()
     assert again.day == date(2025, 1, 17) and again.state is DigestState.EMPTY
+
+
+async def test_a_bug_in_one_send_does_not_stop_the_others(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions, LAB)
+    await subscribe(subscriptions, OTHER)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    sink.next.append(RuntimeError("a bug"))
+    outcomes = {o.ref: o.state for o in await runner.run_due()}
+    assert outcomes == {LAB: DigestState.SENDING, OTHER: DigestState.SENT}
+    clock.advance(timedelta(minutes=1))
+    [retried] = await runner.run_due()
+    assert retried.ref == LAB and retried.detail == "resent"

@@ -185,6 +185,12 @@ class DigestRunner:
                 await ledger.mark(planned.id, state, error=str(error))
                 log.warning("digest for %s not sent, will try again: %s", planned.ref, error)
                 return Outcome(planned.ref, planned.day, state, count, str(error))
+            except Exception as error:
+                # a bug in a sink must not stop the other channels' digests; it may have sent, so: resent
+                log.exception("digest for %s: unexpected error in the %s sink", planned.ref, planned.ref.platform.value)
+                detail = f"unexpected {type(error).__name__}; see the log"
+                await ledger.mark(planned.id, DigestState.SENDING, error=detail)
+                return Outcome(planned.ref, planned.day, DigestState.SENDING, count, detail)
         await ledger.mark(planned.id, DigestState.SENT, now=self._clock.now(), message_ids=message_ids)
         log.info("sent %s's digest for %s: %d papers", planned.ref, planned.day, count)
         return Outcome(planned.ref, planned.day, DigestState.SENT, count, "resent" if resent else "")
