@@ -257,3 +257,49 @@ async def test_a_bug_in_one_send_does_not_stop_the_others(
     clock.advance(timedelta(minutes=1))
     [retried] = await runner.run_due()
     assert retried.ref == LAB and retried.detail == "resent"
+
+
+async def test_why_says_a_matching_paper_goes_in_the_next_digest(
+    subscriptions: SubscriptionService, clock: FakeClock
+) -> None:
+    await subscribe(subscriptions, filter="model")
+    paper = next(p for p in NEWEST if "model" in p.title.lower())
+    verdict = await subscriptions.why(LAB, paper.id)
+    assert verdict.posted
+    assert verdict.reason.startswith('it matches ("model" in the title')
+    assert verdict.reason.endswith("goes in the next digest on 2025-01-16, if it ranks among the best 10")
+
+
+async def test_why_names_the_filter_that_stops_a_paper(subscriptions: SubscriptionService) -> None:
+    await subscribe(subscriptions, filter="title:wombat")
+    verdict = await subscriptions.why(LAB, NEWEST[0].id)
+    assert not verdict.posted
+    assert verdict.reason == "it does not match this channel's filter: title:wombat"
+
+
+async def test_why_names_the_upvote_threshold(subscriptions: SubscriptionService) -> None:
+    await subscribe(subscriptions, min_upvotes=10_000)
+    verdict = await subscriptions.why(LAB, NEWEST[0].id)
+    assert verdict.reason == f"it has {NEWEST[0].upvotes} upvotes; this channel asks for at least 10000"
+
+
+async def test_why_says_when_a_paper_was_posted(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock
+) -> None:
+    await subscribe(subscriptions, max_papers=1)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    await runner.run_due()
+    assert (await subscriptions.why(LAB, NEWEST[0].id)).reason == "it was in this channel's digest of 2025-01-16"
+    left_out = await subscriptions.why(LAB, NEWEST[1].id)
+    assert not left_out.posted and left_out.reason.startswith("it matched on 2025-01-16 but was left out")
+
+
+async def test_why_names_an_old_paper(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock
+) -> None:
+    await subscribe(subscriptions)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    await runner.run_due()
+    old = next(p for p in PAPERS if p.daily_date == date(2024, 6, 3))
+    verdict = await subscriptions.why(LAB, old.id)
+    assert verdict.reason == "it is dated 2024-06-03, before this channel's last digest (2025-01-16)"

@@ -7,17 +7,31 @@ a channel never holds a filter that does not parse.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import asyncio
+from dataclasses import dataclass, replace
 
 from paperboy.adapters.webhook import webhook_kind
 from paperboy.clock import Clock, SystemClock
 from paperboy.config import DigestSettings
+from paperboy.digest import paper_day
 from paperboy.errors import NotSubscribed, UserInputError
 from paperboy.models import ChannelRef, Platform, Subscription
-from paperboy.query import canonical
-from paperboy.schedule import Schedule
+from paperboy.query import canonical, parse
+from paperboy.schedule import Schedule, next_due
+from paperboy.service import PaperService
 from paperboy.store import Store
+from paperboy.store.filtering import CandidateIndex
+from paperboy.store.ledger import channel_key
 from paperboy.timespec import parse_clock, parse_timezone, parse_weekdays
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a paper is (or was) posted in a channel, and why, in a sentence."""
+
+    posted: bool
+    reason: str
+
 
 MAX_PAPERS = 50
 MAX_MIN_UPVOTES = 100_000
@@ -103,6 +117,50 @@ class SubscriptionService:
         if subscription is None:
             raise NotSubscribed(f"{ref} is not subscribed; subscribe it first (paperboy subscribe, /papers subscribe)")
         return subscription
+
+    async def why(self, ref: ChannelRef, paper_text: str) -> Verdict:
+        """Would this paper be (or was it) posted in this channel, and if not, which rule stops it."""
+        subscription = await self.get(ref)
+        paper = await PaperService(self._store).paper(paper_text)
+        given = await self._store.ledger.given(ref, paper.id)
+        if given is not None:
+            given_on, shown = given
+            if shown:
+                return Verdict(True, f"it was in this channel's digest of {given_on}")
+            return Verdict(
+                False, f"it matched on {given_on} but was left out of that digest (more papers than its maximum)"
+            )
+        today = self._clock.now().astimezone(subscription.schedule.timezone).date()
+        reasons: tuple[str, ...] = ()
+        if subscription.filter:
+            query = parse(subscription.filter)
+
+            def explain() -> tuple[str, ...] | None:
+                index = CandidateIndex([paper])
+                try:
+                    return index.reasons(query, paper.id, today) if index.matching(query, today) else None
+                finally:
+                    index.close()
+
+            found = await asyncio.to_thread(explain)
+            if found is None:
+                return Verdict(False, f"it does not match this channel's filter: {subscription.filter}")
+            reasons = found
+        if (paper.upvotes or 0) < subscription.min_upvotes:
+            return Verdict(
+                False, f"it has {paper.upvotes or 0} upvotes; this channel asks for at least {subscription.min_upvotes}"
+            )
+        last_day = (await self._store.ledger.last_days()).get(channel_key(ref))
+        dated = paper_day(paper)
+        if last_day is not None and dated is not None and dated < last_day:
+            return Verdict(False, f"it is dated {dated}, before this channel's last digest ({last_day})")
+        if subscription.paused_reason:
+            return Verdict(False, f"the subscription is paused: {subscription.paused_reason}")
+        matched = f" ({'; '.join(reasons)})" if reasons else ""
+        upcoming = next_due(subscription.schedule, self._clock.now())
+        when = f" on {upcoming.day}" if upcoming else ""
+        return Verdict(True, f"it matches{matched} and goes in the next digest{when}, if it ranks among the best "
+                             f"{subscription.max_papers}")  # fmt: skip
 
     async def list(self, platform: Platform | None = None, workspace: str | None = None) -> list[Subscription]:
         return await self._store.subscriptions.list(platform, workspace)

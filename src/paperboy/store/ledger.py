@@ -52,6 +52,17 @@ class Ledger:
                 found[(platform, workspace, channel)].add(paper_id)
         return found
 
+    async def given(self, ref: ChannelRef, paper_id: str) -> tuple[date, bool] | None:
+        """When the channel was given the paper: the digest's day, and whether it was in it (False: it matched
+        but was left out, counted in "and N more"). None if never."""
+        sql = (
+            "SELECT g.day, d.position FROM deliveries d JOIN digests g ON g.id = d.digest_id "
+            "WHERE d.platform = ? AND d.workspace = ? AND d.channel = ? AND d.paper_id = ?"
+        )
+        async with self._conn.execute(sql, (*channel_key(ref), paper_id)) as cursor:
+            row = await cursor.fetchone()
+        return (date.fromisoformat(row[0]), row[1] >= 0) if row else None
+
     async def plan(
         self,
         ref: ChannelRef,
