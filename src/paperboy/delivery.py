@@ -58,6 +58,13 @@ class DigestRunner:
     async def run_due(self) -> list[Outcome]:
         """Finish what an earlier run left unsent, then send every digest that is due now."""
         outcomes = await self.resume_unfinished()
+        return outcomes + await self._plan_and_send(await self._due_windows())
+
+    async def any_due(self) -> bool:
+        """Whether a digest is due now (or one is left unsent)."""
+        return bool(await self._due_windows()) or bool(await self._store.ledger.unfinished())
+
+    async def _due_windows(self) -> list[Window]:
         now = self._clock.now()
         last_days = await self._store.ledger.last_days()
         latest = await self._store.papers.latest_day()
@@ -67,7 +74,7 @@ class DigestRunner:
             due = is_due(subscription.schedule, now, last, not_before=subscription.created_at)
             if due is not None:
                 windows.append(Window(subscription, due.day, since=last or latest or due.day))
-        return outcomes + await self._plan_and_send(windows)
+        return windows
 
     async def run_now(self, ref: ChannelRef | None = None) -> list[Outcome]:
         """Every subscription's next digest (or only `ref`'s), now, whatever its schedule."""

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 import httpx
@@ -61,6 +62,8 @@ class Runtime:
     jobs: JobTracker = field(default_factory=JobTracker)
     clock: Clock = field(default_factory=SystemClock)
     sinks: dict[Platform, Sink] = field(default_factory=dict)
+    #: when each source was last fetched without errors
+    last_fetched: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def digests(self) -> DigestRunner:

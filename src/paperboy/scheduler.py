@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -16,6 +16,9 @@ from paperboy.models import DigestState
 from paperboy.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+#: a source fetched this recently is fresh enough for a digest
+FRESH_FOR = timedelta(minutes=5)
 
 
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
@@ -53,9 +56,16 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
 
 
 async def digest_job(runtime: Runtime) -> None:
-    """Send every digest that is due (and finish any a stopped process left unsent)."""
+    """Send every digest that is due (and finish any a stopped process left unsent). A digest goes out with
+    fresh papers: a source not fetched in the last `FRESH_FOR` is fetched first."""
+    runner = runtime.digests
     try:
-        outcomes = await runtime.jobs.run(runtime.digests.run_due())
+        if await runner.any_due():
+            for name in runtime.sources:
+                fetched = runtime.last_fetched.get(name)
+                if fetched is None or runtime.clock.now() - fetched > FRESH_FOR:
+                    await fetch_job(runtime, name)
+        outcomes = await runtime.jobs.run(runner.run_due())
     except asyncio.CancelledError:
         log.info("sending digests stopped: paperboy is shutting down")
         return
@@ -70,13 +80,16 @@ async def digest_job(runtime: Runtime) -> None:
 async def fetch_job(runtime: Runtime, name: str) -> None:
     """Re-fetch the source's lookback window; upvotes change, so known days are fetched again on purpose."""
     source = runtime.sources[name]
+    days = lookback(runtime.lookback_days(name), today=runtime.clock.now().astimezone(UTC).date())
     try:
-        report = await runtime.jobs.run(ingest(runtime.store, source, lookback(runtime.lookback_days(name))))
+        report = await runtime.jobs.run(ingest(runtime.store, source, days))
     except asyncio.CancelledError:
         # shutdown cancels this job's own task; each day is one transaction, so nothing is half-written,
         # and returning (not re-raising) keeps APScheduler from logging the cancellation as a crash
         log.info("fetching %s stopped: paperboy is shutting down", name)
         return
+    if not report.errors:
+        runtime.last_fetched[name] = runtime.clock.now()
     counts = report.counts
     log.info(
         "fetched %s: %d new, %d updated, %d unchanged, %d skipped",

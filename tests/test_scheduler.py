@@ -1,0 +1,70 @@
+"""The scheduled jobs: a due digest is sent with freshly fetched papers, and fetching is not repeated needlessly."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from paperboy.config import DigestSettings, Settings
+from paperboy.models import ChannelRef, Platform
+from paperboy.runtime import Runtime, build_sources
+from paperboy.scheduler import FRESH_FOR, digest_job
+from paperboy.store import Store
+from paperboy.subscriptions import SubscriptionService
+from tests.fakes.clock import FakeClock
+from tests.fakes.huggingface import PATH, FakeHuggingFace
+from tests.fakes.sink import RecordingSink
+
+pytestmark = pytest.mark.asyncio
+LAB = ChannelRef(Platform.CONSOLE, "lab")
+
+
+@pytest_asyncio.fixture
+async def runtime(settings: Settings, store: Store) -> AsyncIterator[Runtime]:
+    clock = FakeClock(datetime(2025, 1, 16, 8, 0, tzinfo=UTC))
+    async with httpx.AsyncClient() as client:
+        only_hf = build_sources(settings, client, only="huggingface")
+        yield Runtime(settings, store, client, only_hf, clock=clock, sinks={Platform.CONSOLE: RecordingSink()})
+
+
+def sink_of(runtime: Runtime) -> RecordingSink:
+    sink = runtime.sinks[Platform.CONSOLE]
+    assert isinstance(sink, RecordingSink)
+    return sink
+
+
+async def test_a_due_digest_fetches_first_and_carries_the_fresh_papers(
+    runtime: Runtime, hf_server: FakeHuggingFace
+) -> None:
+    assert isinstance(runtime.clock, FakeClock)
+    ids = hf_server.serve_corpus_day(date(2025, 1, 16))
+    await SubscriptionService(runtime.store, DigestSettings(), runtime.clock).subscribe(
+        LAB, by="test", time="09:00", timezone="UTC", days="daily", max_papers=50
+    )
+    runtime.clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    await digest_job(runtime)
+    assert hf_server.requests_to(PATH), "fetched before the digest"
+    [digest] = sink_of(runtime).received
+    assert sorted(i.paper_id for i in digest.items) == ids
+
+
+async def test_a_recent_fetch_is_fresh_enough(runtime: Runtime, hf_server: FakeHuggingFace) -> None:
+    assert isinstance(runtime.clock, FakeClock)
+    hf_server.serve_corpus_day(date(2025, 1, 16))
+    await SubscriptionService(runtime.store, DigestSettings(), runtime.clock).subscribe(
+        LAB, by="test", time="09:00", timezone="UTC", days="daily"
+    )
+    runtime.clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    runtime.last_fetched["huggingface"] = runtime.clock.now() - FRESH_FOR + timedelta(seconds=1)
+    await digest_job(runtime)
+    assert hf_server.requests_to(PATH) == []
+
+
+async def test_nothing_due_fetches_nothing(runtime: Runtime, hf_server: FakeHuggingFace) -> None:
+    await digest_job(runtime)
+    assert hf_server.requests_to(PATH) == []
+    assert sink_of(runtime).received == []
