@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -12,6 +14,7 @@ import pytest
 from paperboy.models import Paper, SearchHit, UpsertCounts
 from paperboy.query import parse
 from paperboy.store import Store
+from paperboy.store.papers import BATCH_SIZE
 from tests.fakes.corpus import corpus, duplicated_titles
 
 pytestmark = pytest.mark.asyncio
@@ -163,3 +166,16 @@ async def test_a_deleted_row_leaves_the_index(store: Store, db_path: Path) -> No
         conn.execute("DELETE FROM papers WHERE id = ?", (FULL.id,))
         conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
     assert not await search(store, "flow matching")
+
+
+async def test_a_cancelled_write_leaves_the_connection_usable(store: Store) -> None:
+    papers = [Paper(id=f"2501.{n:05d}", title=f"Paper number {n}") for n in range(1, 6001)]
+    for delay in (0, 0.001, 0.005, 0.02):
+        writing = asyncio.create_task(store.papers.upsert(papers))
+        await asyncio.sleep(delay)
+        writing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writing
+        assert await store.papers.count() % BATCH_SIZE == 0 or await store.papers.count() == len(papers)
+    await store.papers.upsert(papers)  # no "transaction within a transaction"
+    assert await store.papers.count() == len(papers)

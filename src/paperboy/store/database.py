@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -60,16 +60,31 @@ async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Con
     process, tasks sharing the connection take turns (a connection holds one transaction at a time)."""
     async with _writer_lock(conn):
         try:
-            await conn.execute("BEGIN IMMEDIATE")
+            await _to_the_end(conn.execute("BEGIN IMMEDIATE"))
         except sqlite3.OperationalError as error:
             raise StoreError(f"the database is busy ({_explain(error)}); try again in a moment") from None
+        except asyncio.CancelledError:
+            if conn.in_transaction:  # the BEGIN went through before the cancel reached us
+                await _to_the_end(conn.rollback())
+            raise
         try:
             yield conn
         except BaseException:
-            await conn.rollback()
+            await _to_the_end(conn.rollback())
             raise
         else:
-            await conn.commit()
+            await _to_the_end(conn.commit())
+
+
+async def _to_the_end(operation: Awaitable[object]) -> None:
+    """Await a BEGIN, COMMIT or ROLLBACK to its end even if the task is cancelled meanwhile (the database
+    thread carries it out anyway), so that the connection's state is known; then pass the cancel on."""
+    task = asyncio.ensure_future(operation)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise
 
 
 _writer_locks: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = weakref.WeakKeyDictionary()
