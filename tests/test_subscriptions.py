@@ -109,6 +109,12 @@ async def test_pause_and_resume(service: SubscriptionService) -> None:
     assert not (await service.resume(REF, by="alice")).paused
 
 
+async def test_subscribing_again_resumes_a_paused_subscription(service: SubscriptionService) -> None:
+    await service.subscribe(REF, by="alice")
+    await service.pause(REF, "forbidden", by="paperboy")
+    assert not (await service.subscribe(REF, by="alice")).paused
+
+
 async def test_unsubscribe_removes_it(service: SubscriptionService) -> None:
     await service.subscribe(REF, by="alice")
     assert (await service.unsubscribe(REF)).ref == REF

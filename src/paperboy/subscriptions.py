@@ -57,7 +57,8 @@ class SubscriptionService:
         min_upvotes: int | None = None,
         post_empty: bool | None = None,
     ) -> Subscription:
-        """Subscribe `ref`, or change the settings given of the subscription it has (the others stay)."""
+        """Subscribe `ref`, or change the settings given of the subscription it has (the others stay); a paused
+        subscription is resumed."""
         _check_channel(ref)
         now = self._clock.now()
         existing = await self._store.subscriptions.get(ref)
@@ -79,6 +80,7 @@ class SubscriptionService:
                 else base.min_upvotes
             ),
             post_empty=base.post_empty if post_empty is None else post_empty,
+            paused_reason=None,  # subscribing again is asking for digests again
             updated_by=by,
             updated_at=now,
         )
