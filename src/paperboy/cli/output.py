@@ -7,6 +7,7 @@ import sys
 import textwrap
 from typing import Any
 
+from paperboy.digest import short_authors
 from paperboy.models import Paper, SearchHit, Subscription
 
 
@@ -44,14 +45,6 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
 def print_json(value: object) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
-
-
-def short_authors(authors: tuple[str, ...], most: int = 3) -> str:
-    if not authors:
-        return "authors unknown"
-    if len(authors) <= most:
-        return ", ".join(authors)
-    return f"{', '.join(authors[:most])} and {len(authors) - most} more"
 
 
 def hit_text(rank: int, hit: SearchHit) -> str:
