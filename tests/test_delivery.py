@@ -303,3 +303,17 @@ async def test_why_names_an_old_paper(
     old = next(p for p in PAPERS if p.daily_date == date(2024, 6, 3))
     verdict = await subscriptions.why(LAB, old.id)
     assert verdict.reason == "it is dated 2024-06-03, before this channel's last digest (2025-01-16)"
+
+
+async def test_a_digest_recorded_but_never_started_goes_out_unmarked(
+    store: Store, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    # the process stopped right after the plan was committed, before it began to send
+    planned = await store.ledger.plan(LAB, date(2025, 1, 16), [NEWEST[0].id, NEWEST[1].id], [], clock.now())
+    assert planned is not None
+    [outcome] = await DigestRunner(store, {Platform.CONSOLE: sink}, clock).run_due()
+    assert outcome.state is DigestState.SENT and outcome.detail == ""
+    [digest] = sink.received
+    assert not digest.resent and [i.paper_id for i in digest.items] == [NEWEST[0].id, NEWEST[1].id]

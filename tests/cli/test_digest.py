@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import Cli
 from tests.fakes.corpus import CorpusPaper
+from tests.fakes.webhooks import FakeWebhooks
 
 pytestmark = pytest.mark.asyncio
 LAB = ["--platform", "console", "--channel", "lab"]
@@ -58,3 +60,28 @@ async def test_without_due_digests_it_says_so(cli: Cli, config_path: Path, fetch
     result = await cli("digest", "--config", str(config_path))
     assert result.code == 0
     assert result.stdout == "no digest is due\n"
+
+
+async def test_a_digest_process_killed_mid_send_is_finished_by_the_next_run(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper], webhooks: FakeWebhooks
+) -> None:
+    url = webhooks.slack_url("kill")
+    config = ["--config", str(config_path)]
+    await cli("subscribe", "--platform", "webhook", "--channel", url, "--max", "3", *config)
+    webhooks.stall = 30
+    process = await cli.start("digest", "--now", *config)
+    async with asyncio.timeout(30):
+        while not webhooks.payloads(url):  # noqa: ASYNC110 - waits for the fake server to receive
+            await asyncio.sleep(0.01)
+    process.kill()  # SIGKILL: no cleanup, no last words
+    await process.wait()
+    webhooks.stall = 0
+    rerun = await cli("digest", *config)
+    assert rerun.code == 0, rerun.stderr
+    assert rerun.stdout.rstrip().endswith("sent 3 papers (resent)")
+    first, repeat = webhooks.payloads(url)
+    assert repeat["blocks"][0]["text"]["text"] == first["blocks"][0]["text"]["text"] + " (resent)"
+    assert repeat["blocks"][1:] == first["blocks"][1:]
+    again = await cli("digest", *config)
+    assert again.stdout == "no digest is due\n"
+    assert len(webhooks.payloads(url)) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import defaultdict, deque
 from typing import Any
@@ -21,6 +22,8 @@ class FakeWebhooks(FakeServer):
         self.per_second = per_second
         #: requests refused with 429 because they came too fast
         self.limited = 0
+        #: seconds to wait, after taking a message, before answering (a sender killed meanwhile never hears)
+        self.stall = 0.0
         self._accepted: deque[float] = deque()
         self._ids = 1000
 
@@ -73,6 +76,8 @@ class FakeWebhooks(FakeServer):
         self._accepted.append(now)
         payload: dict[str, Any] = await request.json()
         self.received[request.path].append(payload)
+        if self.stall:
+            await asyncio.sleep(self.stall)
         return payload
 
     async def discord(self, request: web.Request) -> web.StreamResponse:
