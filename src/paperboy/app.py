@@ -40,7 +40,10 @@ async def startup_summary(runtime: Runtime) -> str:
     sources = (
         ", ".join(f"{name} every {format_duration(intervals[name])}" for name in runtime.sources) or "none enabled"
     )
+    subscriptions = await runtime.store.subscriptions.list()
+    served = [s for s in subscriptions if s.ref.platform in runtime.sinks]
     return (
         f"paperboy {paperboy.__version__} running: database {settings.database.path} ({papers} papers); "
-        f"sources: {sources}; no chat platform configured; press Ctrl-C to stop"
+        f"sources: {sources}; digests for {len(served)} of {len(subscriptions)} subscribed channels "
+        f"({', '.join(sorted(p.value for p in runtime.sinks))}); press Ctrl-C to stop"
     )
