@@ -54,7 +54,7 @@ async def main() -> int:
                 started = time.perf_counter()
                 windows = [Window(s, day, since=day) for s in subscriptions]
                 papers = await store.papers.dated_since(day)
-                delivered = await store.ledger.delivered(s.ref for s in subscriptions)
+                delivered = await store.ledger.delivered((s.ref for s in subscriptions), [p.id for p in papers])
                 plans = await plan(windows, papers, delivered)
                 runs.append(time.perf_counter() - started)
     chosen = sum(len(p.paper_ids) for p in plans)

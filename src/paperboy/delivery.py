@@ -120,7 +120,7 @@ class DigestRunner:
         if not windows:
             return []
         papers = await self._store.papers.dated_since(min(w.since for w in windows))
-        delivered = await self._store.ledger.delivered(w.subscription.ref for w in windows)
+        delivered = await self._store.ledger.delivered((w.subscription.ref for w in windows), [p.id for p in papers])
         return await plan(windows, papers, delivered)
 
     async def _preview(self, windows: Sequence[Window]) -> list[Digest]:

@@ -36,20 +36,22 @@ class Ledger:
         async with self._conn.execute(sql) as cursor:
             return {(r[0], r[1], r[2]): date.fromisoformat(r[3]) for r in await cursor.fetchall()}
 
-    async def delivered(self, refs: Iterable[ChannelRef]) -> dict[ChannelKey, set[str]]:
-        """The papers each channel was ever given (or shown as left out)."""
+    async def delivered(self, refs: Iterable[ChannelRef], among: Sequence[str]) -> dict[ChannelKey, set[str]]:
+        """Which of the papers `among` each channel was ever given (or shown as left out). Asking about the
+        candidates only keeps this small however long the channels have been subscribed."""
         keys = [channel_key(ref) for ref in refs]
         found: dict[ChannelKey, set[str]] = {key: set() for key in keys}
-        if not keys:
+        if not keys or not among:
             return found
         sql = (
-            "SELECT d.platform, d.workspace, d.channel, d.paper_id FROM deliveries d "
-            "JOIN json_each(?) k ON d.platform = json_extract(k.value, '$[0]') "
-            "AND d.workspace = json_extract(k.value, '$[1]') AND d.channel = json_extract(k.value, '$[2]')"
+            "SELECT platform, workspace, channel, paper_id FROM deliveries "
+            "WHERE paper_id IN (SELECT value FROM json_each(?))"
         )
-        async with self._conn.execute(sql, (json.dumps(keys),)) as cursor:
+        async with self._conn.execute(sql, (json.dumps(list(among)),)) as cursor:
             for platform, workspace, channel, paper_id in await cursor.fetchall():
-                found[(platform, workspace, channel)].add(paper_id)
+                seen = found.get((platform, workspace, channel))
+                if seen is not None:
+                    seen.add(paper_id)
         return found
 
     async def given(self, ref: ChannelRef, paper_id: str) -> tuple[date, bool] | None:

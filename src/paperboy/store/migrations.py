@@ -147,6 +147,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (platform, workspace, channel, paper_id)
         ) WITHOUT ROWID;
         CREATE INDEX deliveries_digest ON deliveries(digest_id);
+        CREATE INDEX deliveries_paper ON deliveries(paper_id);
         """,
     ),
 )
