@@ -69,3 +69,21 @@ def test_verbose_lowers_the_level_to_debug() -> None:
     assert logging.getLogger("httpx").level == logging.DEBUG
     setup_logging("INFO")
     assert logging.getLogger().level == logging.INFO
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://discord.com/api/webhooks/123/abcDEF_token", "https://discord.com/api/webhooks/123/********"),
+        ("https://hooks.slack.com/services/T01/B02/XyZsecret", "https://hooks.slack.com/services/T01/B02/********"),
+        (
+            "https://discord.com/api/webhooks/123/tok?wait=true",
+            "https://discord.com/api/webhooks/123/********?wait=true",
+        ),
+    ],
+)
+def test_webhook_tokens_are_masked(
+    logger: logging.Logger, caplog: pytest.LogCaptureFixture, url: str, shown: str
+) -> None:
+    logger.debug('HTTP Request: POST %s "HTTP/1.1 200 OK"', url)
+    assert shown in caplog.text

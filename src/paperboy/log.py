@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
+#: incoming-webhook URLs carry their secret in the path: Discord …/api/webhooks/ID/TOKEN, Slack …/services/T/B/TOKEN
+_WEBHOOK_TOKEN = re.compile(r"(/api/webhooks/[^/\s]+/|/services/[^/\s]+/[^/\s]+/)[^/\s?#\"']+")
+
+
+def redact_webhook_urls(text: str) -> str:
+    return _WEBHOOK_TOKEN.sub(r"\1********", text)
+
+
 class RedactSecrets(logging.Filter):
-    """Replaces any secret's text in a record with stars, whatever logged it (ours or a library's)."""
+    """Replaces any secret's text in a record with stars, whatever logged it (ours or a library's): the
+    configured secrets, and the tokens in incoming-webhook URLs (subscriptions add those at any time)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -18,10 +28,8 @@ class RedactSecrets(logging.Filter):
         self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
         message = record.getMessage()
-        redacted = message
+        redacted = redact_webhook_urls(message)
         for secret in self._secrets:
             redacted = redacted.replace(secret, "********")
         if redacted != message:
@@ -29,6 +37,7 @@ class RedactSecrets(logging.Filter):
         if record.exc_info and record.exc_text is None:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
+            record.exc_text = redact_webhook_urls(record.exc_text)
             for secret in self._secrets:
                 record.exc_text = record.exc_text.replace(secret, "********")
         return True

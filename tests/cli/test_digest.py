@@ -85,3 +85,15 @@ async def test_a_digest_process_killed_mid_send_is_finished_by_the_next_run(
     again = await cli("digest", *config)
     assert again.stdout == "no digest is due\n"
     assert len(webhooks.payloads(url)) == 2
+
+
+async def test_a_webhook_token_never_reaches_the_logs(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper], webhooks: FakeWebhooks
+) -> None:
+    url = webhooks.discord_url("secretive")
+    config = ["--config", str(config_path)]
+    await cli("subscribe", "--platform", "webhook", "--channel", url, *config)
+    result = await cli("-vv", "digest", "--now", *config)  # -vv: every HTTP request is logged
+    assert result.code == 0, result.stderr
+    assert "/api/webhooks/secretive/" in result.stderr
+    assert "token-secretive" not in result.stdout + result.stderr

@@ -17,7 +17,7 @@ import paperboy
 from paperboy.cli import digest, doctor, fetch, paper, run, search, subscribe, subscriptions, unsubscribe
 from paperboy.config import Settings, load_settings
 from paperboy.errors import PaperboyError
-from paperboy.log import setup_logging
+from paperboy.log import redact_webhook_urls, setup_logging
 
 log = logging.getLogger("paperboy")
 
@@ -97,4 +97,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str) -> None:
-    print(f"paperboy: error: {message}", file=sys.stderr)
+    print(f"paperboy: error: {redact_webhook_urls(message)}", file=sys.stderr)
