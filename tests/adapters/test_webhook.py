@@ -10,9 +10,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from paperboy.adapters.webhook import (
-    WebhookSink,
-)
+from paperboy.adapters.webhook import WebhookSink, webhook_kind
 from paperboy.config import DeliverySettings
 from paperboy.errors import ChannelUnavailable, DeliveryError
 from tests.fakes.digests import digest
@@ -26,6 +24,13 @@ FAST = DeliverySettings(
     attempts=3,
     backoff=timedelta(milliseconds=10),
 )
+
+
+async def test_the_url_says_which_platform() -> None:
+    assert webhook_kind("https://discord.com/api/webhooks/1/abc") == "discord"
+    assert webhook_kind("https://hooks.slack.com/services/T/B/x") == "slack"
+    with pytest.raises(ValueError, match="not a Discord"):
+        webhook_kind("https://example.com/hook")
 
 
 @pytest_asyncio.fixture

@@ -1,9 +1,10 @@
 """Incoming webhooks: digests posted to a Discord or Slack channel with no bot installed.
 
 The subscription's channel is the webhook URL; its path says which platform it is (`/api/webhooks/…` is
-Discord, `/services/…` is Slack). A digest becomes Discord embeds or Slack Block Kit blocks, split into as
-many messages as the platform's limits demand. Every request, to every webhook, passes one rate limiter
-(`delivery.webhook_requests_per_second`), and a 429 is waited out as the platform asks.
+Discord, `/services/…` is Slack). A digest becomes Discord embeds (`discord_embeds.py`) or Slack Block Kit
+(`slack_blocks.py`), split into as many messages as the platform's limits demand. Every request, to every
+webhook, passes one rate limiter (`delivery.webhook_requests_per_second`), and a 429 is waited out as the
+platform asks.
 
 Webhooks cannot make a retry idempotent: Discord's webhook endpoint takes no nonce, and a Slack webhook
 answers only "ok". So a request whose answer was lost counts as maybe sent, and the ledger marks the
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from itertools import count
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,23 +24,14 @@ from urllib.parse import urlsplit
 import httpx
 from aiolimiter import AsyncLimiter
 
+from paperboy.adapters.discord_embeds import discord_messages
+from paperboy.adapters.slack_blocks import slack_messages
 from paperboy.config import DeliverySettings
-from paperboy.digest import Digest, DigestItem
+from paperboy.digest import Digest
 from paperboy.errors import ChannelUnavailable, DeliveryError
 
 log = logging.getLogger(__name__)
 
-# Discord: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
-DISCORD_CONTENT = 2000
-DISCORD_EMBEDS = 10
-DISCORD_EMBED_TITLE = 256
-DISCORD_EMBED_DESCRIPTION = 4096
-DISCORD_EMBED_FOOTER = 2048
-DISCORD_EMBEDS_TOTAL = 6000
-# Slack Block Kit
-SLACK_BLOCKS = 50
-SLACK_SECTION_TEXT = 3000
-SLACK_HEADER_TEXT = 150
 
 #: refusals that will not get better by trying again: the webhook was deleted, or never was one
 _GONE = {400: "refused the message", 401: "refused the token", 403: "is forbidden", 404: "no longer exists",
@@ -73,7 +64,7 @@ class WebhookSink:
             kind = webhook_kind(url)
         except ValueError as error:
             raise ChannelUnavailable(f"{where} is {error}; subscribe the channel again with its webhook URL") from None
-        payloads = discord_payloads(digest) if kind == "discord" else slack_payloads(digest)
+        payloads = discord_messages(digest) if kind == "discord" else slack_messages(digest)
         sent: list[str] = []
         for payload in payloads:
             sent.append(await self._post(url, where, kind, payload, some_sent=bool(sent)))
@@ -143,94 +134,3 @@ def _message_id(response: httpx.Response, kind: str, n: int) -> str:
         except (ValueError, KeyError, TypeError):
             pass
     return f"{kind}-webhook-{n}"
-
-
-# --- Discord ---------------------------------------------------------------------------------------------
-
-
-def discord_payloads(digest: Digest) -> list[dict[str, Any]]:
-    """One message per at most 10 embeds and 6,000 embed characters; the title first, "and N more" last."""
-    messages: list[dict[str, Any]] = []
-    embeds: list[dict[str, Any]] = []
-    size = 0
-    for item in digest.items:
-        embed = _discord_embed(item)
-        length = _embed_length(embed)
-        if embeds and (len(embeds) == DISCORD_EMBEDS or size + length > DISCORD_EMBEDS_TOTAL):
-            messages.append({"embeds": embeds})
-            embeds, size = [], 0
-        embeds.append(embed)
-        size += length
-    if embeds or not messages:
-        messages.append({"embeds": embeds})
-    messages[0]["content"] = _cut(digest.title, DISCORD_CONTENT)
-    if digest.more:
-        last = messages[-1]
-        last["content"] = _cut(
-            f"{last['content']}\n{digest.more}" if "content" in last else digest.more, DISCORD_CONTENT
-        )
-    for message in messages:
-        message["allowed_mentions"] = {"parse": []}  # a title that says @everyone pings nobody
-    return messages
-
-
-def _discord_embed(item: DigestItem) -> dict[str, Any]:
-    links = [f"[Hugging Face]({item.url})", f"[arXiv]({item.arxiv_url})", f"[PDF]({item.pdf_url})"]
-    if item.code_url:
-        links.append(f"[code]({item.code_url})")
-    lines = [item.summary, " · ".join(links)]
-    if item.reasons:
-        lines.append(f"matched: {'; '.join(item.reasons)}")
-    return {
-        "title": _cut(item.title, DISCORD_EMBED_TITLE),
-        "url": item.url,
-        "description": _cut("\n".join(line for line in lines if line), DISCORD_EMBED_DESCRIPTION),
-        "footer": {"text": _cut(f"{item.authors} · ▲ {item.upvotes}", DISCORD_EMBED_FOOTER)},
-    }
-
-
-def _embed_length(embed: dict[str, Any]) -> int:
-    return len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"])
-
-
-# --- Slack -----------------------------------------------------------------------------------------------
-
-
-def slack_payloads(digest: Digest) -> list[dict[str, Any]]:
-    """Block Kit messages of at most 50 blocks: a header, a section (and a context line) per paper."""
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _cut(digest.title, SLACK_HEADER_TEXT)}}
-    ]
-    for item in digest.items:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _slack_item(item)}})
-        if item.reasons:
-            context = _cut(f"matched: {'; '.join(_escape(r) for r in item.reasons)}", SLACK_SECTION_TEXT)
-            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
-    if digest.more:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _escape(digest.more)}]})
-    return [{"text": _cut(digest.title, SLACK_SECTION_TEXT), "blocks": chunk} for chunk in _chunks(blocks)]
-
-
-def _slack_item(item: DigestItem) -> str:
-    links = [f"<{item.arxiv_url}|arXiv>", f"<{item.pdf_url}|PDF>"] + (
-        [f"<{item.code_url}|code>"] if item.code_url else []
-    )
-    text = (
-        f"*<{item.url}|{_escape(item.title)}>*\n{_escape(item.authors)} · ▲ {item.upvotes}\n"
-        f"{_escape(item.summary)}\n{' · '.join(links)}"
-    )
-    return _cut(text, SLACK_SECTION_TEXT)
-
-
-def _chunks(blocks: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(blocks), SLACK_BLOCKS):
-        yield blocks[start : start + SLACK_BLOCKS]
-
-
-def _escape(text: str) -> str:
-    """Slack mrkdwn reads &, < and > as markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
