@@ -14,6 +14,7 @@ from paperboy.config import ArxivSettings, HttpSettings, HuggingFaceSettings, Se
 from paperboy.store import Store
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.huggingface import FakeHuggingFace
+from tests.fakes.slack import FakeSlack
 from tests.fakes.webhooks import FakeWebhooks
 
 #: retry quickly in tests: the behaviour is the same, the waits are not
@@ -39,6 +40,13 @@ async def arxiv_server() -> AsyncIterator[FakeArxiv]:
 @pytest_asyncio.fixture
 async def webhooks() -> AsyncIterator[FakeWebhooks]:
     server = await FakeWebhooks().start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def slack_server() -> AsyncIterator[FakeSlack]:
+    server = await FakeSlack().start()
     yield server
     await server.stop()
 

@@ -169,7 +169,8 @@ class DigestRunner:
 
             reasons = await asyncio.to_thread(explain)
         items = tuple(item(p, reasons.get(p.id, ())) for p in papers)
-        return Digest(planned.ref, planned.day, items, planned.left_out, subscription.filter, resent)
+        digest_id = planned.id or None
+        return Digest(planned.ref, planned.day, items, planned.left_out, subscription.filter, resent, digest_id)
 
     async def _send(self, planned: PlannedDigest, subscription: Subscription, *, resent: bool) -> Outcome:
         ledger = self._store.ledger

@@ -46,6 +46,8 @@ class Digest:
     left_out: int = 0
     filter: str | None = None
     resent: bool = False
+    #: the ledger's id for this digest (None in a preview): adapters put it in message metadata
+    id: int | None = None
 
     @property
     def title(self) -> str:

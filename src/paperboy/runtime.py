@@ -10,9 +10,12 @@ from datetime import datetime
 from typing import TypeVar
 
 import httpx
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters import Sink
 from paperboy.adapters.console import ConsoleSink
+from paperboy.adapters.slack import SlackSink
 from paperboy.adapters.webhook import WebhookSink
 from paperboy.clock import Clock, SystemClock
 from paperboy.config import Settings
@@ -87,8 +90,25 @@ def build_sources(settings: Settings, client: httpx.AsyncClient, only: str | Non
 
 
 def build_sinks(settings: Settings, client: httpx.AsyncClient) -> dict[Platform, Sink]:
-    """Where digests can go with these settings: the console and incoming webhooks always."""
-    return {Platform.CONSOLE: ConsoleSink(), Platform.WEBHOOK: WebhookSink(client, settings.delivery)}
+    """Where digests can go with these settings: the console and incoming webhooks always, Slack channels
+    when a bot token is configured."""
+    sinks: dict[Platform, Sink] = {
+        Platform.CONSOLE: ConsoleSink(),
+        Platform.WEBHOOK: WebhookSink(client, settings.delivery),
+    }
+    if settings.slack.bot_token:
+        sinks[Platform.SLACK] = SlackSink(slack_client(settings))
+    return sinks
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    """slack_sdk's client for the configured bot token and API base URL; a 429 is waited out as Slack asks."""
+    return AsyncWebClient(
+        token=settings.slack.bot_token.reveal(),
+        base_url=settings.slack.api_base_url,
+        timeout=max(1, int(settings.delivery.webhook_timeout.total_seconds())),
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=settings.delivery.attempts)],
+    )
 
 
 @asynccontextmanager

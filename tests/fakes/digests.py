@@ -26,6 +26,7 @@ def items(n: int, summary: str = "We do a thing.") -> tuple[DigestItem, ...]:
     )
 
 
-def digest(url: str, n: int = 3, left_out: int = 0, **more: object) -> Digest:
-    ref = ChannelRef(Platform.WEBHOOK, url)
+def digest(channel: str, n: int = 3, left_out: int = 0, ref: ChannelRef | None = None, **more: object) -> Digest:
+    """A digest of `n` papers for a webhook URL `channel` (or for `ref`)."""
+    ref = ref or ChannelRef(Platform.WEBHOOK, channel)
     return Digest(ref, date(2025, 1, 16), items(n), left_out, "diffusion", **more)  # type: ignore[arg-type]

@@ -1,0 +1,96 @@
+"""The Slack bot's side of digests: Block Kit messages posted with `chat.postMessage`.
+
+Every message carries Slack message metadata naming its digest and part. When a digest has to be sent again
+because a process stopped mid-send, the channel's history is read first (`conversations.history` with
+`include_all_metadata`), and parts Slack already holds are not posted twice: unlike webhooks, the bot can ask.
+Slash commands come with the Slack app (issue 5, next).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from paperboy.adapters.slack_blocks import slack_messages
+from paperboy.digest import Digest
+from paperboy.errors import ChannelUnavailable, DeliveryError
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "paperboy_digest"
+#: how far back in a channel's history a resent digest's earlier parts are looked for
+HISTORY_LIMIT = 100
+
+#: Slack errors that will not get better by trying again, and what they mean for the channel's people
+_GONE = {
+    "channel_not_found": "the channel no longer exists (or paperboy cannot see it)",
+    "is_archived": "the channel is archived",
+    "not_in_channel": "paperboy is not in the channel; invite it with /invite @paperboy, then subscribe again",
+    "account_inactive": "paperboy's Slack account is inactive; reinstall the app",
+    "invalid_auth": "Slack does not accept paperboy's token; check slack.bot_token",
+    "token_revoked": "paperboy's Slack token was revoked; reinstall the app",
+    "not_authed": "no Slack token was sent; check slack.bot_token",
+    "missing_scope": "the Slack app lacks a permission it needs (chat:write); reinstall it from the manifest",
+}
+
+
+class SlackSink:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    async def send(self, digest: Digest) -> tuple[str, ...]:
+        channel = digest.ref.channel
+        messages = slack_messages(digest)
+        posted = await self._posted_parts(channel, digest.id) if digest.resent and digest.id else {}
+        ids = []
+        for part, message in enumerate(messages):
+            if part in posted:
+                ids.append(posted[part])
+                continue
+            ids.append(await self._post(digest, part, message))
+        return tuple(ids)
+
+    async def _post(self, digest: Digest, part: int, message: dict[str, Any]) -> str:
+        try:
+            response = await self._client.chat_postMessage(
+                channel=digest.ref.channel,
+                text=message["text"],
+                blocks=message["blocks"],
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"digest": digest.id or 0, "part": part}},
+            )
+        except SlackApiError as error:
+            raise _refusal(str(error.response.get("error", "unknown_error")), digest) from None
+        except (TimeoutError, aiohttp.ClientError) as error:
+            # the message may have arrived; the history check on the next attempt will tell
+            raise DeliveryError(f"Slack did not answer ({type(error).__name__})", maybe_sent=True) from None
+        return str(response["ts"])
+
+    async def _posted_parts(self, channel: str, digest_id: int) -> dict[int, str]:
+        """Parts of this digest already in the channel, by part number: their message ts."""
+        try:
+            response = await self._client.conversations_history(
+                channel=channel, include_all_metadata=True, limit=HISTORY_LIMIT
+            )
+        except (TimeoutError, SlackApiError, aiohttp.ClientError) as error:
+            log.warning("cannot read %s's history to avoid a repeat (%s); sending again", channel, error)
+            return {}
+        found: dict[int, str] = {}
+        messages: list[dict[str, Any]] = response.get("messages", [])
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == EVENT_TYPE and payload.get("digest") == digest_id:
+                found[int(payload.get("part", 0))] = str(message["ts"])
+        return found
+
+
+def _refusal(code: str, digest: Digest) -> DeliveryError:
+    if code in _GONE:
+        return ChannelUnavailable(f"Slack refused the digest for {digest.ref}: {_GONE[code]}")
+    return DeliveryError(f"Slack refused the digest for {digest.ref} ({code}); the next run tries again")

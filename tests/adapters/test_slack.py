@@ -1,0 +1,99 @@
+"""Digests through the Slack bot: Block Kit with metadata, refusals that pause, 429s, and no repeat after a crash."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from paperboy.adapters.slack import EVENT_TYPE, SlackSink
+from paperboy.config import DigestSettings
+from paperboy.delivery import DigestRunner
+from paperboy.errors import ChannelUnavailable, DeliveryError
+from paperboy.models import ChannelRef, DigestState, Platform
+from paperboy.store import Store
+from paperboy.subscriptions import SubscriptionService
+from tests.fakes.clock import FakeClock
+from tests.fakes.corpus import corpus_papers
+from tests.fakes.digests import digest
+from tests.fakes.server import Fault
+from tests.fakes.slack import TOKEN, FakeSlack
+
+pytestmark = pytest.mark.asyncio
+CHANNEL = "C0123"
+
+
+def client(slack: FakeSlack) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=TOKEN, base_url=slack.api_url, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
+    )
+
+
+async def test_a_digest_is_posted_with_blocks_a_fallback_and_metadata(slack_server: FakeSlack) -> None:
+    sent = digest(CHANNEL, n=3, id=7, ref=ChannelRef(Platform.SLACK, CHANNEL, "T0456"))
+    ids = await SlackSink(client(slack_server)).send(sent)
+    [message] = slack_server.messages[CHANNEL]
+    assert ids == (message["ts"],)
+    assert message["text"] == "Papers for Thu 16 Jan 2025: 3 new papers"
+    assert message["blocks"][0]["type"] == "header"
+    assert message["unfurl_links"] is False and message["unfurl_media"] is False
+    assert message["metadata"] == {"event_type": EVENT_TYPE, "event_payload": {"digest": 7, "part": 0}}
+
+
+async def test_a_long_digest_goes_out_in_several_messages_within_the_block_limit(slack_server: FakeSlack) -> None:
+    ids = await SlackSink(client(slack_server)).send(
+        digest(CHANNEL, n=40, id=8, ref=ChannelRef(Platform.SLACK, CHANNEL))
+    )
+    assert len(ids) == len(slack_server.messages[CHANNEL]) == 2
+    parts = [m["metadata"]["event_payload"]["part"] for m in slack_server.messages[CHANNEL]]
+    assert parts == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        ("not_in_channel", "invite it with /invite @paperboy"),
+        ("channel_not_found", "the channel no longer exists"),
+        ("is_archived", "the channel is archived"),
+    ],
+)
+async def test_a_refusal_for_good_is_a_channel_unavailable(slack_server: FakeSlack, error: str, says: str) -> None:
+    slack_server.refuse[CHANNEL] = error
+    with pytest.raises(ChannelUnavailable, match=says):
+        await SlackSink(client(slack_server)).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+
+
+async def test_a_429_is_waited_out_and_the_message_posted_once(slack_server: FakeSlack) -> None:
+    slack_server.fail_next("/api/chat.postMessage", Fault(429, headers={"Retry-After": "1"}))
+    await SlackSink(client(slack_server)).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    assert len(slack_server.messages[CHANNEL]) == 1
+
+
+async def test_a_lost_answer_counts_as_maybe_sent(slack_server: FakeSlack) -> None:
+    slow = AsyncWebClient(token=TOKEN, base_url=slack_server.api_url, timeout=1)
+    slack_server.fail_next("/api/chat.postMessage", Fault(delay=3))
+    with pytest.raises(DeliveryError) as error:
+        await SlackSink(slow).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    assert error.value.maybe_sent
+
+
+async def test_a_digest_slack_already_holds_is_not_posted_again_after_a_crash(
+    db_path: Path, slack_server: FakeSlack
+) -> None:
+    clock = FakeClock(datetime(2025, 1, 16, 12, 0, tzinfo=UTC))
+    ref = ChannelRef(Platform.SLACK, CHANNEL, "T0456")
+    async with await Store.open(db_path) as store:
+        await store.papers.upsert(corpus_papers())
+        await SubscriptionService(store, DigestSettings(), clock).subscribe(ref, by="test", max_papers=3)
+        # the process posted the digest, then died before it recorded so: the ledger still says "sending"
+        planned = await store.ledger.plan(ref, date(2025, 1, 16), [p.id for p in corpus_papers()[:3]], [], clock.now())
+        assert planned is not None
+        await store.ledger.mark(planned.id, DigestState.SENDING)
+        await SlackSink(client(slack_server)).send(digest(CHANNEL, n=3, id=planned.id, ref=ref))
+        clock.advance(timedelta(minutes=1))
+        [outcome] = await DigestRunner(store, {Platform.SLACK: SlackSink(client(slack_server))}, clock).run_due()
+    assert outcome.state is DigestState.SENT
+    assert len(slack_server.messages[CHANNEL]) == 1, "found in the channel's history, not posted twice"
