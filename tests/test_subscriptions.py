@@ -86,6 +86,7 @@ async def test_bad_settings_are_refused_naming_the_setting(
     [
         (ChannelRef(Platform.DISCORD, "general"), "is not a Discord channel id"),
         (ChannelRef(Platform.SLACK, "has space"), "is not a channel id"),
+        (ChannelRef(Platform.SLACK, "#general"), "is not a Slack channel id; they look like C0123ABCD"),
         (ChannelRef(Platform.WEBHOOK, "hooks.slack.com/x"), "starting with https://"),
         (ChannelRef(Platform.CONSOLE, ""), "is not a channel id"),
     ],

@@ -8,6 +8,7 @@ a channel never holds a filter that does not parse.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, replace
 
 from paperboy.adapters.webhook import webhook_kind
@@ -36,6 +37,7 @@ class Verdict:
 MAX_PAPERS = 50
 MAX_MIN_UPVOTES = 100_000
 _MAX_CHANNEL = 200
+_SLACK_CHANNEL = re.compile(r"[CGD][A-Z0-9]+")
 
 
 class SubscriptionService:
@@ -183,6 +185,10 @@ def _check_channel(ref: ChannelRef) -> None:
             webhook_kind(channel)
         except ValueError as error:
             raise UserInputError(f"the channel URL is {error}") from None
+    if ref.platform is Platform.SLACK and not _SLACK_CHANNEL.fullmatch(channel):
+        raise UserInputError(
+            f'"{channel}" is not a Slack channel id; they look like C0123ABCD (see the channel\'s details)'
+        )
     if ref.platform is Platform.DISCORD and not channel.isdigit():
         raise UserInputError(f'"{channel}" is not a Discord channel id; Discord ids are numbers, like 1234567890123')
 
