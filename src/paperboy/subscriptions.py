@@ -217,3 +217,16 @@ def _between(name: str, value: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise UserInputError(f"{name} must be between {low} and {high}, not {value}")
     return value
+
+
+def describe(s: Subscription) -> str:
+    """`slack:T1/C2: 09:00 UTC, mon-fri; filter: diffusion -video; up to 10 papers` (+ what is unusual)."""
+    parts = [s.schedule.describe(), f"filter: {s.filter}" if s.filter else "no filter (every paper)"]
+    parts.append(f"up to {s.max_papers} papers")
+    if s.min_upvotes:
+        parts.append(f"at least {s.min_upvotes} upvotes")
+    if s.post_empty:
+        parts.append("posts on empty days")
+    if s.paused_reason:
+        parts.append(f"PAUSED: {s.paused_reason}")
+    return f"{s.ref}: {'; '.join(parts)}"

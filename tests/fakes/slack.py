@@ -32,13 +32,22 @@ class FakeSlack(FakeServer):
         self.channel_interval = 0.0
         self._last_post: dict[str, float] = {}
         self._ts = 1_700_000_000.0
+        #: what was posted to each response_url (the answers to slash commands)
+        self.responses: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
     @property
     def api_url(self) -> str:
         return f"{self.url}/api/"
 
+    def response_url(self, name: str) -> str:
+        return f"{self.url}/response/{name}"
+
     def routes(self) -> list[web.RouteDef]:
-        return [web.route("*", "/api/{method}", self.api)]
+        return [web.route("*", "/api/{method}", self.api), web.post("/response/{name}", self.respond)]
+
+    async def respond(self, request: web.Request) -> web.StreamResponse:
+        self.responses[request.match_info["name"]].append(await request.json())
+        return web.Response(text="ok")
 
     async def api(self, request: web.Request) -> web.StreamResponse:
         fault = await self.misbehave(request)

@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from paperboy.adapters.text import cut as _cut
-from paperboy.digest import Digest, DigestItem
+from paperboy.digest import Digest, DigestItem, short_authors
+from paperboy.models import Paper, SearchPage
 
 # Slack Block Kit
 SLACK_BLOCKS = 50
 SLACK_SECTION_TEXT = 3000
 SLACK_HEADER_TEXT = 150
+# private markers for matched words, swapped for mrkdwn bold after escaping
+MARK_OPEN, MARK_CLOSE = "\x0e", "\x0f"
 
 
 def slack_messages(digest: Digest) -> list[dict[str, Any]]:
@@ -22,10 +25,10 @@ def slack_messages(digest: Digest) -> list[dict[str, Any]]:
     for item in digest.items:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _slack_item(item)}})
         if item.reasons:
-            context = _cut(f"matched: {'; '.join(_escape(r) for r in item.reasons)}", SLACK_SECTION_TEXT)
+            context = _cut(f"matched: {'; '.join(escape(r) for r in item.reasons)}", SLACK_SECTION_TEXT)
             blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
     if digest.more:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _escape(digest.more)}]})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(digest.more)}]})
     return [{"text": _cut(digest.title, SLACK_SECTION_TEXT), "blocks": chunk} for chunk in _chunks(blocks)]
 
 
@@ -34,8 +37,8 @@ def _slack_item(item: DigestItem) -> str:
         [f"<{item.code_url}|code>"] if item.code_url else []
     )
     text = (
-        f"*<{item.url}|{_escape(item.title)}>*\n{_escape(item.authors)} · ▲ {item.upvotes}\n"
-        f"{_escape(item.summary)}\n{' · '.join(links)}"
+        f"*<{item.url}|{escape(item.title)}>*\n{escape(item.authors)} · ▲ {item.upvotes}\n"
+        f"{escape(item.summary)}\n{' · '.join(links)}"
     )
     return _cut(text, SLACK_SECTION_TEXT)
 
@@ -45,6 +48,45 @@ def _chunks(blocks: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield blocks[start : start + SLACK_BLOCKS]
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     """Slack mrkdwn reads &, < and > as markup."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def search_blocks(page: SearchPage, query: str) -> list[dict[str, Any]]:
+    """A page of search results: a section per paper (title linked, authors, upvotes, marked snippet) and a
+    context line of links."""
+    if not page.hits:
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": f"No papers match `{escape(query)}`."}}]
+    blocks: list[dict[str, Any]] = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Papers for `{escape(query)}`"}]}
+    ]
+    for hit in page.hits:
+        paper = hit.paper
+        snippet = escape(hit.snippet.marked(MARK_OPEN, MARK_CLOSE)).replace(MARK_OPEN, "*").replace(MARK_CLOSE, "*")
+        text = (
+            f"*<{paper.url}|{escape(paper.title)}>*\n{escape(short_authors(paper.authors))} · ▲ {paper.upvotes or 0}"
+            f"\n{snippet}"
+        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, SLACK_SECTION_TEXT)}})
+        links = [f"<{paper.arxiv_url}|arXiv>", f"<{paper.pdf_url}|PDF>"]
+        if paper.code_url:
+            links.append(f"<{paper.code_url}|code>")
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]})
+    return blocks[:SLACK_BLOCKS]
+
+
+def paper_blocks(paper: Paper) -> list[dict[str, Any]]:
+    """One paper in full: title, authors, numbers, summary and links."""
+    facts = f"{escape(short_authors(paper.authors, most=8))} · ▲ {paper.upvotes or 0}"
+    if paper.daily_date:
+        facts += f" · {paper.daily_date}"
+    summary = escape(paper.ai_summary or paper.abstract)
+    links = [f"<{paper.url}|Hugging Face>", f"<{paper.arxiv_url}|arXiv>", f"<{paper.pdf_url}|PDF>"]
+    if paper.code_url:
+        links.append(f"<{paper.code_url}|code>")
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": _cut(paper.title, SLACK_HEADER_TEXT)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _cut(f"{facts}\n{summary}", SLACK_SECTION_TEXT)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]},
+    ]

@@ -8,7 +8,7 @@ import textwrap
 from typing import Any
 
 from paperboy.digest import short_authors
-from paperboy.models import Paper, SearchHit, Subscription
+from paperboy.models import Paper, SearchHit
 
 
 def paper_json(paper: Paper) -> dict[str, Any]:
@@ -88,16 +88,3 @@ def paper_text(paper: Paper) -> str:
     if paper.abstract:
         lines += ["", *textwrap.wrap(paper.abstract, 88)]
     return "\n".join(lines)
-
-
-def subscription_text(s: Subscription) -> str:
-    """`slack:T1/C2: 09:00 UTC, mon-fri; filter: diffusion -video; up to 10 papers` (+ what is unusual)."""
-    parts = [s.schedule.describe(), f"filter: {s.filter}" if s.filter else "no filter (every paper)"]
-    parts.append(f"up to {s.max_papers} papers")
-    if s.min_upvotes:
-        parts.append(f"at least {s.min_upvotes} upvotes")
-    if s.post_empty:
-        parts.append("posts on empty days")
-    if s.paused_reason:
-        parts.append(f"PAUSED: {s.paused_reason}")
-    return f"{s.ref}: {'; '.join(parts)}"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 
 from paperboy.cli.options import add_channel_options, channel_ref, operator, positive_int
-from paperboy.cli.output import subscription_text
 from paperboy.config import Settings
 from paperboy.store import Store
-from paperboy.subscriptions import SubscriptionService
+from paperboy.subscriptions import SubscriptionService, describe
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -46,5 +45,5 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
             min_upvotes=args.min_upvotes,
             post_empty=args.post_empty,
         )
-    print(f"subscribed {subscription_text(subscription)}")
+    print(f"subscribed {describe(subscription)}")
     return 0

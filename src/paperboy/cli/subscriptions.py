@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from paperboy.cli.output import print_json, subscription_text
+from paperboy.cli.output import print_json
 from paperboy.config import Settings
 from paperboy.models import Platform, Subscription
 from paperboy.store import Store
-from paperboy.subscriptions import SubscriptionService
+from paperboy.subscriptions import SubscriptionService, describe
 from paperboy.timespec import format_weekdays
 
 
@@ -29,7 +29,7 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
     elif not subscriptions:
         print("no channel is subscribed; add one with paperboy subscribe")
     else:
-        print("\n".join(subscription_text(s) for s in subscriptions))
+        print("\n".join(describe(s) for s in subscriptions))
     return 0
 
 

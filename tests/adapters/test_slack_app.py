@@ -1,0 +1,158 @@
+"""`/papers` in Slack: signed slash commands dispatched through the bolt app, answered via a fake Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from itertools import count
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import pytest_asyncio
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from paperboy.adapters.slack_app import build_slack_app
+from paperboy.adapters.slack_commands import Services
+from paperboy.config import DigestSettings
+from paperboy.delivery import DigestRunner
+from paperboy.service import PaperService
+from paperboy.store import Store
+from paperboy.subscriptions import SubscriptionService
+from tests.fakes.clock import FakeClock
+from tests.fakes.corpus import corpus_papers
+from tests.fakes.slack import TOKEN, FakeSlack
+
+pytestmark = pytest.mark.asyncio
+SECRET = "signing-secret-for-tests"
+CHANNEL = "C0123"
+_names = count(1)
+
+
+@pytest_asyncio.fixture
+async def app(store: Store, slack_server: FakeSlack) -> AsyncIterator[AsyncApp]:
+    await store.papers.upsert(corpus_papers())
+    clock = FakeClock(datetime(2025, 1, 16, 8, 0, tzinfo=UTC))
+    client = AsyncWebClient(token=TOKEN, base_url=slack_server.api_url)
+    services = Services(
+        papers=PaperService(store, today=lambda: clock.now().date()),
+        subscriptions=SubscriptionService(store, DigestSettings(), clock),
+        digests=DigestRunner(store, {}, clock),
+    )
+    yield build_slack_app(services, client, SECRET)
+
+
+def signed(body: str, *, secret: str = SECRET, age: float = 0) -> AsyncBoltRequest:
+    timestamp = str(int(time.time() - age))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": signature,
+    }
+    return AsyncBoltRequest(body=body, headers=headers)
+
+
+async def papers(app: AsyncApp, slack: FakeSlack, text: str, user: str = "U1") -> dict[str, Any]:
+    """Run `/papers <text>` and return the answer posted to the response URL."""
+    name = f"r{next(_names)}"
+    body = urlencode(
+        {
+            "command": "/papers",
+            "text": text,
+            "team_id": "T0456",
+            "channel_id": CHANNEL,
+            "user_id": user,
+            "response_url": slack.response_url(name),
+            "trigger_id": "1.2.3",
+        }
+    )
+    response = await app.async_dispatch(signed(body))
+    assert response.status == 200
+    async with asyncio.timeout(10):
+        while not slack.responses[name]:  # noqa: ASYNC110 - the answer follows the ack
+            await asyncio.sleep(0.005)
+    [answer] = slack.responses[name]
+    return answer
+
+
+def text_of(answer: dict[str, Any]) -> str:
+    return "\n".join(b["text"]["text"] for b in answer.get("blocks", []) if b.get("text")) or answer["text"]
+
+
+async def test_help_lists_the_sub_commands(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "help")
+    assert answer["response_type"] == "ephemeral"
+    assert "`/papers search <query>`" in text_of(answer)
+
+
+async def test_search_answers_the_caller_with_a_section_per_paper(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, 'search title:diffusion -"text-to-image"')
+    sections = [b for b in answer["blocks"] if b["type"] == "section"]
+    assert 1 <= len(sections) <= 5
+    assert all("diffusion" in s["text"]["text"].lower() for s in sections)
+    assert answer["response_type"] == "ephemeral"
+    assert slack_server.messages == {}, "nothing posted in the channel"
+
+
+async def test_a_bad_query_gets_the_languages_message_and_the_usage(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, 'search "flow')
+    assert text_of(answer).startswith('unclosed quote at column 1; add the closing "\n_Usage:_ `/papers search')
+
+
+async def test_an_unknown_sub_command_is_named(app: AsyncApp, slack_server: FakeSlack) -> None:
+    assert text_of(await papers(app, slack_server, "frobnicate")).startswith("I don't know `frobnicate`. Try:")
+
+
+async def test_subscribe_answers_and_announces_in_the_channel(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "subscribe 08:30 Europe/Berlin mon-fri")
+    assert text_of(answer).startswith("Subscribed: slack:T0456/C0123: 08:30 Europe/Berlin, mon-fri")
+    [note] = slack_server.messages[CHANNEL]
+    assert note["text"].startswith("<@U1> subscribed this channel: ")
+
+
+async def test_filter_set_show_and_clear(app: AsyncApp, slack_server: FakeSlack) -> None:
+    await papers(app, slack_server, "subscribe")
+    set_ = await papers(app, slack_server, 'filter "flow matching" | diffusion NOT video', user="U2")
+    assert text_of(set_) == 'Filter set: `"flow matching" OR diffusion -video`'
+    assert text_of(await papers(app, slack_server, "filter")) == 'Filter: `"flow matching" OR diffusion -video`'
+    assert text_of(await papers(app, slack_server, "filter clear")) == "Filter cleared."
+    announced = [m["text"] for m in slack_server.messages[CHANNEL]]
+    assert announced[1] == '<@U2> set this channel\'s filter to `"flow matching" OR diffusion -video`'
+
+
+async def test_a_channel_not_subscribed_is_told_how(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "unsubscribe")
+    assert "is not subscribed; subscribe it first" in text_of(answer)
+
+
+async def test_preview_and_why(app: AsyncApp, slack_server: FakeSlack) -> None:
+    await papers(app, slack_server, "subscribe 09:00 UTC daily")
+    preview = await papers(app, slack_server, "preview")
+    assert preview["blocks"][0]["type"] == "header"
+    paper = corpus_papers()[0]
+    why = await papers(app, slack_server, f"why {paper.id}")
+    assert text_of(why).startswith(("Yes: ", "No: "))
+
+
+async def test_schedule_and_settings(app: AsyncApp, slack_server: FakeSlack) -> None:
+    await papers(app, slack_server, "subscribe")
+    assert text_of(await papers(app, slack_server, "schedule 07:15 Asia/Tokyo daily")) == (
+        "Schedule: 07:15 Asia/Tokyo, daily"
+    )
+    assert "07:15 Asia/Tokyo, daily" in text_of(await papers(app, slack_server, "settings"))
+
+
+async def test_a_wrong_signature_is_refused(app: AsyncApp) -> None:
+    body = urlencode({"command": "/papers", "text": "help", "team_id": "T0456", "channel_id": CHANNEL})
+    assert (await app.async_dispatch(signed(body, secret="not-the-secret"))).status == 401
+
+
+async def test_a_stale_request_is_refused(app: AsyncApp) -> None:
+    body = urlencode({"command": "/papers", "text": "help", "team_id": "T0456", "channel_id": CHANNEL})
+    assert (await app.async_dispatch(signed(body, age=6 * 60))).status == 401
