@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
-from paperboy.adapters.slack_blocks import SLACK_BLOCKS, slack_messages
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+
+from paperboy.adapters.slack_blocks import (
+    SLACK_BLOCKS,
+    SLACK_HEADER_TEXT,
+    SLACK_SECTION_TEXT,
+    escape,
+    paper_blocks,
+    search_blocks,
+    slack_messages,
+)
+from paperboy.digest import Digest, item
+from paperboy.models import ChannelRef, Platform, SearchHit, SearchPage, Snippet
+from tests.fakes.corpus import corpus_papers
 from tests.fakes.digests import digest
 
 
@@ -10,3 +27,61 @@ def test_slack_splits_at_fifty_blocks() -> None:
     payloads = slack_messages(digest("https://hooks.slack.com/services/T/B/x", n=40))
     assert all(len(p["blocks"]) <= SLACK_BLOCKS for p in payloads)
     assert sum(len(p["blocks"]) for p in payloads) == 1 + 40 * 2
+
+
+CORPUS = corpus_papers()
+
+
+def within_limits(message: dict[str, Any]) -> None:
+    blocks = message["blocks"]
+    assert len(blocks) <= SLACK_BLOCKS
+    for block in blocks:
+        texts = [block["text"]["text"]] if "text" in block else [e["text"] for e in block.get("elements", [])]
+        limit = SLACK_HEADER_TEXT if block["type"] == "header" else SLACK_SECTION_TEXT
+        assert all(len(text) <= limit for text in texts)
+
+
+@pytest.mark.parametrize("size", [10, 25, 100])
+def test_corpus_digests_stay_within_every_limit(size: int) -> None:
+    papers = (CORPUS * 2)[:size]
+    digest_ = Digest(
+        ChannelRef(Platform.SLACK, "C1"),
+        date(2025, 1, 16),
+        tuple(item(p, ('"x" in the title',)) for p in papers),
+        7,
+        "x",
+    )
+    messages = slack_messages(digest_)
+    for message in messages:
+        within_limits(message)
+    shown = [b for m in messages for b in m["blocks"] if b["type"] == "section"]
+    assert len(shown) == size, "every paper is in some message"
+
+
+def test_every_corpus_paper_renders_as_a_search_result_within_limits() -> None:
+    for start in range(0, len(CORPUS), 10):
+        hits = tuple(SearchHit(p, 1.0, Snippet(p.abstract[:300])) for p in CORPUS[start : start + 10])
+        within_limits({"blocks": search_blocks(SearchPage(hits, 0, False), "query")})
+        for paper in CORPUS[start : start + 10]:
+            within_limits({"blocks": paper_blocks(paper)})
+
+
+def test_long_text_is_cut_at_a_word_with_an_ellipsis() -> None:
+    long = replace(CORPUS[0], title="word " * 100, abstract="sentence " * 1000)
+    [header, section, _] = paper_blocks(long)
+    assert header["text"]["text"].endswith("word…")
+    assert section["text"]["text"].endswith("sentence…")
+
+
+@pytest.mark.parametrize("mark", ["*", "_", "~", "`"])
+def test_formatting_characters_in_titles_show_as_written(mark: str) -> None:
+    paper = replace(CORPUS[0], title=f"{mark}bold{mark} and a{mark}b")
+    text = slack_messages(Digest(ChannelRef(Platform.SLACK, "C1"), date(2025, 1, 16), (item(paper),)))[0]["blocks"][1][
+        "text"
+    ]["text"]
+    assert f"{mark}bold{mark}" not in text
+    assert text.replace("\u200b", "").count(f"{mark}bold{mark}") == 1
+
+
+def test_entities_are_escaped() -> None:
+    assert escape("a < b & c > d") == "a &lt; b &amp; c &gt; d"

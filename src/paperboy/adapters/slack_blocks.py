@@ -49,17 +49,27 @@ def _chunks(blocks: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 
 def escape(text: str) -> str:
-    """Slack mrkdwn reads &, < and > as markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text shown as written in Slack mrkdwn: `&`, `<` and `>` as entities (Slack reads them as markup), and
+    `*`, `_`, `~` and backticks fenced with zero-width spaces, which Slack cannot escape otherwise (a title
+    like `*-CLIP` or `snake_case_names` would turn bold or italic)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for mark in "*_~`":
+        text = text.replace(mark, f"\u200b{mark}\u200b")
+    return text
+
+
+def code(text: str) -> str:
+    """Text as inline code: formatting characters mean nothing there, so only the entities are needed."""
+    return "`" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'") + "`"
 
 
 def search_blocks(page: SearchPage, query: str) -> list[dict[str, Any]]:
     """A page of search results: a section per paper (title linked, authors, upvotes, marked snippet) and a
     context line of links."""
     if not page.hits:
-        return [{"type": "section", "text": {"type": "mrkdwn", "text": f"No papers match `{escape(query)}`."}}]
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": f"No papers match {code(query)}."}}]
     blocks: list[dict[str, Any]] = [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Papers for `{escape(query)}`"}]}
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Papers for {code(query)}"}]}
     ]
     for hit in page.hits:
         paper = hit.paper

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from paperboy.adapters.slack_blocks import escape, paper_blocks, search_blocks, slack_messages
+from paperboy.adapters.slack_blocks import code, escape, paper_blocks, search_blocks, slack_messages
 from paperboy.delivery import DigestRunner
 from paperboy.errors import PaperboyError
 from paperboy.models import ChannelRef, Platform
@@ -64,7 +64,7 @@ async def answer(services: Services, invocation: Invocation) -> Reply:
     name, _, rest = invocation.text.strip().partition(" ")
     handler = _HANDLERS.get(name.lower())
     if handler is None:
-        what = f"I don't know `{escape(name)}`." if name else "What should I do?"
+        what = f"I don't know {code(name)}." if name else "What should I do?"
         return _message(f"{what} Try: {USAGE}")
     try:
         return await handler(services, invocation, rest.strip())
@@ -109,13 +109,13 @@ async def _filter(services: Services, invocation: Invocation, rest: str) -> Repl
     ref, by = invocation.ref, invocation.user_id
     if not rest:
         current = (await services.subscriptions.get(ref)).filter
-        return _message(f"Filter: `{escape(current)}`" if current else "No filter: every new paper is posted.")
+        return _message(f"Filter: {code(current)}" if current else "No filter: every new paper is posted.")
     if rest.lower() == "clear":
         await services.subscriptions.clear_filter(ref, by=by)
         return _message("Filter cleared.", announce=f"<@{by}> cleared this channel's filter")
     subscription = await services.subscriptions.set_filter(ref, rest, by=by)
-    shown = escape(subscription.filter or "")
-    return _message(f"Filter set: `{shown}`", announce=f"<@{by}> set this channel's filter to `{shown}`")
+    shown = code(subscription.filter or "")
+    return _message(f"Filter set: {shown}", announce=f"<@{by}> set this channel's filter to {shown}")
 
 
 async def _schedule(services: Services, invocation: Invocation, rest: str) -> Reply:
