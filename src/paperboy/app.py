@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 import paperboy
+from paperboy.adapters.slack_app import serve_slack
 from paperboy.config import Settings
 from paperboy.runtime import Runtime, open_runtime
 from paperboy.scheduler import build_scheduler
@@ -20,10 +21,10 @@ SHUTDOWN_GRACE_SECONDS = 8.0
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the fetch jobs until `stop` is set, then wind down: cancel running jobs (each day's write is one
     transaction, so a cancelled fetch leaves no half-written day), close the HTTP client and the database."""
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings) as runtime, serve_slack(runtime) as slack:
         scheduler = build_scheduler(runtime)
         scheduler.start()
-        log.info("%s", await startup_summary(runtime))
+        log.info("%s; %s", await startup_summary(runtime), slack)
         try:
             await stop.wait()
         finally:

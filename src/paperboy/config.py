@@ -141,6 +141,8 @@ class SlackSettings:
     app_token: Secret = Secret()
     signing_secret: Secret = Secret()
     api_base_url: str = field(default="https://slack.com/api/", metadata=_check(_http_url))
+    http_host: str = "0.0.0.0"
+    http_port: int = field(default=3000, metadata=_between(1, 65535))
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from itertools import count
@@ -14,7 +13,6 @@ import pytest
 import pytest_asyncio
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters.slack_app import build_slack_app
@@ -26,7 +24,7 @@ from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
 from tests.fakes.corpus import corpus_papers
-from tests.fakes.slack import TOKEN, FakeSlack
+from tests.fakes.slack import TOKEN, FakeSlack, signed_headers
 
 pytestmark = pytest.mark.asyncio
 SECRET = "signing-secret-for-tests"
@@ -48,14 +46,7 @@ async def app(store: Store, slack_server: FakeSlack) -> AsyncIterator[AsyncApp]:
 
 
 def signed(body: str, *, secret: str = SECRET, age: float = 0) -> AsyncBoltRequest:
-    timestamp = str(int(time.time() - age))
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-    headers = {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-slack-request-timestamp": timestamp,
-        "x-slack-signature": signature,
-    }
-    return AsyncBoltRequest(body=body, headers=headers)
+    return AsyncBoltRequest(body=body, headers=dict(signed_headers(body, secret, age)))
 
 
 async def papers(app: AsyncApp, slack: FakeSlack, text: str, user: str = "U1") -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
 
 from tests.fakes.server import FakeServer
 
@@ -112,3 +113,13 @@ def _block_problem(blocks: list[dict[str, Any]]) -> str | None:
         if block.get("type") == "header" and len(text) > MAX_HEADER_TEXT:
             return f"header text over {MAX_HEADER_TEXT}"
     return None
+
+
+def signed_headers(body: str, secret: str, age: float = 0) -> dict[str, str]:
+    """The headers Slack sends with a request body, signed with `secret`, `age` seconds ago."""
+    timestamp = str(int(time.time() - age))
+    return {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body),
+    }

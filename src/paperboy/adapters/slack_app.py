@@ -8,19 +8,32 @@ bolt (wrong signature or a timestamp older than 5 minutes: 401).
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters.slack_commands import Invocation, Services, answer
+from paperboy.errors import ConfigError
+from paperboy.runtime import Runtime, slack_client
+from paperboy.service import PaperService
+from paperboy.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
 
 
-def build_slack_app(services: Services, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
-    app = AsyncApp(client=client, signing_secret=signing_secret, raise_error_for_unhandled_request=False)
+def build_slack_app(services: Services, client: AsyncWebClient, signing_secret: str | None) -> AsyncApp:
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=signing_secret is not None,
+        raise_error_for_unhandled_request=False,
+    )
 
     @app.command("/papers")
     async def papers(ack: Any, command: dict[str, Any], respond: Any) -> None:
@@ -48,3 +61,49 @@ def build_slack_app(services: Services, client: AsyncWebClient, signing_secret: 
                 log.warning("cannot announce in %s: %s", invocation.channel_id, error.response.get("error"))
 
     return app
+
+
+@asynccontextmanager
+async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
+    """Run the Slack app while the block is open, if Slack is configured: Socket Mode with an app token (no
+    public URL needed), else HTTP mode on `slack.http_host:http_port` with the signing secret. Says which."""
+    slack = runtime.settings.slack
+    if not (slack.app_token or slack.signing_secret):
+        yield "Slack off"
+        return
+    if not slack.bot_token:
+        raise ConfigError(
+            "slack.bot_token (or $SLACK_BOT_TOKEN) is needed to answer /papers; set it, or remove the Slack "
+            "app token and signing secret"
+        )
+    client = slack_client(runtime.settings)
+    services = Services(
+        papers=PaperService(runtime.store, today=lambda: runtime.clock.now().date()),
+        subscriptions=SubscriptionService(runtime.store, runtime.settings.digest, runtime.clock),
+        digests=runtime.digests,
+    )
+    if slack.app_token:
+        # Socket Mode still checks nothing by signature: the connection itself is authenticated
+        app = build_slack_app(services, client, signing_secret=slack.signing_secret.reveal() or None)
+        handler = AsyncSocketModeHandler(app, slack.app_token.reveal())
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        try:
+            yield "Slack in Socket Mode"
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+        return
+    app = build_slack_app(services, client, signing_secret=slack.signing_secret.reveal())
+    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, slack.http_host, slack.http_port)
+        try:
+            await site.start()
+        except OSError as error:
+            raise ConfigError(
+                f"cannot listen on {slack.http_host}:{slack.http_port} for Slack ({error.strerror}); "
+                "change slack.http_port"
+            ) from None
+        yield f"Slack over HTTP on {slack.http_host}:{slack.http_port}/slack/events"
+    finally:
+        await runner.cleanup()
