@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from itertools import count
@@ -147,3 +148,46 @@ async def test_a_wrong_signature_is_refused(app: AsyncApp) -> None:
 async def test_a_stale_request_is_refused(app: AsyncApp) -> None:
     body = urlencode({"command": "/papers", "text": "help", "team_id": "T0456", "channel_id": CHANNEL})
     assert (await app.async_dispatch(signed(body, age=6 * 60))).status == 401
+
+
+async def press(app: AsyncApp, slack: FakeSlack, action_id: str, value: str) -> dict[str, Any]:
+    """Press a button under an answer; the response posted back."""
+    name = f"a{next(_names)}"
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0456"},
+        "user": {"id": "U1"},
+        "channel": {"id": CHANNEL},
+        "api_app_id": "A1",
+        "trigger_id": "1.2.3",
+        "response_url": slack.response_url(name),
+        "container": {"type": "message", "message_ts": "1.0"},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    assert (await app.async_dispatch(signed(body))).status == 200
+    async with asyncio.timeout(10):
+        while not slack.responses[name] and not slack.messages.get(CHANNEL):  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+    await asyncio.sleep(0.05)
+    return slack.responses[name][0] if slack.responses[name] else {}
+
+
+async def test_more_results_replaces_the_answer_with_the_next_page(app: AsyncApp, slack_server: FakeSlack) -> None:
+    first = await papers(app, slack_server, "search model")
+    [more] = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert more["text"]["text"] == "More results"
+    second = await press(app, slack_server, more["action_id"], more["value"])
+    assert second["replace_original"] is True
+    assert second["blocks"][0]["elements"][0]["text"].startswith("Papers 6–10 for `model`")
+    titles = lambda answer: [b["text"]["text"] for b in answer["blocks"] if b["type"] == "section"]  # noqa: E731
+    assert not set(titles(first)) & set(titles(second))
+
+
+async def test_post_to_channel_shares_the_paper_saying_who(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "search model")
+    button = next(b["accessory"] for b in answer["blocks"] if b["type"] == "section")
+    await press(app, slack_server, button["action_id"], button["value"])
+    [shared] = slack_server.messages[CHANNEL]
+    assert shared["blocks"][0]["type"] == "header"
+    assert shared["blocks"][-1]["elements"][0]["text"] == "shared by <@U1>"

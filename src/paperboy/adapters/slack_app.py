@@ -7,6 +7,7 @@ bolt (wrong signature or a timestamp older than 5 minutes: 401).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,8 +19,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from paperboy.adapters.slack_commands import Invocation, Services, answer
-from paperboy.errors import ConfigError
+from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL
+from paperboy.adapters.slack_commands import Invocation, Services, answer, search_page, shared_paper
+from paperboy.errors import ConfigError, PaperboyError
 from paperboy.runtime import Runtime, slack_client
 from paperboy.service import PaperService
 from paperboy.subscriptions import SubscriptionService
@@ -59,6 +61,34 @@ def build_slack_app(services: Services, client: AsyncWebClient, signing_secret: 
                 await client.chat_postMessage(channel=invocation.channel_id, text=reply.announce)
             except SlackApiError as error:
                 log.warning("cannot announce in %s: %s", invocation.channel_id, error.response.get("error"))
+
+    @app.action(MORE_RESULTS)
+    async def more_results(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        try:
+            asked = json.loads(action.get("value", "{}"))
+            reply = await search_page(services, str(asked["q"]), offset=int(asked["offset"]))
+        except (ValueError, KeyError, PaperboyError) as error:
+            await respond(text=f"That page cannot be shown ({error}); search again.", response_type="ephemeral")
+            return
+        await respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+
+    @app.action(POST_TO_CHANNEL)
+    async def post_to_channel(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        channel = str((body.get("channel") or {}).get("id", ""))
+        user = str((body.get("user") or {}).get("id", ""))
+        try:
+            reply = await shared_paper(services, str(action.get("value", "")), user)
+            await client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False)
+        except PaperboyError as error:
+            await respond(text=str(error), response_type="ephemeral", replace_original=False)
+        except SlackApiError as error:
+            problem = error.response.get("error")
+            hint = " Invite it with /invite @paperboy." if problem == "not_in_channel" else ""
+            await respond(
+                text=f"paperboy cannot post here ({problem}).{hint}", response_type="ephemeral", replace_original=False
+            )
 
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -63,14 +64,18 @@ def code(text: str) -> str:
     return "`" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'") + "`"
 
 
+#: action ids of the buttons under search results
+MORE_RESULTS, POST_TO_CHANNEL = "papers_more", "papers_post"
+
+
 def search_blocks(page: SearchPage, query: str) -> list[dict[str, Any]]:
-    """A page of search results: a section per paper (title linked, authors, upvotes, marked snippet) and a
-    context line of links."""
+    """A page of search results: a section per paper (title linked, authors, upvotes, marked snippet, and a
+    "Post to channel" button), a context line of links, and "More results" when there are more."""
     if not page.hits:
         return [{"type": "section", "text": {"type": "mrkdwn", "text": f"No papers match {code(query)}."}}]
-    blocks: list[dict[str, Any]] = [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Papers for {code(query)}"}]}
-    ]
+    first = page.offset + 1
+    header = f"Papers {first}–{page.offset + len(page.hits)} for {code(query)}"
+    blocks: list[dict[str, Any]] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": header}]}]
     for hit in page.hits:
         paper = hit.paper
         snippet = escape(hit.snippet.marked(MARK_OPEN, MARK_CLOSE)).replace(MARK_OPEN, "*").replace(MARK_CLOSE, "*")
@@ -78,12 +83,25 @@ def search_blocks(page: SearchPage, query: str) -> list[dict[str, Any]]:
             f"*<{paper.url}|{escape(paper.title)}>*\n{escape(short_authors(paper.authors))} · ▲ {paper.upvotes or 0}"
             f"\n{snippet}"
         )
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, SLACK_SECTION_TEXT)}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _cut(text, SLACK_SECTION_TEXT)},
+                "accessory": _button("Post to channel", POST_TO_CHANNEL, paper.id),
+            }
+        )
         links = [f"<{paper.arxiv_url}|arXiv>", f"<{paper.pdf_url}|PDF>"]
         if paper.code_url:
             links.append(f"<{paper.code_url}|code>")
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]})
+    if page.has_more:
+        more = json.dumps({"q": query, "offset": page.offset + len(page.hits)})
+        blocks.append({"type": "actions", "elements": [_button("More results", MORE_RESULTS, more)]})
     return blocks[:SLACK_BLOCKS]
+
+
+def _button(label: str, action_id: str, value: str) -> dict[str, Any]:
+    return {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action_id, "value": value}
 
 
 def paper_blocks(paper: Paper) -> list[dict[str, Any]]:

@@ -81,9 +81,22 @@ async def _help(services: Services, invocation: Invocation, rest: str) -> Reply:
 
 
 async def _search(services: Services, invocation: Invocation, rest: str) -> Reply:
-    page = await services.papers.search(rest, limit=SEARCH_PAGE)
-    blocks = search_blocks(page, rest)
-    return Reply(f"{len(page.hits)} papers for {rest}" if page.hits else f"No papers match {rest}", blocks)
+    return await search_page(services, rest, offset=0)
+
+
+async def search_page(services: Services, query: str, offset: int) -> Reply:
+    """One page of results, as the search answer or as the next page under "More results"."""
+    page = await services.papers.search(query, limit=SEARCH_PAGE, offset=offset)
+    blocks = search_blocks(page, query)
+    return Reply(f"{len(page.hits)} papers for {query}" if page.hits else f"No papers match {query}", blocks)
+
+
+async def shared_paper(services: Services, paper_id: str, user_id: str) -> Reply:
+    """A paper someone posts to the channel from their search results: visible to all, saying who."""
+    paper = await services.papers.paper(paper_id)
+    blocks = paper_blocks(paper)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"shared by <@{user_id}>"}]})
+    return Reply(paper.title, blocks)
 
 
 async def _paper(services: Services, invocation: Invocation, rest: str) -> Reply:
