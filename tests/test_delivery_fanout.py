@@ -30,7 +30,9 @@ async def test_a_thousand_channels_are_served_within_the_receivers_rate_limit(
     webhooks.per_second = RECEIVER_LIMIT
     clock = FakeClock(datetime(2025, 1, 16, 12, 0, tzinfo=UTC))
     settings = DeliverySettings(
-        webhook_requests_per_second=int(RECEIVER_LIMIT * 0.9), backoff=timedelta(milliseconds=10)
+        # headroom: the receiver shares the event loop, so arrivals can bunch after a stall
+        webhook_requests_per_second=int(RECEIVER_LIMIT * 0.8),
+        backoff=timedelta(milliseconds=10),
     )
     refs = [ChannelRef(Platform.WEBHOOK, webhooks.discord_url(str(n))) for n in range(CHANNELS)]
     async with await Store.open(db_path) as store, httpx.AsyncClient() as client:
