@@ -143,6 +143,8 @@ class SlackSettings:
     api_base_url: str = field(default="https://slack.com/api/", metadata=_check(_http_url))
     http_host: str = "0.0.0.0"
     http_port: int = field(default=3000, metadata=_between(1, 65535))
+    restrict_changes: bool = False
+    allowed_users: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from paperboy.adapters.slack_app import build_slack_app
+from paperboy.adapters.slack_app import build_slack_app, change_policy
 from paperboy.adapters.slack_commands import Services
 from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner
@@ -191,3 +191,39 @@ async def test_post_to_channel_shares_the_paper_saying_who(app: AsyncApp, slack_
     [shared] = slack_server.messages[CHANNEL]
     assert shared["blocks"][0]["type"] == "header"
     assert shared["blocks"][-1]["elements"][0]["text"] == "shared by <@U1>"
+
+
+@pytest_asyncio.fixture
+async def restricted_app(store: Store, slack_server: FakeSlack) -> AsyncIterator[AsyncApp]:
+    await store.papers.upsert(corpus_papers())
+    clock = FakeClock(datetime(2025, 1, 16, 8, 0, tzinfo=UTC))
+    client = AsyncWebClient(token=TOKEN, base_url=slack_server.api_url)
+    slack_server.users = {"UADMIN": {"is_admin": True}, "UMEMBER": {"is_admin": False}, "UFRIEND": {}}
+    services = Services(
+        papers=PaperService(store),
+        subscriptions=SubscriptionService(store, DigestSettings(), clock),
+        digests=DigestRunner(store, {}, clock),
+        may_change=change_policy(client, restricted=True, allowed=("UFRIEND",)),
+    )
+    yield build_slack_app(services, client, SECRET)
+
+
+async def test_restricted_changes_refuse_a_member(restricted_app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(restricted_app, slack_server, "subscribe", user="UMEMBER")
+    assert text_of(answer).startswith("Only workspace admins and owners")
+    assert slack_server.messages == {}
+
+
+@pytest.mark.parametrize("user", ["UADMIN", "UFRIEND"])
+async def test_restricted_changes_allow_admins_and_listed_users(
+    restricted_app: AsyncApp, slack_server: FakeSlack, user: str
+) -> None:
+    assert text_of(await papers(restricted_app, slack_server, "subscribe", user=user)).startswith("Subscribed")
+
+
+async def test_restricted_changes_still_let_anyone_search_and_read(
+    restricted_app: AsyncApp, slack_server: FakeSlack
+) -> None:
+    await papers(restricted_app, slack_server, "subscribe", user="UADMIN")
+    assert text_of(await papers(restricted_app, slack_server, "filter", user="UMEMBER")).startswith("No filter")
+    assert "Papers 1–" in str(await papers(restricted_app, slack_server, "search model", user="UMEMBER"))

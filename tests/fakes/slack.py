@@ -33,6 +33,8 @@ class FakeSlack(FakeServer):
         self.channel_interval = 0.0
         self._last_post: dict[str, float] = {}
         self._ts = 1_700_000_000.0
+        #: user id → fields users.info tells (is_admin, is_owner)
+        self.users: dict[str, dict[str, Any]] = {}
         #: what was posted to each response_url (the answers to slash commands)
         self.responses: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
@@ -61,6 +63,7 @@ class FakeSlack(FakeServer):
         if request.can_read_body:
             body |= await request.json() if request.content_type == "application/json" else dict(await request.post())
         handler = {
+            "users.info": self.users_info,
             "auth.test": self.auth_test,
             "chat.postMessage": self.post_message,
             "conversations.history": self.history,
@@ -68,6 +71,12 @@ class FakeSlack(FakeServer):
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return await handler(body)
+
+    async def users_info(self, body: dict[str, Any]) -> web.StreamResponse:
+        user = str(body.get("user", ""))
+        if user not in self.users:
+            return web.json_response({"ok": False, "error": "user_not_found"})
+        return web.json_response({"ok": True, "user": {"id": user} | self.users[user]})
 
     async def auth_test(self, body: dict[str, Any]) -> web.StreamResponse:
         return web.json_response({"ok": True, "team_id": self.team_id, "user_id": "UBOT", "bot_id": "BBOT"})

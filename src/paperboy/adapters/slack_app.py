@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -93,6 +93,24 @@ def build_slack_app(services: Services, client: AsyncWebClient, signing_secret: 
     return app
 
 
+def change_policy(
+    client: AsyncWebClient, restricted: bool, allowed: tuple[str, ...]
+) -> Callable[[str], Awaitable[bool]]:
+    """Who may change a channel's feed: anyone, or with `restricted`, admins, owners and the `allowed` ids."""
+
+    async def may_change(user_id: str) -> bool:
+        if not restricted or user_id in allowed:
+            return True
+        try:
+            user = (await client.users_info(user=user_id)).get("user") or {}
+        except SlackApiError as error:
+            log.warning("cannot look up %s (%s); refusing the change", user_id, error.response.get("error"))
+            return False
+        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+    return may_change
+
+
 @asynccontextmanager
 async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
     """Run the Slack app while the block is open, if Slack is configured: Socket Mode with an app token (no
@@ -111,6 +129,7 @@ async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
         papers=PaperService(runtime.store, today=lambda: runtime.clock.now().date()),
         subscriptions=SubscriptionService(runtime.store, runtime.settings.digest, runtime.clock),
         digests=runtime.digests,
+        may_change=change_policy(client, slack.restrict_changes, slack.allowed_users),
     )
     if slack.app_token:
         # Socket Mode still checks nothing by signature: the connection itself is authenticated

@@ -49,11 +49,17 @@ class Reply:
     announce: str | None = None
 
 
+async def anyone(user_id: str) -> bool:
+    return True
+
+
 @dataclass(slots=True)
 class Services:
     papers: PaperService
     subscriptions: SubscriptionService
     digests: DigestRunner
+    #: whether a user may change a channel's feed (slack.restrict_changes)
+    may_change: Callable[[str], Awaitable[bool]] = anyone
 
 
 Handler = Callable[[Services, Invocation, str], Awaitable[Reply]]
@@ -67,6 +73,12 @@ async def answer(services: Services, invocation: Invocation) -> Reply:
         what = f"I don't know {code(name)}." if name else "What should I do?"
         return _message(f"{what} Try: {USAGE}")
     try:
+        changes = handler in _CHANGES and not (name.lower() == "filter" and not rest.strip())
+        if changes and not await services.may_change(invocation.user_id):
+            return _message(
+                "Only workspace admins and owners (and the people paperboy's operator named) may change this "
+                "channel's papers; ask one of them."
+            )
         return await handler(services, invocation, rest.strip())
     except PaperboyError as error:
         return _message(f"{escape(str(error))}\n_Usage:_ {USAGE}")
@@ -184,3 +196,6 @@ _HANDLERS: dict[str, Handler] = {
     "why": _why,
     "settings": _settings,
 }
+
+#: sub-commands that change a channel's feed (showing the filter does not)
+_CHANGES = {_subscribe, _unsubscribe, _filter, _schedule}
