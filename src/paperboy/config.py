@@ -145,6 +145,7 @@ class SlackSettings:
     http_port: int = field(default=3000, metadata=_between(1, 65535))
     restrict_changes: bool = False
     allowed_users: tuple[str, ...] = ()
+    long_digests_in_thread: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,7 +97,9 @@ def build_sinks(settings: Settings, client: httpx.AsyncClient) -> dict[Platform,
         Platform.WEBHOOK: WebhookSink(client, settings.delivery),
     }
     if settings.slack.bot_token:
-        sinks[Platform.SLACK] = SlackSink(slack_client(settings))
+        sinks[Platform.SLACK] = SlackSink(
+            slack_client(settings), continue_in_thread=settings.slack.long_digests_in_thread
+        )
     return sinks
 
 

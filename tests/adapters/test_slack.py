@@ -97,3 +97,11 @@ async def test_a_digest_slack_already_holds_is_not_posted_again_after_a_crash(
         [outcome] = await DigestRunner(store, {Platform.SLACK: SlackSink(client(slack_server))}, clock).run_due()
     assert outcome.state is DigestState.SENT
     assert len(slack_server.messages[CHANNEL]) == 1, "found in the channel's history, not posted twice"
+
+
+async def test_a_long_digest_can_continue_in_a_thread(slack_server: FakeSlack) -> None:
+    sink = SlackSink(client(slack_server), continue_in_thread=True)
+    await sink.send(digest(CHANNEL, n=40, id=9, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    first, second = slack_server.messages[CHANNEL]
+    assert "thread_ts" not in first or first["thread_ts"] is None
+    assert second["thread_ts"] == first["ts"]

@@ -39,25 +39,28 @@ _GONE = {
 
 
 class SlackSink:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, continue_in_thread: bool = False) -> None:
         self._client = client
+        self._in_thread = continue_in_thread
 
     async def send(self, digest: Digest) -> tuple[str, ...]:
         channel = digest.ref.channel
         messages = slack_messages(digest)
         posted = await self._posted_parts(channel, digest.id) if digest.resent and digest.id else {}
-        ids = []
+        ids: list[str] = []
         for part, message in enumerate(messages):
             if part in posted:
                 ids.append(posted[part])
                 continue
-            ids.append(await self._post(digest, part, message))
+            thread = ids[0] if self._in_thread and ids else None
+            ids.append(await self._post(digest, part, message, thread))
         return tuple(ids)
 
-    async def _post(self, digest: Digest, part: int, message: dict[str, Any]) -> str:
+    async def _post(self, digest: Digest, part: int, message: dict[str, Any], thread: str | None) -> str:
         try:
             response = await self._client.chat_postMessage(
                 channel=digest.ref.channel,
+                thread_ts=thread,
                 text=message["text"],
                 blocks=message["blocks"],
                 unfurl_links=False,
