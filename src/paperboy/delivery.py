@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from paperboy.adapters import Sink
 from paperboy.clock import Clock
 from paperboy.digest import Digest, DigestPlan, Window, item, plan
-from paperboy.errors import ChannelUnavailable, DeliveryError
+from paperboy.errors import ChannelUnavailable, DeliveryError, WorkspaceUnavailable
 from paperboy.models import ChannelRef, DigestState, PlannedDigest, Platform, Subscription
 from paperboy.query import parse
 from paperboy.schedule import is_due
@@ -153,6 +153,19 @@ class DigestRunner:
                 sends.append(group.create_task(self._send(planned, subscription, resent=False)))
         return outcomes + [task.result() for task in sends]
 
+    async def _pause(self, ref: ChannelRef, reason: str, *, workspace: bool) -> None:
+        """Pause the channel's subscription (as it is now, not as planned), or with `workspace` every
+        subscription of its workspace."""
+        if workspace:
+            affected = await self._store.subscriptions.list(ref.platform, ref.workspace)
+        else:
+            one = await self._store.subscriptions.get(ref)
+            affected = [one] if one else []
+        now = self._clock.now()
+        for subscription in affected:
+            paused = replace(subscription, paused_reason=reason, updated_by="paperboy", updated_at=now)
+            await self._store.subscriptions.save(paused)
+
     async def _render(self, planned: PlannedDigest, subscription: Subscription, *, resent: bool) -> Digest:
         # the values at send time: upvotes keep changing after a paper is planned
         papers = await self._store.papers.get_many(planned.paper_ids)
@@ -182,10 +195,7 @@ class DigestRunner:
                 message_ids = await self._sinks[planned.ref.platform].send(digest)
             except ChannelUnavailable as error:
                 await ledger.mark(planned.id, DigestState.FAILED, error=str(error))
-                paused = replace(
-                    subscription, paused_reason=str(error), updated_by="paperboy", updated_at=self._clock.now()
-                )
-                await self._store.subscriptions.save(paused)
+                await self._pause(planned.ref, str(error), workspace=isinstance(error, WorkspaceUnavailable))
                 log.error("digest for %s failed for good, subscription paused: %s", planned.ref, error)
                 return Outcome(planned.ref, planned.day, DigestState.FAILED, count, str(error))
             except DeliveryError as error:

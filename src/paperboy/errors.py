@@ -58,3 +58,8 @@ class DeliveryError(PaperboyError):
 
 class ChannelUnavailable(DeliveryError):
     """A platform refused for good (channel gone, bot removed, forbidden): the subscription is paused."""
+
+
+class WorkspaceUnavailable(ChannelUnavailable):
+    """A platform refused paperboy itself (token revoked, app uninstalled): every channel of that workspace
+    is paused, not just the one whose digest failed."""

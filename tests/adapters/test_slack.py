@@ -105,3 +105,23 @@ async def test_a_long_digest_can_continue_in_a_thread(slack_server: FakeSlack) -
     first, second = slack_server.messages[CHANNEL]
     assert "thread_ts" not in first or first["thread_ts"] is None
     assert second["thread_ts"] == first["ts"]
+
+
+async def test_a_revoked_token_pauses_every_channel_of_the_workspace(db_path: Path, slack_server: FakeSlack) -> None:
+    clock = FakeClock(datetime(2025, 1, 16, 12, 0, tzinfo=UTC))
+    first, second = ChannelRef(Platform.SLACK, "C0001", "T0456"), ChannelRef(Platform.SLACK, "C0002", "T0456")
+    elsewhere = ChannelRef(Platform.SLACK, "C0003", "T0999")
+    slack_server.refuse["C0001"] = "token_revoked"
+    async with await Store.open(db_path) as store:
+        await store.papers.upsert(corpus_papers())
+        service = SubscriptionService(store, DigestSettings(), clock)
+        for ref in (first, second, elsewhere):
+            await service.subscribe(ref, by="test", max_papers=2)
+        await DigestRunner(store, {Platform.SLACK: SlackSink(client(slack_server))}, clock).run_now(first)
+        paused = {s.ref: s.paused_reason for s in await service.list()}
+    assert (
+        paused[first]
+        == paused[second]
+        == "Slack refused paperboy in this workspace: paperboy's Slack token was revoked; reinstall the app"
+    )
+    assert paused[elsewhere] is None

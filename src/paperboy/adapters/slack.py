@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters.slack_blocks import slack_messages
 from paperboy.digest import Digest
-from paperboy.errors import ChannelUnavailable, DeliveryError
+from paperboy.errors import ChannelUnavailable, DeliveryError, WorkspaceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,10 @@ _GONE = {
     "not_authed": "no Slack token was sent; check slack.bot_token",
     "missing_scope": "the Slack app lacks a permission it needs (chat:write); reinstall it from the manifest",
 }
+
+
+#: refusals of paperboy itself rather than of one channel
+_WORKSPACE_GONE = {"account_inactive", "invalid_auth", "token_revoked", "not_authed", "missing_scope"}
 
 
 class SlackSink:
@@ -94,6 +98,8 @@ class SlackSink:
 
 
 def _refusal(code: str, digest: Digest) -> DeliveryError:
+    if code in _WORKSPACE_GONE:
+        return WorkspaceUnavailable(f"Slack refused paperboy in this workspace: {_GONE[code]}")
     if code in _GONE:
         return ChannelUnavailable(f"Slack refused the digest for {digest.ref}: {_GONE[code]}")
     return DeliveryError(f"Slack refused the digest for {digest.ref} ({code}); the next run tries again")
