@@ -125,3 +125,10 @@ async def test_a_revoked_token_pauses_every_channel_of_the_workspace(db_path: Pa
         == "Slack refused paperboy in this workspace: paperboy's Slack token was revoked; reinstall the app"
     )
     assert paused[elsewhere] is None
+
+
+async def test_a_channel_paced_by_slack_gets_every_part(slack_server: FakeSlack) -> None:
+    slack_server.channel_interval = 1.0  # Slack allows about one message a second per channel
+    await SlackSink(client(slack_server)).send(digest(CHANNEL, n=40, id=10, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    assert [m["metadata"]["event_payload"]["part"] for m in slack_server.messages[CHANNEL]] == [0, 1]
+    assert len(slack_server.requests_to("/api/chat.postMessage")) == 3, "the second part waited out one 429"
