@@ -18,6 +18,8 @@ RUN pip install .
 USER paperboy
 WORKDIR /data
 VOLUME ["/data"]
+# Slack in HTTP mode (a signing secret and no app token) listens here; Socket Mode needs no port
+EXPOSE 3000
 
 # SIGTERM (docker stop) lets paperboy finish the day it is writing and close the database
 STOPSIGNAL SIGTERM
