@@ -164,3 +164,13 @@ def walk(node: Node) -> list[Node]:
             for item in items:
                 nodes += walk(item)
     return nodes
+
+
+def positive_leaves(node: Node) -> list[Node]:
+    """The terms a paper must (or may, under OR) meet for `node` to match: every leaf not under a NOT."""
+    match node:
+        case Not():
+            return []
+        case And(items) | Or(items):
+            return [leaf for item in items for leaf in positive_leaves(item)]
+    return [node]

@@ -15,7 +15,6 @@ from typing import TypeVar
 
 from paperboy.models import Paper
 from paperboy.query.ast import (
-    And,
     Bound,
     Compare,
     Count,
@@ -23,11 +22,10 @@ from paperboy.query.ast import (
     Match,
     MatchField,
     Node,
-    Not,
-    Or,
     Phrase,
     Term,
     TextField,
+    positive_leaves,
 )
 from paperboy.store.migrations import MIGRATIONS
 from paperboy.store.rows import COLUMNS, to_row
@@ -78,7 +76,7 @@ class CandidateIndex:
         """In words, the parts of `query` that candidate `paper_id` meets: `"diffusion" in the title`,
         `upvotes 42 (>= 10)`. Parts under a NOT are left out: they matched by being absent."""
         paper = self._papers[paper_id]
-        return tuple(reason for leaf in _positive_leaves(query) if (reason := self._reason(leaf, paper, today)))
+        return tuple(reason for leaf in positive_leaves(query) if (reason := self._reason(leaf, paper, today)))
 
     def _reason(self, leaf: Node, paper: Paper, today: date) -> str | None:
         if isinstance(leaf, Term | Phrase):
@@ -116,15 +114,6 @@ class CandidateIndex:
     def _day(self, paper_id: str) -> str:
         row = self._conn.execute(f"SELECT {PAPER_DAY} FROM papers p WHERE p.id = ?", (paper_id,)).fetchone()
         return str(row[0]) if row else "unknown"
-
-
-def _positive_leaves(node: Node) -> list[Node]:
-    match node:
-        case Not():
-            return []
-        case And(items) | Or(items):
-            return [leaf for item in items for leaf in _positive_leaves(item)]
-    return [node]
 
 
 def _count(paper: Paper, count: Count) -> int:

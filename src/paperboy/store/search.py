@@ -30,6 +30,7 @@ from paperboy.query.ast import (
     Phrase,
     Term,
     TextField,
+    positive_leaves,
 )
 from paperboy.query.parser import WORD_CHARS
 from paperboy.store import ranking
@@ -101,28 +102,19 @@ def compile_query(node: Node, today: date, tables: Tables = Tables()) -> Compile
 
 
 def _any_term(node: Node) -> str | None:
-    expressions = (fts_expression(leaf) for leaf in _positive_leaves(node) if isinstance(leaf, Term | Phrase))
+    expressions = (fts_expression(leaf) for leaf in positive_leaves(node) if isinstance(leaf, Term | Phrase))
     unique = list(dict.fromkeys(e for e in expressions if e is not None))
     return " OR ".join(f"({e})" for e in unique) or None
 
 
 def _title_terms(node: Node) -> tuple[str, ...]:
     terms: list[str] = []
-    for leaf in _positive_leaves(node):
+    for leaf in positive_leaves(node):
         if isinstance(leaf, Term | Phrase) and leaf.field in (None, TextField.TITLE):
             expression = fts_expression(type(leaf)(leaf.text, leaf.prefix, TextField.TITLE))
             if expression is not None and expression not in terms:
                 terms.append(expression)
     return tuple(terms)
-
-
-def _positive_leaves(node: Node) -> list[Node]:
-    match node:
-        case Not():
-            return []
-        case And(items) | Or(items):
-            return [leaf for item in items for leaf in _positive_leaves(item)]
-    return [node]
 
 
 # an empty range when no paper qualifies: a NULL bound would leave FTS5 scanning every row
