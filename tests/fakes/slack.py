@@ -1,11 +1,16 @@
-"""A fake Slack Web API over real HTTP: the methods paperboy calls, Block Kit limits, and per-channel pacing.
+"""A fake Slack over real HTTP: the Web API methods paperboy calls, Block Kit limits, per-channel pacing, the
+OAuth code exchange, and a Socket Mode WebSocket.
 
 slack_sdk's AsyncWebClient talks to it through `base_url`. Every call is recorded; messages are kept per
-channel with their metadata, so `conversations.history` can answer the way Slack does.
+channel with their metadata and the workspace whose token posted them, so `conversations.history` can answer
+the way Slack does. Each bot token belongs to one workspace (`tokens`); OAuth installs add tokens.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import json
 import time
 from collections import defaultdict
 from typing import Any
@@ -16,6 +21,9 @@ from slack_sdk.signature import SignatureVerifier
 from tests.fakes.server import FakeServer
 
 TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
+CLIENT_ID = "1234.5678"
+CLIENT_SECRET = "client-secret-for-tests"
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
@@ -25,6 +33,17 @@ class FakeSlack(FakeServer):
     def __init__(self) -> None:
         super().__init__()
         self.team_id = "T0456"
+        #: bot token → the workspace (team id) it belongs to
+        self.tokens: dict[str, str] = {TOKEN: self.team_id}
+        #: OAuth codes Slack would hand a browser after "Allow": code → team id to install into
+        self.codes: dict[str, str] = {}
+        self._installs = itertools.count(1)
+        #: Socket Mode: the open WebSocket, and the answers (acks) to envelopes sent down it, by envelope id
+        self.socket: web.WebSocketResponse | None = None
+        self.socket_connected = asyncio.Event()
+        self.acks: dict[str, dict[str, Any]] = {}
+        self._ack_arrived = asyncio.Condition()
+        self._envelopes = itertools.count(1)
         #: channel id → messages posted there (the request's fields plus "ts")
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         #: channel id → the error chat.postMessage answers there (channel_not_found, not_in_channel, …)
@@ -46,7 +65,11 @@ class FakeSlack(FakeServer):
         return f"{self.url}/response/{name}"
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.route("*", "/api/{method}", self.api), web.post("/response/{name}", self.respond)]
+        return [
+            web.route("*", "/api/{method}", self.api),
+            web.post("/response/{name}", self.respond),
+            web.get("/socket", self.socket_mode),
+        ]
 
     async def respond(self, request: web.Request) -> web.StreamResponse:
         self.responses[request.match_info["name"]].append(await request.json())
@@ -56,12 +79,20 @@ class FakeSlack(FakeServer):
         fault = await self.misbehave(request)
         if fault is not None:
             return fault
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return web.json_response({"ok": False, "error": "invalid_auth"})
         method = request.match_info["method"]
         body: dict[str, Any] = dict(request.query)
         if request.can_read_body:
             body |= await request.json() if request.content_type == "application/json" else dict(await request.post())
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if method == "oauth.v2.access":
+            return await self.oauth_access(body)
+        if method == "apps.connections.open":
+            if token != APP_TOKEN:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response({"ok": True, "url": f"{self.url.replace('http', 'ws', 1)}/socket"})
+        if token not in self.tokens:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        body["_team"] = self.tokens[token]
         handler = {
             "users.info": self.users_info,
             "auth.test": self.auth_test,
@@ -72,6 +103,62 @@ class FakeSlack(FakeServer):
             return web.json_response({"ok": False, "error": "unknown_method"})
         return await handler(body)
 
+    async def oauth_access(self, body: dict[str, Any]) -> web.StreamResponse:
+        """Slack's code exchange: a valid code and the app's credentials give the workspace a new bot token."""
+        if (body.get("client_id"), body.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
+            return web.json_response({"ok": False, "error": "invalid_client_id"})
+        team = self.codes.pop(str(body.get("code", "")), None)
+        if team is None:
+            return web.json_response({"ok": False, "error": "invalid_code"})
+        token = f"xoxb-installed-{next(self._installs)}"
+        self.tokens[token] = team
+        return web.json_response(
+            {
+                "ok": True,
+                "app_id": "A0001",
+                "access_token": token,
+                "token_type": "bot",
+                "scope": "commands,chat:write",
+                "bot_user_id": "UBOT",
+                "team": {"id": team, "name": f"Team {team}"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "authed_user": {"id": "UINSTALLER"},
+            }
+        )
+
+    def revoke(self, team: str) -> None:
+        """The workspace uninstalled the app: its tokens stop working."""
+        for token in [t for t, owner in self.tokens.items() if owner == team]:
+            del self.tokens[token]
+
+    async def socket_mode(self, request: web.Request) -> web.StreamResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.socket = socket
+        await socket.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0001"}})
+        self.socket_connected.set()
+        async for message in socket:
+            if message.type is web.WSMsgType.TEXT:
+                ack = json.loads(message.data)
+                async with self._ack_arrived:
+                    self.acks[str(ack.get("envelope_id"))] = ack
+                    self._ack_arrived.notify_all()
+        return socket
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any], timeout: float = 10) -> dict[str, Any]:
+        """Send one Socket Mode envelope (`slash_commands`, `interactive`, …) and return the app's ack."""
+        async with asyncio.timeout(timeout):
+            await self.socket_connected.wait()
+            assert self.socket is not None
+            envelope_id = f"envelope-{next(self._envelopes)}"
+            await self.socket.send_json(
+                {"envelope_id": envelope_id, "type": kind, "accepts_response_payload": True, "payload": payload}
+            )
+            async with self._ack_arrived:
+                await self._ack_arrived.wait_for(lambda: envelope_id in self.acks)
+            return self.acks[envelope_id]
+
     async def users_info(self, body: dict[str, Any]) -> web.StreamResponse:
         user = str(body.get("user", ""))
         if user not in self.users:
@@ -79,7 +166,7 @@ class FakeSlack(FakeServer):
         return web.json_response({"ok": True, "user": {"id": user} | self.users[user]})
 
     async def auth_test(self, body: dict[str, Any]) -> web.StreamResponse:
-        return web.json_response({"ok": True, "team_id": self.team_id, "user_id": "UBOT", "bot_id": "BBOT"})
+        return web.json_response({"ok": True, "team_id": body["_team"], "user_id": "UBOT", "bot_id": "BBOT"})
 
     async def post_message(self, body: dict[str, Any]) -> web.StreamResponse:
         channel = body.get("channel", "")
@@ -97,7 +184,7 @@ class FakeSlack(FakeServer):
             )
         self._last_post[channel] = now
         self._ts += 1
-        message = dict(body) | {"ts": f"{self._ts:.6f}"}
+        message = {k: v for k, v in body.items() if k != "_team"} | {"ts": f"{self._ts:.6f}", "team": body["_team"]}
         self.messages[channel].append(message)
         return web.json_response({"ok": True, "channel": channel, "ts": message["ts"]})
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -111,6 +112,26 @@ def change_policy(
     return may_change
 
 
+async def check_tokens(client: AsyncWebClient, app_token: str | None) -> None:
+    """Ask Slack whether it takes paperboy's tokens before serving, so that a wrong one is a clear error at
+    start rather than a retry loop in the log. Slack being unreachable is not an error here: it is retried."""
+    checks = [("slack.bot_token", "the Bot User OAuth Token (xoxb-…) on the app's Install App page", None)]
+    if app_token:
+        checks.append(("slack.app_token", "an app-level token with connections:write (Basic Information)", app_token))
+    for key, where, token in checks:
+        try:
+            if token is None:
+                await client.auth_test()
+            else:
+                await client.apps_connections_open(app_token=token)
+        except SlackApiError as error:
+            code = error.response.get("error", "unknown_error")
+            raise ConfigError(f"Slack refused {key} ({code}); copy {where} into it") from None
+        except (TimeoutError, aiohttp.ClientError) as error:
+            log.warning("cannot reach Slack to check %s (%s); going on", key, type(error).__name__)
+            return
+
+
 @asynccontextmanager
 async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
     """Run the Slack app while the block is open, if Slack is configured: Socket Mode with an app token (no
@@ -125,6 +146,7 @@ async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
             "app token and signing secret"
         )
     client = slack_client(runtime.settings)
+    await check_tokens(client, slack.app_token.reveal() or None)
     services = Services(
         papers=PaperService(runtime.store, today=lambda: runtime.clock.now().date()),
         subscriptions=SubscriptionService(runtime.store, runtime.settings.digest, runtime.clock),

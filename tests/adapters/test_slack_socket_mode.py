@@ -1,0 +1,88 @@
+"""`paperboy run` with a Slack app token: the app connects over Socket Mode and answers /papers sent down it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from paperboy.app import serve
+from paperboy.config import Secret, Settings
+from paperboy.errors import ConfigError
+from tests.fakes.slack import APP_TOKEN, TOKEN, FakeSlack
+
+pytestmark = pytest.mark.asyncio
+
+
+def socket_mode_settings(settings: Settings, slack_server: FakeSlack) -> Settings:
+    slack = replace(
+        settings.slack, bot_token=Secret(TOKEN), app_token=Secret(APP_TOKEN), api_base_url=slack_server.api_url
+    )
+    sources = replace(
+        settings.sources,
+        huggingface=replace(settings.sources.huggingface, enabled=False),
+        arxiv=replace(settings.sources.arxiv, enabled=False),
+    )
+    return replace(settings, slack=slack, sources=sources)
+
+
+def slash_command(slack_server: FakeSlack, text: str, answer_to: str) -> dict[str, str]:
+    return {
+        "command": "/papers",
+        "text": text,
+        "team_id": slack_server.team_id,
+        "channel_id": "C0123",
+        "user_id": "U1",
+        "response_url": slack_server.response_url(answer_to),
+    }
+
+
+async def test_run_answers_a_slash_command_sent_over_socket_mode(settings: Settings, slack_server: FakeSlack) -> None:
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(socket_mode_settings(settings, slack_server), stop))
+    try:
+        ack = await slack_server.send_envelope("slash_commands", slash_command(slack_server, "help", "socket"))
+        async with asyncio.timeout(10):
+            while not slack_server.responses["socket"]:  # noqa: ASYNC110 - the answer follows the ack
+                await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 10)
+    assert ack["envelope_id"].startswith("envelope-")
+    [answer] = slack_server.responses["socket"]
+    assert answer["response_type"] == "ephemeral"
+    assert "/papers search" in answer["text"]
+
+
+async def test_socket_mode_subscribe_announces_in_the_channel(settings: Settings, slack_server: FakeSlack) -> None:
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(socket_mode_settings(settings, slack_server), stop))
+    try:
+        await slack_server.send_envelope("slash_commands", slash_command(slack_server, "subscribe 08:30", "sub"))
+        async with asyncio.timeout(10):
+            while not slack_server.messages["C0123"]:  # noqa: ASYNC110 - the note follows the answer
+                await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 10)
+    [note] = slack_server.messages["C0123"]
+    assert "<@U1> subscribed this channel" in note["text"]
+
+
+async def test_socket_mode_with_a_wrong_app_token_is_a_clear_error(settings: Settings, slack_server: FakeSlack) -> None:
+    wrong = socket_mode_settings(settings, slack_server)
+    wrong = replace(wrong, slack=replace(wrong.slack, app_token=Secret("xapp-wrong")))
+    with pytest.raises(ConfigError) as raised:
+        await asyncio.wait_for(serve(wrong, asyncio.Event()), 10)
+    assert str(raised.value).startswith("Slack refused slack.app_token (invalid_auth)")
+    assert "xapp-wrong" not in str(raised.value)
+
+
+async def test_a_wrong_bot_token_is_a_clear_error_at_start(settings: Settings, slack_server: FakeSlack) -> None:
+    wrong = socket_mode_settings(settings, slack_server)
+    wrong = replace(wrong, slack=replace(wrong.slack, bot_token=Secret("xoxb-wrong")))
+    with pytest.raises(ConfigError) as raised:
+        await asyncio.wait_for(serve(wrong, asyncio.Event()), 10)
+    assert str(raised.value).startswith("Slack refused slack.bot_token (invalid_auth)")
+    assert "xoxb-wrong" not in str(raised.value)
