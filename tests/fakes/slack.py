@@ -146,9 +146,9 @@ class FakeSlack(FakeServer):
                     self._ack_arrived.notify_all()
         return socket
 
-    async def send_envelope(self, kind: str, payload: dict[str, Any], timeout: float = 10) -> dict[str, Any]:
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send one Socket Mode envelope (`slash_commands`, `interactive`, …) and return the app's ack."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(10):
             await self.socket_connected.wait()
             assert self.socket is not None
             envelope_id = f"envelope-{next(self._envelopes)}"

@@ -115,7 +115,9 @@ def change_policy(
 async def check_tokens(client: AsyncWebClient, app_token: str | None) -> None:
     """Ask Slack whether it takes paperboy's tokens before serving, so that a wrong one is a clear error at
     start rather than a retry loop in the log. Slack being unreachable is not an error here: it is retried."""
-    checks = [("slack.bot_token", "the Bot User OAuth Token (xoxb-…) on the app's Install App page", None)]
+    checks: list[tuple[str, str, str | None]] = [
+        ("slack.bot_token", "the Bot User OAuth Token (xoxb-…) on the app's Install App page", None)
+    ]
     if app_token:
         checks.append(("slack.app_token", "an app-level token with connections:write (Basic Information)", app_token))
     for key, where, token in checks:
