@@ -171,3 +171,32 @@ def _flatten(table: dict[str, object], prefix: str = "") -> list[str]:
         else:
             keys.append(prefix + key)
     return keys
+
+
+def test_oauth_installs_come_from_the_client_id_and_secret(tmp_path: Path) -> None:
+    path = write(tmp_path, '[slack]\nsigning_secret = "s"\n')
+    settings = load_settings(path, env={"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "client-secret"})
+    assert settings.slack.installs
+    assert "client-secret" in settings.secrets()
+
+
+@pytest.mark.parametrize(
+    ("slack", "message"),
+    [
+        ('client_id = "1.2"\nsigning_secret = "s"\n', "slack.client_id and slack.client_secret go together"),
+        (
+            'client_id = "1.2"\nclient_secret = "c"\nsigning_secret = "s"\nbot_token = "xoxb-1"\n',
+            "slack.bot_token and OAuth installs (slack.client_id) exclude each other",
+        ),
+        (
+            'client_id = "1.2"\nclient_secret = "c"\napp_token = "xapp-1"\nsigning_secret = "s"\n',
+            "OAuth installs need HTTP mode",
+        ),
+        ('client_id = "1.2"\nclient_secret = "c"\n', "OAuth installs need HTTP mode"),
+    ],
+)
+def test_slack_modes_that_cannot_work_are_refused(tmp_path: Path, slack: str, message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, f"[slack]\n{slack}"), env={})
+    assert str(error.value).startswith(message)
+    assert "xoxb-1" not in str(error.value) and "xapp-1" not in str(error.value)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from paperboy.adapters.slack_oauth import SCOPES
+
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
 
@@ -13,5 +15,6 @@ def test_the_slack_manifest_declares_the_command_and_every_scope_used() -> None:
     scopes = {
         line.split("#")[0].strip().removeprefix("- ") for line in manifest.splitlines() if line.strip().startswith("- ")
     }
-    assert {"commands", "chat:write", "users:read", "channels:history", "groups:history"} <= scopes
+    assert set(SCOPES) <= scopes, "the scopes an OAuth install asks for are the manifest's"
+    assert {"app_uninstalled", "tokens_revoked"} <= scopes, "uninstalls reach paperboy, so it forgets the token"
     assert "socket_mode_enabled: true" in manifest

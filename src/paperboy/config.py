@@ -28,13 +28,16 @@ UTC_ZONE = ZoneInfo("UTC")
 ARXIV_MIN_INTERVAL = timedelta(seconds=3)
 DEFAULT_CONFIG_PATH = Path("config.toml")
 
-#: environment variables that supply secrets, and the setting each fills; a non-empty variable wins over the file
+#: environment variables that supply secrets (and the Slack client id, kept with its secret), and the setting
+#: each fills; a non-empty variable wins over the file
 SECRET_ENV: Mapping[str, tuple[str, ...]] = {
     "HF_TOKEN": ("sources", "huggingface", "token"),
     "PAPERBOY_DISCORD_TOKEN": ("discord", "token"),
     "SLACK_BOT_TOKEN": ("slack", "bot_token"),
     "SLACK_APP_TOKEN": ("slack", "app_token"),
     "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
+    "SLACK_CLIENT_ID": ("slack", "client_id"),
+    "SLACK_CLIENT_SECRET": ("slack", "client_secret"),
 }
 
 
@@ -146,6 +149,14 @@ class SlackSettings:
     restrict_changes: bool = False
     allowed_users: tuple[str, ...] = ()
     long_digests_in_thread: bool = False
+    client_id: str = ""
+    client_secret: Secret = Secret()
+    redirect_url: str = field(default="", metadata=_check(lambda v: None if not v else _http_url(v)))
+
+    @property
+    def installs(self) -> bool:
+        """Whether workspaces install paperboy through OAuth (multi-workspace) rather than one bot token."""
+        return bool(self.client_id and self.client_secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +207,7 @@ class Settings:
             self.slack.bot_token,
             self.slack.app_token,
             self.slack.signing_secret,
+            self.slack.client_secret,
         )
         return tuple(s.reveal() for s in values if s)
 
@@ -220,9 +232,29 @@ def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None 
             _set_in(table, key_path, env[variable])
     settings: Settings = _build(Settings, table, where, prefix="")
     _check_arxiv_courtesy(settings.sources.arxiv, where)
+    _check_slack_mode(settings.slack, where)
     base = config_path.parent if config_path is not None else Path.cwd()
     database = replace(settings.database, path=(base / settings.database.path.expanduser()).resolve())
     return replace(settings, database=database, config_path=config_path)
+
+
+def _check_slack_mode(slack: SlackSettings, where: str) -> None:
+    """One way of reaching workspaces: a bot token (one workspace), or OAuth installs (many, HTTP mode only)."""
+    if bool(slack.client_id) != bool(slack.client_secret):
+        raise ConfigError(
+            f"slack.client_id and slack.client_secret go together ({where}); set both for OAuth installs, or neither"
+        )
+    if not slack.installs:
+        return
+    if slack.bot_token:
+        raise ConfigError(
+            f"slack.bot_token and OAuth installs (slack.client_id) exclude each other ({where}); keep the token for "
+            "one workspace, or the client id and secret to let workspaces install paperboy"
+        )
+    if slack.app_token or not slack.signing_secret:
+        raise ConfigError(
+            f"OAuth installs need HTTP mode ({where}): set slack.signing_secret and leave slack.app_token empty"
+        )
 
 
 def _check_arxiv_courtesy(arxiv: ArxivSettings, where: str) -> None:

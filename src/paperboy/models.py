@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+from typing import Any
 
 from paperboy.schedule import Schedule
 
@@ -187,6 +188,19 @@ class ChannelRef:
             scheme, _, rest = self.channel.partition("://")
             return f"{scheme}://{rest.split('/', 1)[0]}/…"
         return self.channel
+
+
+@dataclass(frozen=True, slots=True)
+class Installation:
+    """paperboy added to one workspace through the platform's install flow (Slack OAuth): the workspace's own
+    bot token and what else the platform said, kept as the platform's fields (`record`, tokens included)."""
+
+    platform: Platform
+    workspace: str
+    record: dict[str, Any]
+    installed_at: datetime
+    #: the Enterprise Grid organisation, when there is one
+    enterprise: str = ""
 
 
 @dataclass(frozen=True, slots=True)

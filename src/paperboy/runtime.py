@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from paperboy.adapters import Sink
 from paperboy.adapters.console import ConsoleSink
 from paperboy.adapters.slack import SlackSink
+from paperboy.adapters.slack_tokens import ConfiguredToken, InstalledTokens
 from paperboy.adapters.webhook import WebhookSink
 from paperboy.clock import Clock, SystemClock
 from paperboy.config import Settings
@@ -89,24 +90,28 @@ def build_sources(settings: Settings, client: httpx.AsyncClient, only: str | Non
     return sources
 
 
-def build_sinks(settings: Settings, client: httpx.AsyncClient) -> dict[Platform, Sink]:
+def build_sinks(settings: Settings, client: httpx.AsyncClient, store: Store) -> dict[Platform, Sink]:
     """Where digests can go with these settings: the console and incoming webhooks always, Slack channels
-    when a bot token is configured."""
+    with a bot token or OAuth installs."""
     sinks: dict[Platform, Sink] = {
         Platform.CONSOLE: ConsoleSink(),
         Platform.WEBHOOK: WebhookSink(client, settings.delivery),
     }
-    if settings.slack.bot_token:
-        sinks[Platform.SLACK] = SlackSink(
-            slack_client(settings), continue_in_thread=settings.slack.long_digests_in_thread
+    slack = settings.slack
+    if slack.bot_token or slack.installs:
+        web = slack_client(settings)
+        tokens = (
+            ConfiguredToken(web, slack.bot_token.reveal()) if slack.bot_token else InstalledTokens(store.installations)
         )
+        sinks[Platform.SLACK] = SlackSink(web, tokens, continue_in_thread=slack.long_digests_in_thread)
     return sinks
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
-    """slack_sdk's client for the configured bot token and API base URL; a 429 is waited out as Slack asks."""
+    """slack_sdk's client for the API base URL (and the bot token, when there is one configured); a 429 is
+    waited out as Slack asks."""
     return AsyncWebClient(
-        token=settings.slack.bot_token.reveal(),
+        token=settings.slack.bot_token.reveal() or None,
         base_url=settings.slack.api_base_url,
         timeout=max(1, int(settings.delivery.webhook_timeout.total_seconds())),
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=settings.delivery.attempts)],
@@ -118,6 +123,8 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     store = await Store.open(settings.database.path)
     try:
         async with make_client(settings.http) as client:
-            yield Runtime(settings, store, client, build_sources(settings, client), sinks=build_sinks(settings, client))
+            yield Runtime(
+                settings, store, client, build_sources(settings, client), sinks=build_sinks(settings, client, store)
+            )
     finally:
         await store.close()

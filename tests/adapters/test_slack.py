@@ -10,6 +10,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters.slack import EVENT_TYPE, SlackSink
+from paperboy.adapters.slack_tokens import ConfiguredToken
 from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner
 from paperboy.errors import ChannelUnavailable, DeliveryError
@@ -27,14 +28,18 @@ CHANNEL = "C0123"
 
 
 def client(slack: FakeSlack) -> AsyncWebClient:
-    return AsyncWebClient(
-        token=TOKEN, base_url=slack.api_url, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
-    )
+    return AsyncWebClient(base_url=slack.api_url, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)])
+
+
+def bot(slack: FakeSlack, *, continue_in_thread: bool = False, web: AsyncWebClient | None = None) -> SlackSink:
+    """A sink speaking with the configured bot token, as `slack.bot_token` sets it up."""
+    web = web or client(slack)
+    return SlackSink(web, ConfiguredToken(web, TOKEN), continue_in_thread=continue_in_thread)
 
 
 async def test_a_digest_is_posted_with_blocks_a_fallback_and_metadata(slack_server: FakeSlack) -> None:
     sent = digest(CHANNEL, n=3, id=7, ref=ChannelRef(Platform.SLACK, CHANNEL, "T0456"))
-    ids = await SlackSink(client(slack_server)).send(sent)
+    ids = await bot(slack_server).send(sent)
     [message] = slack_server.messages[CHANNEL]
     assert ids == (message["ts"],)
     assert message["text"] == "Papers for Thu 16 Jan 2025: 3 new papers"
@@ -44,9 +49,7 @@ async def test_a_digest_is_posted_with_blocks_a_fallback_and_metadata(slack_serv
 
 
 async def test_a_long_digest_goes_out_in_several_messages_within_the_block_limit(slack_server: FakeSlack) -> None:
-    ids = await SlackSink(client(slack_server)).send(
-        digest(CHANNEL, n=40, id=8, ref=ChannelRef(Platform.SLACK, CHANNEL))
-    )
+    ids = await bot(slack_server).send(digest(CHANNEL, n=40, id=8, ref=ChannelRef(Platform.SLACK, CHANNEL)))
     assert len(ids) == len(slack_server.messages[CHANNEL]) == 2
     parts = [m["metadata"]["event_payload"]["part"] for m in slack_server.messages[CHANNEL]]
     assert parts == [0, 1]
@@ -63,20 +66,20 @@ async def test_a_long_digest_goes_out_in_several_messages_within_the_block_limit
 async def test_a_refusal_for_good_is_a_channel_unavailable(slack_server: FakeSlack, error: str, says: str) -> None:
     slack_server.refuse[CHANNEL] = error
     with pytest.raises(ChannelUnavailable, match=says):
-        await SlackSink(client(slack_server)).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+        await bot(slack_server).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
 
 
 async def test_a_429_is_waited_out_and_the_message_posted_once(slack_server: FakeSlack) -> None:
     slack_server.fail_next("/api/chat.postMessage", Fault(429, headers={"Retry-After": "1"}))
-    await SlackSink(client(slack_server)).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    await bot(slack_server).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
     assert len(slack_server.messages[CHANNEL]) == 1
 
 
 async def test_a_lost_answer_counts_as_maybe_sent(slack_server: FakeSlack) -> None:
-    slow = AsyncWebClient(token=TOKEN, base_url=slack_server.api_url, timeout=1)
+    slow = AsyncWebClient(base_url=slack_server.api_url, timeout=1)
     slack_server.fail_next("/api/chat.postMessage", Fault(delay=3))
     with pytest.raises(DeliveryError) as error:
-        await SlackSink(slow).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+        await bot(slack_server, web=slow).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
     assert error.value.maybe_sent
 
 
@@ -92,15 +95,15 @@ async def test_a_digest_slack_already_holds_is_not_posted_again_after_a_crash(
         planned = await store.ledger.plan(ref, date(2025, 1, 16), [p.id for p in corpus_papers()[:3]], [], clock.now())
         assert planned is not None
         await store.ledger.mark(planned.id, DigestState.SENDING)
-        await SlackSink(client(slack_server)).send(digest(CHANNEL, n=3, id=planned.id, ref=ref))
+        await bot(slack_server).send(digest(CHANNEL, n=3, id=planned.id, ref=ref))
         clock.advance(timedelta(minutes=1))
-        [outcome] = await DigestRunner(store, {Platform.SLACK: SlackSink(client(slack_server))}, clock).run_due()
+        [outcome] = await DigestRunner(store, {Platform.SLACK: bot(slack_server)}, clock).run_due()
     assert outcome.state is DigestState.SENT
     assert len(slack_server.messages[CHANNEL]) == 1, "found in the channel's history, not posted twice"
 
 
 async def test_a_long_digest_can_continue_in_a_thread(slack_server: FakeSlack) -> None:
-    sink = SlackSink(client(slack_server), continue_in_thread=True)
+    sink = bot(slack_server, continue_in_thread=True)
     await sink.send(digest(CHANNEL, n=40, id=9, ref=ChannelRef(Platform.SLACK, CHANNEL)))
     first, second = slack_server.messages[CHANNEL]
     assert "thread_ts" not in first or first["thread_ts"] is None
@@ -117,7 +120,7 @@ async def test_a_revoked_token_pauses_every_channel_of_the_workspace(db_path: Pa
         service = SubscriptionService(store, DigestSettings(), clock)
         for ref in (first, second, elsewhere):
             await service.subscribe(ref, by="test", max_papers=2)
-        await DigestRunner(store, {Platform.SLACK: SlackSink(client(slack_server))}, clock).run_now(first)
+        await DigestRunner(store, {Platform.SLACK: bot(slack_server)}, clock).run_now(first)
         paused = {s.ref: s.paused_reason for s in await service.list()}
     assert (
         paused[first]
@@ -129,6 +132,24 @@ async def test_a_revoked_token_pauses_every_channel_of_the_workspace(db_path: Pa
 
 async def test_a_channel_paced_by_slack_gets_every_part(slack_server: FakeSlack) -> None:
     slack_server.channel_interval = 1.0  # Slack allows about one message a second per channel
-    await SlackSink(client(slack_server)).send(digest(CHANNEL, n=40, id=10, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    await bot(slack_server).send(digest(CHANNEL, n=40, id=10, ref=ChannelRef(Platform.SLACK, CHANNEL)))
     assert [m["metadata"]["event_payload"]["part"] for m in slack_server.messages[CHANNEL]] == [0, 1]
     assert len(slack_server.requests_to("/api/chat.postMessage")) == 3, "the second part waited out one 429"
+
+
+async def test_a_channel_of_another_workspace_than_the_bot_tokens_is_paused_not_sent(
+    db_path: Path, slack_server: FakeSlack
+) -> None:
+    clock = FakeClock(datetime(2025, 1, 16, 12, 0, tzinfo=UTC))
+    ours, theirs = ChannelRef(Platform.SLACK, "C0001", "T0456"), ChannelRef(Platform.SLACK, "C0002", "T0999")
+    async with await Store.open(db_path) as store:
+        await store.papers.upsert(corpus_papers())
+        service = SubscriptionService(store, DigestSettings(), clock)
+        for ref in (ours, theirs):
+            await service.subscribe(ref, by="test", max_papers=2)
+        await DigestRunner(store, {Platform.SLACK: bot(slack_server)}, clock).run_now()
+        paused = {s.ref: s.paused_reason for s in await service.list()}
+    assert list(slack_server.messages) == ["C0001"]
+    assert paused[ours] is None
+    assert paused[theirs] is not None
+    assert "in Slack workspace T0999, but slack.bot_token belongs to workspace T0456" in paused[theirs]

@@ -203,9 +203,8 @@ async def restricted_app(store: Store, slack_server: FakeSlack) -> AsyncIterator
         papers=PaperService(store),
         subscriptions=SubscriptionService(store, DigestSettings(), clock),
         digests=DigestRunner(store, {}, clock),
-        may_change=change_policy(client, restricted=True, allowed=("UFRIEND",)),
     )
-    yield build_slack_app(services, client, SECRET)
+    yield build_slack_app(services, client, SECRET, policy=change_policy(restricted=True, allowed=("UFRIEND",)))
 
 
 async def test_restricted_changes_refuse_a_member(restricted_app: AsyncApp, slack_server: FakeSlack) -> None:

@@ -10,6 +10,7 @@ import pytest
 from paperboy.app import serve
 from paperboy.config import Secret, Settings
 from paperboy.errors import ConfigError
+from tests.fakes.running import without_sources
 from tests.fakes.slack import APP_TOKEN, TOKEN, FakeSlack
 
 pytestmark = pytest.mark.asyncio
@@ -19,12 +20,7 @@ def socket_mode_settings(settings: Settings, slack_server: FakeSlack) -> Setting
     slack = replace(
         settings.slack, bot_token=Secret(TOKEN), app_token=Secret(APP_TOKEN), api_base_url=slack_server.api_url
     )
-    sources = replace(
-        settings.sources,
-        huggingface=replace(settings.sources.huggingface, enabled=False),
-        arxiv=replace(settings.sources.arxiv, enabled=False),
-    )
-    return replace(settings, slack=slack, sources=sources)
+    return without_sources(replace(settings, slack=slack))
 
 
 def slash_command(slack_server: FakeSlack, text: str, answer_to: str) -> dict[str, str]:

@@ -13,19 +13,13 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from paperboy.config import CONFIG_ENV, SECRET_ENV
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.corpus import CorpusPaper, by_day
 from tests.fakes.huggingface import FakeHuggingFace
 
 #: environment variables that would leak the developer's own set-up into a test
-_SCRUBBED = (
-    "PAPERBOY_CONFIG",
-    "HF_TOKEN",
-    "PAPERBOY_DISCORD_TOKEN",
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_SIGNING_SECRET",
-)
+_SCRUBBED = (CONFIG_ENV, *SECRET_ENV)
 
 
 FETCHED_DAY = date(2025, 1, 16)

@@ -9,6 +9,7 @@ import pytest
 
 from tests.cli.conftest import Cli, config_text
 from tests.fakes.huggingface import FakeHuggingFace
+from tests.fakes.slack import TOKEN, FakeSlack
 
 pytestmark = pytest.mark.asyncio
 CHANNEL = ["--platform", "slack", "--workspace", "T0456", "--channel", "C0123"]
@@ -78,3 +79,41 @@ async def test_a_webhook_url_is_not_printed(cli: Cli, config_path: Path) -> None
     assert made.code == 0
     assert "SECRET" not in made.stdout + listed.stdout
     assert "webhook:https://hooks.slack.com/…" in listed.stdout
+
+
+@pytest.fixture
+def slack_config(tmp_path: Path, hf_server: FakeHuggingFace, slack_server: FakeSlack) -> Path:
+    path = tmp_path / "slack.toml"
+    path.write_text(config_text(hf_server, extra=f'[slack]\napi_base_url = "{slack_server.api_url}"\n'))
+    return path
+
+
+async def test_a_slack_channel_without_workspace_takes_the_bot_tokens(cli: Cli, slack_config: Path) -> None:
+    config = ["--config", str(slack_config)]
+    made = await cli("subscribe", "--platform", "slack", "--channel", "C0123", *config, env={"SLACK_BOT_TOKEN": TOKEN})
+    assert made.code == 0, made.stderr
+    assert made.stdout.startswith("subscribed slack:T0456/C0123:")
+    gone = await cli("unsubscribe", "--platform", "slack", "--channel", "C0123", *config)
+    assert gone.stdout == "unsubscribed slack:T0456/C0123\n"
+
+
+async def test_a_slack_channel_without_workspace_or_token_asks_for_it(cli: Cli, slack_config: Path) -> None:
+    made = await cli("subscribe", "--platform", "slack", "--channel", "C0123", "--config", str(slack_config))
+    assert made.code == 2
+    assert made.stderr.startswith("paperboy: error: pass --workspace with the channel's Slack team id (T…)")
+
+
+async def test_a_refused_bot_token_is_named_not_shown(cli: Cli, slack_config: Path) -> None:
+    made = await cli(
+        "subscribe",
+        "--platform",
+        "slack",
+        "--channel",
+        "C1",
+        "--config",
+        str(slack_config),
+        env={"SLACK_BOT_TOKEN": "xoxb-wrong"},
+    )
+    assert made.code == 2
+    assert made.stderr.startswith("paperboy: error: Slack refused slack.bot_token (invalid_auth)")
+    assert "xoxb-wrong" not in made.stderr

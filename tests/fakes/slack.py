@@ -9,6 +9,7 @@ the way Slack does. Each bot token belongs to one workspace (`tokens`); OAuth in
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import time
@@ -85,6 +86,9 @@ class FakeSlack(FakeServer):
             body |= await request.json() if request.content_type == "application/json" else dict(await request.post())
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if method == "oauth.v2.access":
+            if request.headers.get("Authorization", "").startswith("Basic "):
+                credentials = base64.b64decode(token.removeprefix("Basic ")).decode()
+                body["client_id"], _, body["client_secret"] = credentials.partition(":")
             return await self.oauth_access(body)
         if method == "apps.connections.open":
             if token != APP_TOKEN:

@@ -3,7 +3,7 @@
 Every message carries Slack message metadata naming its digest and part. When a digest has to be sent again
 because a process stopped mid-send, the channel's history is read first (`conversations.history` with
 `include_all_metadata`), and parts Slack already holds are not posted twice: unlike webhooks, the bot can ask.
-Slash commands come with the Slack app (issue 5, next).
+Each channel's workspace is spoken to with that workspace's bot token (`slack_tokens`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters.slack_blocks import slack_messages
+from paperboy.adapters.slack_tokens import WorkspaceTokens
 from paperboy.digest import Digest
 from paperboy.errors import ChannelUnavailable, DeliveryError, WorkspaceUnavailable
 
@@ -43,26 +44,36 @@ _WORKSPACE_GONE = {"account_inactive", "invalid_auth", "token_revoked", "not_aut
 
 
 class SlackSink:
-    def __init__(self, client: AsyncWebClient, *, continue_in_thread: bool = False) -> None:
+    def __init__(self, client: AsyncWebClient, tokens: WorkspaceTokens, *, continue_in_thread: bool = False) -> None:
         self._client = client
+        self._tokens = tokens
         self._in_thread = continue_in_thread
 
     async def send(self, digest: Digest) -> tuple[str, ...]:
-        channel = digest.ref.channel
+        token = await self._token(digest)
         messages = slack_messages(digest)
-        posted = await self._posted_parts(channel, digest.id) if digest.resent and digest.id else {}
+        posted = await self._posted_parts(token, digest) if digest.resent and digest.id else {}
         ids: list[str] = []
         for part, message in enumerate(messages):
             if part in posted:
                 ids.append(posted[part])
                 continue
             thread = ids[0] if self._in_thread and ids else None
-            ids.append(await self._post(digest, part, message, thread))
+            ids.append(await self._post(token, digest, part, message, thread))
         return tuple(ids)
 
-    async def _post(self, digest: Digest, part: int, message: dict[str, Any], thread: str | None) -> str:
+    async def _token(self, digest: Digest) -> str:
+        try:
+            return await self._tokens.token_for(digest.ref.workspace)
+        except SlackApiError as error:
+            raise _refusal(str(error.response.get("error", "unknown_error")), digest) from None
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise DeliveryError(f"Slack did not answer ({type(error).__name__})") from None
+
+    async def _post(self, token: str, digest: Digest, part: int, message: dict[str, Any], thread: str | None) -> str:
         try:
             response = await self._client.chat_postMessage(
+                token=token,
                 channel=digest.ref.channel,
                 thread_ts=thread,
                 text=message["text"],
@@ -78,11 +89,12 @@ class SlackSink:
             raise DeliveryError(f"Slack did not answer ({type(error).__name__})", maybe_sent=True) from None
         return str(response["ts"])
 
-    async def _posted_parts(self, channel: str, digest_id: int) -> dict[int, str]:
+    async def _posted_parts(self, token: str, digest: Digest) -> dict[int, str]:
         """Parts of this digest already in the channel, by part number: their message ts."""
+        channel = digest.ref.channel
         try:
             response = await self._client.conversations_history(
-                channel=channel, include_all_metadata=True, limit=HISTORY_LIMIT
+                token=token, channel=channel, include_all_metadata=True, limit=HISTORY_LIMIT
             )
         except (TimeoutError, SlackApiError, aiohttp.ClientError) as error:
             log.warning("cannot read %s's history to avoid a repeat (%s); sending again", channel, error)
@@ -92,7 +104,7 @@ class SlackSink:
         for message in messages:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == EVENT_TYPE and payload.get("digest") == digest_id:
+            if metadata.get("event_type") == EVENT_TYPE and payload.get("digest") == digest.id:
                 found[int(payload.get("part", 0))] = str(message["ts"])
         return found
 

@@ -11,17 +11,21 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL
 from paperboy.adapters.slack_commands import Invocation, Services, answer, search_page, shared_paper
+from paperboy.adapters.slack_oauth import oauth_settings
 from paperboy.errors import ConfigError, PaperboyError
 from paperboy.runtime import Runtime, slack_client
 from paperboy.service import PaperService
@@ -30,16 +34,41 @@ from paperboy.subscriptions import SubscriptionService
 log = logging.getLogger(__name__)
 
 
-def build_slack_app(services: Services, client: AsyncWebClient, signing_secret: str | None) -> AsyncApp:
+NOT_INSTALLED = (
+    "paperboy is not installed in this workspace (or was removed from it); a workspace admin can install it "
+    "again from paperboy's install page."
+)
+
+#: who may change a channel's feed, asked with the client of the workspace the request came from
+ChangePolicy = Callable[[AsyncWebClient, str], Awaitable[bool]]
+
+
+def build_slack_app(
+    services: Services,
+    client: AsyncWebClient,
+    signing_secret: str | None,
+    *,
+    policy: ChangePolicy | None = None,
+    oauth: AsyncOAuthSettings | None = None,
+) -> AsyncApp:
+    """The app answering `/papers` and its buttons. With `oauth`, workspaces install it through
+    `/slack/install` and each request is answered with its own workspace's token; without, `client`'s token
+    serves the one workspace. Handlers use the `client` bolt hands them, which carries that token."""
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=signing_secret is not None,
         raise_error_for_unhandled_request=False,
+        oauth_settings=oauth,
+        installation_store_bot_only=True if oauth else None,
+        user_facing_authorize_error_message=NOT_INSTALLED,
     )
+    if oauth:
+        # app_uninstalled / tokens_revoked: forget the workspace's token; its digests pause at their next run
+        app.enable_token_revocation_listeners()
 
     @app.command("/papers")
-    async def papers(ack: Any, command: dict[str, Any], respond: Any) -> None:
+    async def papers(ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
         await ack()
         invocation = Invocation(
             team_id=str(command.get("team_id", "")),
@@ -47,8 +76,9 @@ def build_slack_app(services: Services, client: AsyncWebClient, signing_secret: 
             user_id=str(command.get("user_id", "")),
             text=str(command.get("text", "")),
         )
+        asked = services if policy is None else replace(services, may_change=partial(policy, client))
         try:
-            reply = await answer(services, invocation)
+            reply = await answer(asked, invocation)
         except Exception:
             log.exception("/papers %s failed", invocation.text)
             await respond(
@@ -75,7 +105,9 @@ def build_slack_app(services: Services, client: AsyncWebClient, signing_secret: 
         await respond(text=reply.text, blocks=reply.blocks, replace_original=True)
 
     @app.action(POST_TO_CHANNEL)
-    async def post_to_channel(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    async def post_to_channel(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any, client: AsyncWebClient
+    ) -> None:
         await ack()
         channel = str((body.get("channel") or {}).get("id", ""))
         user = str((body.get("user") or {}).get("id", ""))
@@ -94,12 +126,10 @@ def build_slack_app(services: Services, client: AsyncWebClient, signing_secret: 
     return app
 
 
-def change_policy(
-    client: AsyncWebClient, restricted: bool, allowed: tuple[str, ...]
-) -> Callable[[str], Awaitable[bool]]:
+def change_policy(restricted: bool, allowed: tuple[str, ...]) -> ChangePolicy:
     """Who may change a channel's feed: anyone, or with `restricted`, admins, owners and the `allowed` ids."""
 
-    async def may_change(user_id: str) -> bool:
+    async def may_change(client: AsyncWebClient, user_id: str) -> bool:
         if not restricted or user_id in allowed:
             return True
         try:
@@ -137,27 +167,29 @@ async def check_tokens(client: AsyncWebClient, app_token: str | None) -> None:
 @asynccontextmanager
 async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
     """Run the Slack app while the block is open, if Slack is configured: Socket Mode with an app token (no
-    public URL needed), else HTTP mode on `slack.http_host:http_port` with the signing secret. Says which."""
+    public URL needed), else HTTP mode on `slack.http_host:http_port` with the signing secret, for one bot
+    token or for every workspace that installs paperboy through OAuth. Says which."""
     slack = runtime.settings.slack
     if not (slack.app_token or slack.signing_secret):
         yield "Slack off"
         return
-    if not slack.bot_token:
+    if not (slack.bot_token or slack.installs):
         raise ConfigError(
-            "slack.bot_token (or $SLACK_BOT_TOKEN) is needed to answer /papers; set it, or remove the Slack "
-            "app token and signing secret"
+            "slack.bot_token (or $SLACK_BOT_TOKEN) is needed to answer /papers; set it (or slack.client_id and "
+            "client_secret for OAuth installs), or remove the Slack app token and signing secret"
         )
     client = slack_client(runtime.settings)
-    await check_tokens(client, slack.app_token.reveal() or None)
+    if not slack.installs:
+        await check_tokens(client, slack.app_token.reveal() or None)
     services = Services(
         papers=PaperService(runtime.store, today=lambda: runtime.clock.now().date()),
         subscriptions=SubscriptionService(runtime.store, runtime.settings.digest, runtime.clock),
         digests=runtime.digests,
-        may_change=change_policy(client, slack.restrict_changes, slack.allowed_users),
     )
+    policy = change_policy(slack.restrict_changes, slack.allowed_users)
     if slack.app_token:
-        # Socket Mode still checks nothing by signature: the connection itself is authenticated
-        app = build_slack_app(services, client, signing_secret=slack.signing_secret.reveal() or None)
+        # Socket Mode checks nothing by signature: the connection itself is authenticated
+        app = build_slack_app(services, client, signing_secret=slack.signing_secret.reveal() or None, policy=policy)
         handler = AsyncSocketModeHandler(app, slack.app_token.reveal())
         await handler.connect_async()  # type: ignore[no-untyped-call]
         try:
@@ -165,7 +197,8 @@ async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
         finally:
             await handler.close_async()  # type: ignore[no-untyped-call]
         return
-    app = build_slack_app(services, client, signing_secret=slack.signing_secret.reveal())
+    oauth = oauth_settings(slack, runtime.store.installations, runtime.clock) if slack.installs else None
+    app = build_slack_app(services, client, signing_secret=slack.signing_secret.reveal(), policy=policy, oauth=oauth)
     runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
     await runner.setup()
     try:
@@ -177,6 +210,10 @@ async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
                 f"cannot listen on {slack.http_host}:{slack.http_port} for Slack ({error.strerror}); "
                 "change slack.http_port"
             ) from None
-        yield f"Slack over HTTP on {slack.http_host}:{slack.http_port}/slack/events"
+        where = f"{slack.http_host}:{slack.http_port}"
+        if oauth:
+            yield f"Slack over HTTP on {where}/slack/events, installs at {where}/slack/install"
+        else:
+            yield f"Slack over HTTP on {where}/slack/events"
     finally:
         await runner.cleanup()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from paperboy.adapters.console import digest_text
-from paperboy.cli.options import add_channel_options, channel_ref
+from paperboy.cli.options import add_channel_options, subscribed_ref
 from paperboy.clock import SystemClock
 from paperboy.config import Settings
 from paperboy.delivery import DigestRunner
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     async with await Store.open(settings.database.path) as store, make_client(settings.http) as client:
         ref = await _channel(store, args)
-        runner = DigestRunner(store, build_sinks(settings, client), SystemClock())
+        runner = DigestRunner(store, build_sinks(settings, client, store), SystemClock())
         if args.dry_run:
             digests = await runner.preview(ref)
             print("\n\n".join(digest_text(d) for d in digests) or "no subscribed channel to preview")
@@ -59,7 +59,7 @@ async def _channel(store: Store, args: argparse.Namespace) -> ChannelRef | None:
             raise UserInputError("--platform needs --channel too, like --platform slack --channel C0123")
         return None
     if args.platform:
-        return channel_ref(args)
+        return await subscribed_ref(store, args)
     matches = [s.ref for s in await store.subscriptions.list() if s.ref.channel == args.channel.strip()]
     if len(matches) == 1:
         return matches[0]

@@ -6,7 +6,9 @@ import argparse
 import getpass
 from datetime import UTC, date, datetime, timedelta
 
+from paperboy.errors import UserInputError
 from paperboy.models import ChannelRef, Platform
+from paperboy.store import Store
 
 
 def day(text: str) -> date:
@@ -46,6 +48,18 @@ def add_channel_options(parser: argparse.ArgumentParser, *, required: bool = Tru
 
 def channel_ref(args: argparse.Namespace) -> ChannelRef:
     return ChannelRef(Platform(args.platform), args.channel.strip(), args.workspace.strip())
+
+
+async def subscribed_ref(store: Store, args: argparse.Namespace) -> ChannelRef:
+    """The subscribed channel the options name; `--workspace` may be left out when only one subscribed
+    channel of that platform has the id."""
+    ref = channel_ref(args)
+    if ref.workspace:
+        return ref
+    same = [s.ref for s in await store.subscriptions.list(ref.platform) if s.ref.channel == ref.channel]
+    if len(same) > 1:
+        raise UserInputError(f"several {ref.platform.value} channels have the id {ref.channel}; add --workspace")
+    return same[0] if same else ref
 
 
 def operator() -> str:

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
+from paperboy.adapters.slack_tokens import ConfiguredToken
 from paperboy.cli.options import add_channel_options, channel_ref, operator, positive_int
 from paperboy.config import Settings
+from paperboy.errors import UserInputError
+from paperboy.models import Platform
+from paperboy.runtime import slack_client
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService, describe
 
@@ -34,8 +42,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     async with await Store.open(settings.database.path) as store:
+        ref = channel_ref(args)
+        if ref.platform is Platform.SLACK and not ref.workspace:
+            ref = replace(ref, workspace=await slack_workspace(settings, store))
         subscription = await SubscriptionService(store, settings.digest).subscribe(
-            channel_ref(args),
+            ref,
             by=operator(),
             filter=args.filter,
             time=args.time,
@@ -47,3 +58,35 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         )
     print(f"subscribed {describe(subscription)}")
     return 0
+
+
+async def slack_workspace(settings: Settings, store: Store) -> str:
+    """The workspace of a Slack channel given without `--workspace`: the bot token's (asked of Slack), or the
+    one workspace paperboy is installed in. Subscriptions made in Slack carry it, so these must too."""
+    slack = settings.slack
+    if slack.bot_token:
+        try:
+            return await ConfiguredToken(slack_client(settings), slack.bot_token.reveal()).team()
+        except SlackApiError as error:
+            code = error.response.get("error", "unknown_error")
+            raise UserInputError(
+                f"Slack refused slack.bot_token ({code}) when asked for its workspace; fix the token, or pass "
+                "--workspace with the team id (T…)"
+            ) from None
+        except (TimeoutError, aiohttp.ClientError):
+            raise UserInputError(
+                "cannot reach Slack to ask which workspace slack.bot_token belongs to; pass --workspace with the "
+                "team id (T…)"
+            ) from None
+    installed = [i.workspace for i in await store.installations.list(Platform.SLACK)]
+    if len(installed) == 1:
+        return installed[0]
+    if installed:
+        raise UserInputError(
+            f"paperboy is installed in {len(installed)} Slack workspaces ({', '.join(installed)}); pass --workspace "
+            "with the channel's"
+        )
+    raise UserInputError(
+        "pass --workspace with the channel's Slack team id (T…): with no slack.bot_token and no install, paperboy "
+        "cannot look it up"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from paperboy.cli.options import add_channel_options, channel_ref
+from paperboy.cli.options import add_channel_options, subscribed_ref
 from paperboy.config import Settings
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
@@ -18,6 +18,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     async with await Store.open(settings.database.path) as store:
-        removed = await SubscriptionService(store, settings.digest).unsubscribe(channel_ref(args))
+        removed = await SubscriptionService(store, settings.digest).unsubscribe(await subscribed_ref(store, args))
     print(f"unsubscribed {removed.ref}")
     return 0

@@ -11,6 +11,7 @@ from types import TracebackType
 import aiosqlite
 
 from paperboy.store.database import connect
+from paperboy.store.installations import InstallationStore
 from paperboy.store.ledger import Ledger
 from paperboy.store.migrations import LATEST_VERSION, schema_version
 from paperboy.store.papers import PaperStore
@@ -26,6 +27,7 @@ class Store:
         self.papers = PaperStore(conn)
         self.subscriptions = SubscriptionStore(conn)
         self.ledger = Ledger(conn)
+        self.installations = InstallationStore(conn)
 
     @classmethod
     async def open(cls, path: Path, *, migrate_to: int = LATEST_VERSION) -> Store:
@@ -46,4 +48,4 @@ class Store:
         await self.close()
 
 
-__all__ = ["LATEST_VERSION", "Ledger", "PaperStore", "Store", "SubscriptionStore"]
+__all__ = ["LATEST_VERSION", "InstallationStore", "Ledger", "PaperStore", "Store", "SubscriptionStore"]

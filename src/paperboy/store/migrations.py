@@ -150,6 +150,25 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX deliveries_paper ON deliveries(paper_id);
         """,
     ),
+    Migration(
+        6,
+        "installations and OAuth states",
+        """
+        CREATE TABLE installations (
+            platform     TEXT NOT NULL,
+            enterprise   TEXT NOT NULL DEFAULT '',
+            workspace    TEXT NOT NULL,
+            record       TEXT NOT NULL,             -- JSON: what the platform said at install, tokens included
+            installed_at TEXT NOT NULL,
+            PRIMARY KEY (platform, enterprise, workspace)
+        ) WITHOUT ROWID;
+        CREATE INDEX installations_workspace ON installations(platform, workspace);
+        CREATE TABLE oauth_states (
+            state      TEXT PRIMARY KEY,
+            expires_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

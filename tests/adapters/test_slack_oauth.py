@@ -1,0 +1,223 @@
+"""Multi-workspace Slack: workspaces install paperboy through OAuth, their tokens are kept in paperboy's
+database, and each workspace's requests and digests use its own token."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from paperboy.adapters.slack_app import NOT_INSTALLED
+from paperboy.config import DigestSettings, Secret, Settings
+from paperboy.delivery import DigestRunner
+from paperboy.models import ChannelRef, Platform
+from paperboy.runtime import build_sinks
+from paperboy.store import Store
+from paperboy.subscriptions import SubscriptionService
+from tests.fakes.clock import FakeClock
+from tests.fakes.corpus import corpus_papers
+from tests.fakes.running import free_port, running, without_sources
+from tests.fakes.slack import CLIENT_ID, CLIENT_SECRET, FakeSlack, signed_headers
+
+pytestmark = pytest.mark.asyncio
+SECRET = "signing-secret-for-tests"
+TEAM = "T0999"
+COOKIE = "slack-app-oauth-state"
+
+
+@pytest.fixture
+def installs(settings: Settings, slack_server: FakeSlack) -> Settings:
+    slack = replace(
+        settings.slack,
+        client_id=CLIENT_ID,
+        client_secret=Secret(CLIENT_SECRET),
+        signing_secret=Secret(SECRET),
+        api_base_url=slack_server.api_url,
+        http_host="127.0.0.1",
+        http_port=free_port(),
+    )
+    return without_sources(replace(settings, slack=slack))
+
+
+@pytest_asyncio.fixture
+async def paperboy(installs: Settings) -> AsyncIterator[str]:
+    async with running(installs) as url:
+        yield url
+
+
+async def start_install(http: httpx.AsyncClient, url: str) -> str:
+    """Open the install page as a browser would; return the state Slack will send back."""
+    page = await http.get(f"{url}/slack/install")
+    assert page.status_code == 200
+    return page.cookies[COOKIE]
+
+
+async def come_back(
+    http: httpx.AsyncClient, url: str, code: str, state: str, cookie: str | None = None
+) -> httpx.Response:
+    """The browser's return from Slack's "Allow" with the code and state (and the state cookie it holds)."""
+    return await http.get(
+        f"{url}/slack/oauth_redirect",
+        params={"code": code, "state": state},
+        headers={"Cookie": f"{COOKIE}={cookie or state}"},
+    )
+
+
+async def install(http: httpx.AsyncClient, url: str, slack: FakeSlack, team: str = TEAM) -> None:
+    slack.codes[f"code-{team}"] = team
+    state = await start_install(http, url)
+    response = await come_back(http, url, f"code-{team}", state)
+    assert response.status_code == 200, response.text
+
+
+async def slash(http: httpx.AsyncClient, url: str, slack: FakeSlack, text: str, team: str = TEAM) -> dict[str, Any]:
+    name = f"{team}-{text}"
+    body = urlencode(
+        {
+            "command": "/papers",
+            "text": text,
+            "team_id": team,
+            "channel_id": "C0123",
+            "user_id": "U1",
+            "response_url": slack.response_url(name),
+        }
+    )
+    response = await http.post(f"{url}/slack/events", content=body, headers=signed_headers(body, SECRET))
+    assert response.status_code == 200
+    async with asyncio.timeout(10):
+        while not slack.responses[name]:  # noqa: ASYNC110 - the answer follows the ack
+            await asyncio.sleep(0.01)
+    return slack.responses[name][0]
+
+
+async def test_the_install_page_links_to_slack_with_the_apps_scopes_and_a_state(paperboy: str) -> None:
+    async with httpx.AsyncClient() as http:
+        page = await http.get(f"{paperboy}/slack/install")
+    state = page.cookies[COOKIE]
+    [link] = [part.split('"')[0] for part in page.text.split('href="')[1:] if "oauth/v2/authorize" in part]
+    asked = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
+    assert asked["client_id"] == [CLIENT_ID]
+    assert asked["state"] == [state]
+    assert "chat:write" in asked["scope"][0].split(",")
+
+
+async def test_an_install_keeps_the_workspaces_token_in_paperboys_database(
+    paperboy: str, installs: Settings, slack_server: FakeSlack
+) -> None:
+    async with httpx.AsyncClient() as http:
+        await install(http, paperboy, slack_server)
+    async with await Store.open(installs.database.path) as store:
+        found = await store.installations.find(Platform.SLACK, TEAM)
+    assert found is not None
+    assert slack_server.tokens[found.record["bot_token"]] == TEAM
+
+
+async def test_a_return_trip_with_a_state_paperboy_did_not_issue_installs_nothing(
+    paperboy: str, installs: Settings, slack_server: FakeSlack
+) -> None:
+    slack_server.codes["code"] = TEAM
+    async with httpx.AsyncClient() as http:
+        response = await come_back(http, paperboy, "code", "forged")
+    assert response.status_code >= 400
+    async with await Store.open(installs.database.path) as store:
+        assert await store.installations.list(Platform.SLACK) == []
+
+
+async def test_a_state_cannot_be_used_twice(paperboy: str, slack_server: FakeSlack) -> None:
+    slack_server.codes["first"] = TEAM
+    slack_server.codes["second"] = "T0666"
+    async with httpx.AsyncClient() as http:
+        state = await start_install(http, paperboy)
+        assert (await come_back(http, paperboy, "first", state)).status_code == 200
+        assert (await come_back(http, paperboy, "second", state)).status_code >= 400
+    assert "T0666" not in slack_server.tokens.values()
+
+
+async def test_a_state_from_another_browser_is_refused(paperboy: str, slack_server: FakeSlack) -> None:
+    slack_server.codes["code"] = TEAM
+    async with httpx.AsyncClient() as http:
+        state = await start_install(http, paperboy)
+        response = await come_back(http, paperboy, "code", state, cookie="someone-elses-state")
+    assert response.status_code >= 400
+    assert TEAM not in slack_server.tokens.values()
+
+
+async def test_each_workspace_is_answered_with_its_own_token(paperboy: str, slack_server: FakeSlack) -> None:
+    async with httpx.AsyncClient() as http:
+        await install(http, paperboy, slack_server, TEAM)
+        await install(http, paperboy, slack_server, "T0777")
+        await slash(http, paperboy, slack_server, "subscribe 08:00", team=TEAM)
+        await slash(http, paperboy, slack_server, "subscribe 09:00", team="T0777")
+    announced = {m["team"] for m in slack_server.messages["C0123"]}
+    assert announced == {TEAM, "T0777"}
+
+
+async def test_a_workspace_without_an_install_is_told_to_install(paperboy: str, slack_server: FakeSlack) -> None:
+    async with httpx.AsyncClient() as http:
+        answer = await slash(http, paperboy, slack_server, "subscribe", team="T0404")
+    assert answer["text"] == NOT_INSTALLED
+    assert slack_server.messages == {}
+
+
+async def test_an_uninstall_forgets_the_token(paperboy: str, installs: Settings, slack_server: FakeSlack) -> None:
+    event = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": TEAM,
+            "api_app_id": "A0001",
+            "event": {"type": "app_uninstalled"},
+            "event_id": "Ev1",
+            "event_time": 1_700_000_000,
+        }
+    )
+    async with httpx.AsyncClient() as http:
+        await install(http, paperboy, slack_server)
+        headers = signed_headers(event, SECRET) | {"content-type": "application/json"}
+        response = await http.post(f"{paperboy}/slack/events", content=event, headers=headers)
+        assert response.status_code == 200
+    async with await Store.open(installs.database.path) as store:
+        async with asyncio.timeout(10):
+            while await store.installations.find(Platform.SLACK, TEAM):  # noqa: ASYNC110 - removed after the ack
+                await asyncio.sleep(0.02)
+
+
+async def send_digests(settings: Settings, *refs: ChannelRef) -> dict[ChannelRef, str | None]:
+    """Subscribe `refs` and send each its digest through the sinks `paperboy run` would build; return each
+    subscription's pause reason afterwards."""
+    clock = FakeClock(datetime(2025, 1, 16, 12, 0, tzinfo=UTC))
+    async with await Store.open(settings.database.path) as store, httpx.AsyncClient() as client:
+        await store.papers.upsert(corpus_papers())
+        service = SubscriptionService(store, DigestSettings(), clock)
+        for ref in refs:
+            await service.subscribe(ref, by="test", max_papers=2)
+        runner = DigestRunner(store, build_sinks(settings, client, store), clock)
+        await runner.run_now(refs[0])
+        return {s.ref: s.paused_reason for s in await service.list()}
+
+
+async def test_digests_go_out_with_the_workspaces_installed_token(installs: Settings, slack_server: FakeSlack) -> None:
+    async with running(installs) as url, httpx.AsyncClient() as http:
+        await install(http, url, slack_server)
+    paused = await send_digests(installs, ChannelRef(Platform.SLACK, "C0123", TEAM))
+    [message] = slack_server.messages["C0123"]
+    assert message["team"] == TEAM
+    assert set(paused.values()) == {None}
+
+
+async def test_a_workspace_without_an_install_pauses_its_channels_and_says_how_to_fix_it(
+    installs: Settings, slack_server: FakeSlack
+) -> None:
+    gone, also_gone = ChannelRef(Platform.SLACK, "C0001", "T0404"), ChannelRef(Platform.SLACK, "C0002", "T0404")
+    paused = await send_digests(installs, gone, also_gone)
+    assert slack_server.messages == {}
+    assert paused[gone] == paused[also_gone]
+    assert paused[gone] is not None and "not installed in Slack workspace T0404" in paused[gone]
+    assert "/slack/install" in paused[gone]

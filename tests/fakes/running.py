@@ -1,0 +1,54 @@
+"""`paperboy run` (the `serve` coroutine) in the test's event loop, listening for Slack on a free local port."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+
+import httpx
+
+from paperboy.app import serve
+from paperboy.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def without_sources(settings: Settings) -> Settings:
+    """The settings with no paper source enabled, so that nothing is fetched while the test runs."""
+    sources = replace(
+        settings.sources,
+        huggingface=replace(settings.sources.huggingface, enabled=False),
+        arxiv=replace(settings.sources.arxiv, enabled=False),
+    )
+    return replace(settings, sources=sources)
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[str]:
+    """Serve `settings` (Slack in HTTP mode on `slack.http_port`) until the block ends; yield its base URL once
+    it answers. A failure to start is raised here, not left in a background task."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop))
+    url = f"http://127.0.0.1:{settings.slack.http_port}"
+    try:
+        async with httpx.AsyncClient() as client, asyncio.timeout(10):
+            while True:
+                if task.done():
+                    task.result()
+                    raise AssertionError("paperboy stopped before it answered")
+                try:
+                    await client.get(f"{url}/slack/events")
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.02)
+        yield url
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
