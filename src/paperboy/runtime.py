@@ -103,7 +103,9 @@ def build_sinks(settings: Settings, client: httpx.AsyncClient, store: Store) -> 
         tokens = (
             ConfiguredToken(web, slack.bot_token.reveal()) if slack.bot_token else InstalledTokens(store.installations)
         )
-        sinks[Platform.SLACK] = SlackSink(web, tokens, continue_in_thread=slack.long_digests_in_thread)
+        sinks[Platform.SLACK] = SlackSink(
+            web, tokens, continue_in_thread=slack.long_digests_in_thread, retry=settings.delivery
+        )
     return sinks
 
 

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters.slack import EVENT_TYPE, SlackSink
 from paperboy.adapters.slack_tokens import ConfiguredToken
-from paperboy.config import DigestSettings
+from paperboy.config import DeliverySettings, DigestSettings
 from paperboy.delivery import DigestRunner
 from paperboy.errors import ChannelUnavailable, DeliveryError
 from paperboy.models import ChannelRef, DigestState, Platform
@@ -31,10 +31,20 @@ def client(slack: FakeSlack) -> AsyncWebClient:
     return AsyncWebClient(base_url=slack.api_url, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)])
 
 
-def bot(slack: FakeSlack, *, continue_in_thread: bool = False, web: AsyncWebClient | None = None) -> SlackSink:
+#: tries as paperboy makes them, with short waits
+RETRY = DeliverySettings(attempts=3, backoff=timedelta(milliseconds=500))
+
+
+def bot(
+    slack: FakeSlack,
+    *,
+    continue_in_thread: bool = False,
+    web: AsyncWebClient | None = None,
+    retry: DeliverySettings = RETRY,
+) -> SlackSink:
     """A sink speaking with the configured bot token, as `slack.bot_token` sets it up."""
     web = web or client(slack)
-    return SlackSink(web, ConfiguredToken(web, TOKEN), continue_in_thread=continue_in_thread)
+    return SlackSink(web, ConfiguredToken(web, TOKEN), continue_in_thread=continue_in_thread, retry=retry)
 
 
 async def test_a_digest_is_posted_with_blocks_a_fallback_and_metadata(slack_server: FakeSlack) -> None:
@@ -75,12 +85,28 @@ async def test_a_429_is_waited_out_and_the_message_posted_once(slack_server: Fak
     assert len(slack_server.messages[CHANNEL]) == 1
 
 
-async def test_a_lost_answer_counts_as_maybe_sent(slack_server: FakeSlack) -> None:
+async def test_a_lost_answer_on_the_last_try_counts_as_maybe_sent(slack_server: FakeSlack) -> None:
     slow = AsyncWebClient(base_url=slack_server.api_url, timeout=1)
     slack_server.fail_next("/api/chat.postMessage", Fault(delay=3))
+    once = DeliverySettings(attempts=1)
     with pytest.raises(DeliveryError) as error:
-        await bot(slack_server, web=slow).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+        await bot(slack_server, web=slow, retry=once).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
     assert error.value.maybe_sent
+
+
+async def test_a_server_error_is_tried_again_after_a_wait(slack_server: FakeSlack) -> None:
+    slack_server.fail_next("/api/chat.postMessage", Fault(503), Fault(500))
+    await bot(slack_server).send(digest(CHANNEL, id=7, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    assert len(slack_server.messages[CHANNEL]) == 1
+    assert len(slack_server.requests_to("/api/chat.postMessage")) == 3
+
+
+async def test_a_part_slack_posted_without_answering_in_time_is_not_posted_again(slack_server: FakeSlack) -> None:
+    slow = AsyncWebClient(base_url=slack_server.api_url, timeout=1)
+    slack_server.fail_next("/api/chat.postMessage", Fault(delay=1.3))  # posts after the client gave up
+    await bot(slack_server, web=slow).send(digest(CHANNEL, id=8, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    assert len(slack_server.messages[CHANNEL]) == 1, "found in the history before the second try"
+    assert len(slack_server.requests_to("/api/chat.postMessage")) == 1
 
 
 async def test_a_digest_slack_already_holds_is_not_posted_again_after_a_crash(

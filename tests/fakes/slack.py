@@ -77,13 +77,14 @@ class FakeSlack(FakeServer):
         return web.Response(text="ok")
 
     async def api(self, request: web.Request) -> web.StreamResponse:
-        fault = await self.misbehave(request)
-        if fault is not None:
-            return fault
         method = request.match_info["method"]
         body: dict[str, Any] = dict(request.query)
         if request.can_read_body:
+            # read first: a scripted delay may outlast the client, which then hangs up
             body |= await request.json() if request.content_type == "application/json" else dict(await request.post())
+        fault = await self.misbehave(request)
+        if fault is not None:
+            return fault
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if method == "oauth.v2.access":
             if request.headers.get("Authorization", "").startswith("Basic "):

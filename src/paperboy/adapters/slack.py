@@ -8,6 +8,7 @@ Each channel's workspace is spoken to with that workspace's bot token (`slack_to
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -17,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters.slack_blocks import slack_messages
 from paperboy.adapters.slack_tokens import WorkspaceTokens
+from paperboy.config import DeliverySettings
 from paperboy.digest import Digest
 from paperboy.errors import ChannelUnavailable, DeliveryError, WorkspaceUnavailable
 
@@ -44,10 +46,18 @@ _WORKSPACE_GONE = {"account_inactive", "invalid_auth", "token_revoked", "not_aut
 
 
 class SlackSink:
-    def __init__(self, client: AsyncWebClient, tokens: WorkspaceTokens, *, continue_in_thread: bool = False) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        tokens: WorkspaceTokens,
+        *,
+        continue_in_thread: bool = False,
+        retry: DeliverySettings | None = None,
+    ) -> None:
         self._client = client
         self._tokens = tokens
         self._in_thread = continue_in_thread
+        self._retry = retry or DeliverySettings()
 
     async def send(self, digest: Digest) -> tuple[str, ...]:
         token = await self._token(digest)
@@ -59,8 +69,34 @@ class SlackSink:
                 ids.append(posted[part])
                 continue
             thread = ids[0] if self._in_thread and ids else None
-            ids.append(await self._post(token, digest, part, message, thread))
+            ids.append(await self._post_with_retries(token, digest, part, message, thread))
         return tuple(ids)
+
+    async def _post_with_retries(
+        self, token: str, digest: Digest, part: int, message: dict[str, Any], thread: str | None
+    ) -> str:
+        """Post one part, trying again with backoff after a 5xx or a timeout. Such a failure may hide a
+        message Slack did post, so before each new try the channel's history is asked for this part."""
+        attempts = self._retry.attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._post(token, digest, part, message, thread)
+            except DeliveryError as error:
+                if isinstance(error, ChannelUnavailable) or not error.maybe_sent or attempt == attempts:
+                    raise
+                log.info(
+                    "Slack failed %s's digest (%s); trying again, try %d of %d",
+                    digest.ref,
+                    error,
+                    attempt + 1,
+                    attempts,
+                )
+                await asyncio.sleep(self._retry.backoff.total_seconds() * 2.0 ** (attempt - 1))
+                if digest.id:
+                    posted = await self._posted_parts(token, digest)
+                    if part in posted:
+                        return posted[part]
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _token(self, digest: Digest) -> str:
         try:
@@ -83,9 +119,12 @@ class SlackSink:
                 metadata={"event_type": EVENT_TYPE, "event_payload": {"digest": digest.id or 0, "part": part}},
             )
         except SlackApiError as error:
+            if error.response.status_code >= 500:
+                # Slack may have posted it all the same; the history check before the next try will tell
+                raise DeliveryError(f"Slack failed ({error.response.status_code})", maybe_sent=True) from None
             raise _refusal(str(error.response.get("error", "unknown_error")), digest) from None
         except (TimeoutError, aiohttp.ClientError) as error:
-            # the message may have arrived; the history check on the next attempt will tell
+            # the message may have arrived; the history check before the next try will tell
             raise DeliveryError(f"Slack did not answer ({type(error).__name__})", maybe_sent=True) from None
         return str(response["ts"])
 
