@@ -13,6 +13,7 @@ import pytest_asyncio
 from paperboy.config import ArxivSettings, HttpSettings, HuggingFaceSettings, Settings, SourcesSettings
 from paperboy.store import Store
 from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.huggingface import FakeHuggingFace
 from tests.fakes.slack import FakeSlack
 from tests.fakes.webhooks import FakeWebhooks
@@ -47,6 +48,13 @@ async def webhooks() -> AsyncIterator[FakeWebhooks]:
 @pytest_asyncio.fixture
 async def slack_server() -> AsyncIterator[FakeSlack]:
     server = await FakeSlack().start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def discord_server() -> AsyncIterator[FakeDiscord]:
+    server = await FakeDiscord().start()
     yield server
     await server.stop()
 

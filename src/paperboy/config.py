@@ -136,6 +136,9 @@ class SourcesSettings:
 class DiscordSettings:
     token: Secret = Secret()
     api_base_url: str = field(default="https://discord.com/api/v10", metadata=_check(_http_url))
+    #: gateway shards: 1 is one connection; 0 lets Discord say how many; more is that many (AutoShardedClient)
+    shards: int = field(default=1, metadata=_between(0, 1024))
+    long_digests_in_thread: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,13 @@ from datetime import datetime
 from typing import TypeVar
 
 import httpx
+from discord.http import HTTPClient
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters import Sink
 from paperboy.adapters.console import ConsoleSink
+from paperboy.adapters.discord import DiscordSink, point_at
 from paperboy.adapters.slack import SlackSink
 from paperboy.adapters.slack_tokens import ConfiguredToken, InstalledTokens
 from paperboy.adapters.webhook import WebhookSink
@@ -92,7 +94,7 @@ def build_sources(settings: Settings, client: httpx.AsyncClient, only: str | Non
 
 def build_sinks(settings: Settings, client: httpx.AsyncClient, store: Store) -> dict[Platform, Sink]:
     """Where digests can go with these settings: the console and incoming webhooks always, Slack channels
-    with a bot token or OAuth installs."""
+    with a bot token or OAuth installs, Discord channels with a bot token. `open_sinks` closes them after."""
     sinks: dict[Platform, Sink] = {
         Platform.CONSOLE: ConsoleSink(),
         Platform.WEBHOOK: WebhookSink(client, settings.delivery),
@@ -105,6 +107,13 @@ def build_sinks(settings: Settings, client: httpx.AsyncClient, store: Store) -> 
         )
         sinks[Platform.SLACK] = SlackSink(
             web, tokens, continue_in_thread=slack.long_digests_in_thread, retry=settings.delivery
+        )
+    if settings.discord.token:
+        point_at(settings.discord.api_base_url)
+        sinks[Platform.DISCORD] = DiscordSink(
+            HTTPClient(asyncio.get_running_loop()),
+            settings.discord.token.reveal(),
+            continue_in_thread=settings.discord.long_digests_in_thread,
         )
     return sinks
 
@@ -121,12 +130,24 @@ def slack_client(settings: Settings) -> AsyncWebClient:
 
 
 @asynccontextmanager
+async def open_sinks(
+    settings: Settings, client: httpx.AsyncClient, store: Store
+) -> AsyncIterator[dict[Platform, Sink]]:
+    """`build_sinks`, closing what they hold open (Discord's HTTP session) when the block ends."""
+    sinks = build_sinks(settings, client, store)
+    try:
+        yield sinks
+    finally:
+        discord_sink = sinks.get(Platform.DISCORD)
+        if isinstance(discord_sink, DiscordSink):
+            await discord_sink.close()
+
+
+@asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     store = await Store.open(settings.database.path)
     try:
-        async with make_client(settings.http) as client:
-            yield Runtime(
-                settings, store, client, build_sources(settings, client), sinks=build_sinks(settings, client, store)
-            )
+        async with make_client(settings.http) as client, open_sinks(settings, client, store) as sinks:
+            yield Runtime(settings, store, client, build_sources(settings, client), sinks=sinks)
     finally:
         await store.close()

@@ -1,11 +1,15 @@
-"""A digest as Discord messages with embeds, within Discord's limits (used by webhooks and, later, the bot)."""
+"""Papers as Discord embeds within Discord's limits: digests (for webhooks and the bot), search pages and one
+paper. Text from papers is markdown-escaped, so a title with `*` or `_` shows as written."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from discord.utils import escape_markdown, escape_mentions
+
 from paperboy.adapters.text import cut as _cut
-from paperboy.digest import Digest, DigestItem
+from paperboy.digest import Digest, DigestItem, short_authors
+from paperboy.models import MARK_END, MARK_START, Paper, SearchPage
 
 # Discord: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 DISCORD_CONTENT = 2000
@@ -14,6 +18,13 @@ DISCORD_EMBED_TITLE = 256
 DISCORD_EMBED_DESCRIPTION = 4096
 DISCORD_EMBED_FOOTER = 2048
 DISCORD_EMBEDS_TOTAL = 6000
+#: embeds per search page: 5 of up to ~1,100 characters stay well inside 6,000 together
+SEARCH_EMBED_DESCRIPTION = 700
+
+
+def escape(text: str) -> str:
+    """Text shown as written: markdown characters escaped, and no @mention that could ping anyone."""
+    return escape_mentions(escape_markdown(text))
 
 
 def discord_messages(digest: Digest) -> list[dict[str, Any]]:
@@ -31,12 +42,11 @@ def discord_messages(digest: Digest) -> list[dict[str, Any]]:
         size += length
     if embeds or not messages:
         messages.append({"embeds": embeds})
-    messages[0]["content"] = _cut(digest.title, DISCORD_CONTENT)
+    messages[0]["content"] = _cut(escape(digest.title), DISCORD_CONTENT)
     if digest.more:
         last = messages[-1]
-        last["content"] = _cut(
-            f"{last['content']}\n{digest.more}" if "content" in last else digest.more, DISCORD_CONTENT
-        )
+        more = escape(digest.more)
+        last["content"] = _cut(f"{last['content']}\n{more}" if "content" in last else more, DISCORD_CONTENT)
     for message in messages:
         message["allowed_mentions"] = {"parse": []}  # a title that says @everyone pings nobody
     return messages
@@ -46,11 +56,11 @@ def _discord_embed(item: DigestItem) -> dict[str, Any]:
     links = [f"[Hugging Face]({item.url})", f"[arXiv]({item.arxiv_url})", f"[PDF]({item.pdf_url})"]
     if item.code_url:
         links.append(f"[code]({item.code_url})")
-    lines = [item.summary, " · ".join(links)]
+    lines = [escape(item.summary), " · ".join(links)]
     if item.reasons:
-        lines.append(f"matched: {'; '.join(item.reasons)}")
+        lines.append(escape(f"matched: {'; '.join(item.reasons)}"))
     return {
-        "title": _cut(item.title, DISCORD_EMBED_TITLE),
+        "title": _cut(escape(item.title), DISCORD_EMBED_TITLE),
         "url": item.url,
         "description": _cut("\n".join(line for line in lines if line), DISCORD_EMBED_DESCRIPTION),
         "footer": {"text": _cut(f"{item.authors} · ▲ {item.upvotes}", DISCORD_EMBED_FOOTER)},
@@ -59,3 +69,47 @@ def _discord_embed(item: DigestItem) -> dict[str, Any]:
 
 def _embed_length(embed: dict[str, Any]) -> int:
     return len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"])
+
+
+def search_message(page: SearchPage, query: str) -> dict[str, Any]:
+    """A page of search results: a line saying which, and an embed per paper (title linked, marked snippet,
+    links; authors and upvotes in the footer)."""
+    if not page.hits:
+        return {"content": _cut(f"No papers match `{_code(query)}`.", DISCORD_CONTENT), "embeds": []}
+    first, last = page.offset + 1, page.offset + len(page.hits)
+    embeds = []
+    for hit in page.hits:
+        paper = hit.paper
+        snippet = escape(hit.snippet.marked(MARK_START, MARK_END)).replace(MARK_START, "**").replace(MARK_END, "**")
+        body = _cut(snippet or escape(paper.abstract), SEARCH_EMBED_DESCRIPTION)
+        if body.count("**") % 2:  # a cut through a marked word would leave the bold open
+            body += "**"
+        embeds.append(_paper_embed(paper, body))
+    content = f"Papers {first}–{last} for `{_code(query)}`" + (" (more on the next page)" if page.has_more else "")
+    return {"content": _cut(content, DISCORD_CONTENT), "embeds": embeds}
+
+
+def paper_message(paper: Paper) -> dict[str, Any]:
+    """One paper in full: title, summary, links, authors and numbers."""
+    return {"embeds": [_paper_embed(paper, escape(paper.ai_summary or paper.abstract), most_authors=8)]}
+
+
+def _paper_embed(paper: Paper, body: str, most_authors: int = 3) -> dict[str, Any]:
+    links = [f"[arXiv]({paper.arxiv_url})", f"[PDF]({paper.pdf_url})"]
+    if paper.code_url:
+        links.append(f"[code]({paper.code_url})")
+    facts = f"{short_authors(paper.authors, most=most_authors)} · ▲ {paper.upvotes or 0}"
+    if paper.daily_date:
+        facts += f" · {paper.daily_date}"
+    room = DISCORD_EMBED_DESCRIPTION - len(" · ".join(links)) - 1
+    return {
+        "title": _cut(escape(paper.title), DISCORD_EMBED_TITLE),
+        "url": paper.url,
+        "description": f"{_cut(body, room)}\n{' · '.join(links)}",
+        "footer": {"text": _cut(facts, DISCORD_EMBED_FOOTER)},
+    }
+
+
+def _code(text: str) -> str:
+    """`text` inside inline code: backticks cannot be escaped there, so they become look-alikes."""
+    return text.replace("`", "ˋ")

@@ -13,7 +13,7 @@ from paperboy.delivery import DigestRunner
 from paperboy.errors import NotSubscribed, UserInputError
 from paperboy.http import make_client
 from paperboy.models import ChannelRef, DigestState
-from paperboy.runtime import build_sinks
+from paperboy.runtime import open_sinks
 from paperboy.store import Store
 
 
@@ -28,9 +28,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
-    async with await Store.open(settings.database.path) as store, make_client(settings.http) as client:
+    async with (
+        await Store.open(settings.database.path) as store,
+        make_client(settings.http) as client,
+        open_sinks(settings, client, store) as sinks,
+    ):
         ref = await _channel(store, args)
-        runner = DigestRunner(store, build_sinks(settings, client, store), SystemClock())
+        runner = DigestRunner(store, sinks, SystemClock())
         if args.dry_run:
             digests = await runner.preview(ref)
             print("\n\n".join(digest_text(d) for d in digests) or "no subscribed channel to preview")

@@ -1,0 +1,242 @@
+"""A fake Discord REST API over real HTTP, for discord.py's own HTTP client (pointed here via `Route.BASE`).
+
+It answers what discord.py asks at login (`/users/@me`, `/oauth2/applications/@me`), channel messages (with
+every embed limit enforced and `nonce` + `enforce_nonce` honoured as Discord does: the same nonce from the same
+author in the same channel returns the first message instead of posting again), threads, interaction callbacks
+and follow-ups, and command registration. It can answer 403/404 with Discord's error codes for a channel, and
+429s with the `Via` header real Discord rate limits carry (without it, discord.py takes a 429 for a Cloudflare
+ban).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.server import FakeServer
+
+TOKEN = "discord-test-token"
+APPLICATION_ID = "800000000000000001"
+BOT_ID = "800000000000000002"
+BOT_USER = {
+    "id": BOT_ID,
+    "username": "paperboy",
+    "discriminator": "0",
+    "global_name": None,
+    "avatar": None,
+    "bot": True,
+}
+
+# https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+LIMITS = {"content": 2000, "embeds": 10, "title": 256, "description": 4096, "fields": 25, "field_name": 256}
+LIMITS |= {"field_value": 1024, "footer": 2048, "author": 256, "total": 6000}
+
+#: Discord's JSON error codes for a channel paperboy cannot post to
+MISSING_ACCESS = (403, 50001, "Missing Access")
+MISSING_PERMISSIONS = (403, 50013, "Missing Permissions")
+UNKNOWN_CHANNEL = (404, 10003, "Unknown Channel")
+
+
+class FakeDiscord(FakeServer):
+    def __init__(self) -> None:
+        super().__init__()
+        self._ids = itertools.count(900_000_000_000_000_001)
+        #: channel id → messages posted there (the payload, plus "id")
+        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        #: channel id → (status, code, message) every post there is answered with
+        self.refuse: dict[str, tuple[int, int, str]] = {}
+        #: how many of the next message posts get a 429 (with `Via`, as from Discord itself)
+        self.rate_limit_next = 0
+        #: interaction id → the callback payloads it got (responses, deferrals, updates)
+        self.callbacks: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        #: interaction token → follow-up messages and edits of the original response
+        self.followups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        #: (application id, guild id or "") → the command definitions last registered
+        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.command_syncs = 0
+        self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/v10"
+
+    def routes(self) -> list[web.RouteDef]:
+        base = "/api/v10"
+        return [
+            web.get(f"{base}/users/@me", self.me),
+            web.get(f"{base}/oauth2/applications/@me", self.application),
+            web.post(f"{base}/channels/{{channel}}/messages", self.post_message),
+            web.post(f"{base}/channels/{{channel}}/messages/{{message}}/threads", self.start_thread),
+            web.post(f"{base}/interactions/{{id}}/{{token}}/callback", self.callback),
+            web.post(f"{base}/webhooks/{{app}}/{{token}}", self.followup),
+            web.patch(f"{base}/webhooks/{{app}}/{{token}}/messages/{{message}}", self.followup),
+            web.put(f"{base}/applications/{{app}}/commands", self.put_commands),
+            web.put(f"{base}/applications/{{app}}/guilds/{{guild}}/commands", self.put_commands),
+        ]
+
+    def _authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bot {TOKEN}"
+
+    async def me(self, request: web.Request) -> web.StreamResponse:
+        await self.misbehave(request)
+        if not self._authorized(request):
+            return _error(401, 0, "401: Unauthorized")
+        return _json(BOT_USER)
+
+    async def application(self, request: web.Request) -> web.StreamResponse:
+        await self.misbehave(request)
+        return _json(
+            {
+                "id": APPLICATION_ID,
+                "name": "paperboy",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "owner": BOT_USER | {"id": "700000000000000001", "bot": False},
+                "flags": 0,
+            }
+        )
+
+    async def post_message(self, request: web.Request) -> web.StreamResponse:
+        fault = await self.misbehave(request)
+        if fault is not None:
+            return fault
+        if not self._authorized(request):
+            return _error(401, 0, "401: Unauthorized")
+        channel = request.match_info["channel"]
+        if self.rate_limit_next > 0:
+            self.rate_limit_next -= 1
+            return _json(
+                {"message": "You are being rate limited.", "retry_after": 0.05, "global": False},
+                status=429,
+                headers={"Via": "1.1 google", "Retry-After": "1", "X-RateLimit-Scope": "user"},
+            )
+        if channel in self.refuse:
+            return _error(*self.refuse[channel])
+        payload = await request.json()
+        problem = embed_problem(payload)
+        if problem:
+            return _error(400, 50035, f"Invalid Form Body: {problem}")
+        nonce = payload.get("nonce")
+        if nonce is not None and payload.get("enforce_nonce") and (channel, str(nonce)) in self._nonces:
+            return _json(self._nonces[(channel, str(nonce))])
+        message = self._message(channel, payload)
+        self.messages[channel].append(payload | {"id": message["id"]})
+        if nonce is not None:
+            self._nonces[(channel, str(nonce))] = message
+        return _json(message)
+
+    async def start_thread(self, request: web.Request) -> web.StreamResponse:
+        await self.misbehave(request)
+        channel = request.match_info["channel"]
+        payload = await request.json()
+        thread = str(next(self._ids))
+        return _json({"id": thread, "type": 11, "parent_id": channel, "name": payload.get("name", ""), "guild_id": "1"})
+
+    async def callback(self, request: web.Request) -> web.StreamResponse:
+        await self.misbehave(request)
+        interaction = request.match_info["id"]
+        payload = await request.json()
+        self.callbacks[interaction].append(payload)
+        data = payload.get("data") or {}
+        message = self._message("0", data)
+        return _json(
+            {
+                "interaction": {
+                    "id": interaction,
+                    "type": 2,
+                    "response_message_id": message["id"],
+                    "response_message_loading": payload.get("type") == 5,
+                    "response_message_ephemeral": bool(data.get("flags", 0) & 64),
+                },
+                "resource": {"type": payload.get("type", 4), "message": message},
+            }
+        )
+
+    async def followup(self, request: web.Request) -> web.StreamResponse:
+        await self.misbehave(request)
+        payload = await request.json()
+        problem = embed_problem(payload)
+        if problem:
+            return _error(400, 50035, f"Invalid Form Body: {problem}")
+        self.followups[request.match_info["token"]].append(payload)
+        return _json(self._message("0", payload))
+
+    async def put_commands(self, request: web.Request) -> web.StreamResponse:
+        await self.misbehave(request)
+        commands = await request.json()
+        registered = [
+            command | {"id": str(next(self._ids)), "application_id": request.match_info["app"], "version": "1"}
+            for command in commands
+        ]
+        self.commands[(request.match_info["app"], request.match_info.get("guild", ""))] = registered
+        self.command_syncs += 1
+        return _json(registered)
+
+    def _message(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": str(next(self._ids)),
+            "channel_id": channel,
+            "author": BOT_USER,
+            "content": payload.get("content", ""),
+            "embeds": payload.get("embeds", []),
+            "components": payload.get("components", []),
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "type": 0,
+            "flags": payload.get("flags", 0),
+            "timestamp": "2025-01-16T12:00:00.000000+00:00",
+            "edited_timestamp": None,
+        }
+
+
+def embed_problem(payload: dict[str, Any]) -> str | None:
+    """What in a message payload breaks one of Discord's limits, if anything."""
+    if len(payload.get("content") or "") > LIMITS["content"]:
+        return "content over 2000"
+    embeds = payload.get("embeds") or []
+    if len(embeds) > LIMITS["embeds"]:
+        return "more than 10 embeds"
+    total = 0
+    for embed in embeds:
+        parts = {
+            "title": embed.get("title") or "",
+            "description": embed.get("description") or "",
+            "footer": (embed.get("footer") or {}).get("text") or "",
+            "author": (embed.get("author") or {}).get("name") or "",
+        }
+        for name, text in parts.items():
+            if len(text) > LIMITS[name]:
+                return f"embed {name} over {LIMITS[name]}"
+        fields = embed.get("fields") or []
+        if len(fields) > LIMITS["fields"]:
+            return "more than 25 fields"
+        for field in fields:
+            if len(field.get("name", "")) > LIMITS["field_name"] or len(field.get("value", "")) > LIMITS["field_value"]:
+                return "embed field over its limit"
+            total += len(field.get("name", "")) + len(field.get("value", ""))
+        total += sum(len(text) for text in parts.values())
+    if total > LIMITS["total"]:
+        return "embeds over 6000 characters together"
+    return None
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.StreamResponse:
+    """JSON with the bare `application/json` type: discord.py reads a body as JSON only with exactly that."""
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"} | (headers or {})
+    )
+
+
+def _error(status: int, code: int, message: str) -> web.StreamResponse:
+    return _json({"code": code, "message": message}, status=status)
