@@ -8,15 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from paperboy.cli import COMMANDS, build_parser
+from paperboy.cli import build_parser
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 TWO_COMMANDS = re.compile(r"\A# paperboy\n\n```sh\n(?P<run>.+)\n```\n\n```sh\n(?P<test>.+)\n```\n")
 
 
-def subcommand_parsers() -> dict[str, argparse.ArgumentParser]:
-    action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(action.choices)
+def subcommand_parsers(
+    parser: argparse.ArgumentParser | None = None, prefix: str = ""
+) -> dict[str, argparse.ArgumentParser]:
+    """Every command, nested ones (`discord sync`) by their full name."""
+    action = next(a for a in (parser or build_parser())._actions if isinstance(a, argparse._SubParsersAction))
+    found: dict[str, argparse.ArgumentParser] = {}
+    for name, sub in action.choices.items():
+        nested = any(isinstance(a, argparse._SubParsersAction) for a in sub._actions)
+        found |= subcommand_parsers(sub, f"{prefix}{name} ") if nested else {f"{prefix}{name}": sub}
+    return found
 
 
 def readme_row(command: str) -> str:
@@ -25,12 +32,12 @@ def readme_row(command: str) -> str:
     return rows[0]
 
 
-@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("command", sorted(subcommand_parsers()))
 def test_every_command_is_in_the_readme(command: str) -> None:
     readme_row(command)
 
 
-@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("command", sorted(subcommand_parsers()))
 def test_every_option_is_in_the_readme(command: str) -> None:
     row = readme_row(command)
     options = [

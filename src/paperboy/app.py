@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 import paperboy
+from paperboy.adapters.discord_app import serve_discord
 from paperboy.adapters.slack_app import serve_slack
 from paperboy.config import Settings
 from paperboy.runtime import Runtime, open_runtime
@@ -21,10 +22,10 @@ SHUTDOWN_GRACE_SECONDS = 8.0
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the fetch jobs until `stop` is set, then wind down: cancel running jobs (each day's write is one
     transaction, so a cancelled fetch leaves no half-written day), close the HTTP client and the database."""
-    async with open_runtime(settings) as runtime, serve_slack(runtime) as slack:
+    async with open_runtime(settings) as runtime, serve_slack(runtime) as slack, serve_discord(runtime) as discord:
         scheduler = build_scheduler(runtime)
         scheduler.start()
-        log.info("%s; %s", await startup_summary(runtime), slack)
+        log.info("%s; %s; %s", await startup_summary(runtime), slack, discord)
         try:
             await stop.wait()
         finally:

@@ -59,5 +59,8 @@ def setup_logging(level: str, secrets: Iterable[str] = (), verbose: int = 0) -> 
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
     # APScheduler narrates adding and starting jobs; paperboy logs what the jobs did
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # discord.py and slack-bolt narrate logins and connections; paperboy's start-up line says what is served
+    for chatty in ("discord", "slack_bolt", "slack_sdk"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
     # aiosqlite logs every call with its arguments: whole batches of papers, never useful
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)

@@ -1,13 +1,19 @@
-"""Digests as Discord messages: embeds within Discord's limits."""
+"""Papers as Discord embeds: digests, search pages and single papers within every limit, markdown escaped."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
+from typing import Any
 
-from paperboy.adapters.discord_embeds import DISCORD_EMBEDS_TOTAL, discord_messages
-from paperboy.digest import Digest
-from paperboy.models import ChannelRef, Platform
+import pytest
+
+from paperboy.adapters.discord_embeds import DISCORD_EMBEDS_TOTAL, discord_messages, paper_message, search_message
+from paperboy.digest import Digest, item
+from paperboy.models import MARK_END, MARK_START, ChannelRef, Platform, SearchHit, SearchPage, Snippet
+from tests.fakes.corpus import corpus_papers
 from tests.fakes.digests import digest, items
+from tests.fakes.discord import embed_problem
 
 
 def test_discord_splits_at_ten_embeds() -> None:
@@ -30,3 +36,66 @@ def test_an_empty_digest_is_one_message() -> None:
     assert discord_messages(empty) == [
         {"embeds": [], "content": "Papers for Fri 17 Jan 2025: nothing new", "allowed_mentions": {"parse": []}}
     ]
+
+
+CORPUS = corpus_papers()
+
+
+def within_limits(message: dict[str, Any]) -> None:
+    assert embed_problem(message) is None, embed_problem(message)
+
+
+@pytest.mark.parametrize("size", [10, 25, 100])
+def test_corpus_digests_stay_within_every_limit(size: int) -> None:
+    papers = (CORPUS * 2)[:size]
+    digest_ = Digest(
+        ChannelRef(Platform.DISCORD, "1"), date(2025, 1, 16), tuple(item(p, ('"x" in the title',)) for p in papers), 7
+    )
+    messages = discord_messages(digest_)
+    for message in messages:
+        within_limits(message)
+    assert sum(len(m["embeds"]) for m in messages) == size, "every paper is in some message"
+
+
+def test_every_corpus_paper_renders_as_a_search_page_and_alone_within_limits() -> None:
+    for start in range(0, len(CORPUS), 5):
+        papers = CORPUS[start : start + 5]
+        hits = tuple(
+            SearchHit(p, 1.0, Snippet(f"{MARK_START}{p.abstract[:400]}{MARK_END} {p.abstract}")) for p in papers
+        )
+        page = search_message(SearchPage(hits, start, True), "query")
+        within_limits(page)
+        assert len(page["embeds"]) == len(papers)
+        for paper in papers:
+            within_limits(paper_message(paper))
+
+
+def test_a_cut_through_a_marked_word_closes_the_bold() -> None:
+    paper = CORPUS[0]
+    hit = SearchHit(paper, 1.0, Snippet(f"{MARK_START}{'word ' * 400}{MARK_END}"))
+    description = search_message(SearchPage((hit,), 0, False), "q")["embeds"][0]["description"]
+    assert description.split("\n")[0].count("**") % 2 == 0
+
+
+def test_long_text_is_cut_at_a_word_with_an_ellipsis() -> None:
+    long = replace(CORPUS[0], title="word " * 100, abstract="sentence " * 1000)
+    [embed] = paper_message(long)["embeds"]
+    assert embed["title"].endswith("word…")
+    assert embed["description"].split("\n")[0].endswith("sentence…")
+
+
+@pytest.mark.parametrize("mark", ["*", "_", "~", "`", "|"])
+def test_markdown_characters_in_titles_show_as_written(mark: str) -> None:
+    paper = replace(CORPUS[0], title=f"{mark}{mark}bold{mark}{mark} and a{mark}b")
+    digest_ = Digest(ChannelRef(Platform.DISCORD, "1"), date(2025, 1, 16), (item(paper),))
+    title = discord_messages(digest_)[0]["embeds"][0]["title"]
+    assert f"{mark}{mark}bold" not in title
+    assert title.replace("\\", "") == paper.title
+
+
+def test_a_title_cannot_ping_anyone() -> None:
+    paper = replace(CORPUS[0], title="Attention @everyone is all you need")
+    digest_ = Digest(ChannelRef(Platform.DISCORD, "1"), date(2025, 1, 16), (item(paper),))
+    message = discord_messages(digest_)[0]
+    assert "@everyone" not in message["embeds"][0]["title"]
+    assert message["allowed_mentions"] == {"parse": []}

@@ -16,8 +16,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from paperboy.adapters.services import Services
 from paperboy.adapters.slack_app import build_slack_app, change_policy
-from paperboy.adapters.slack_commands import Services
 from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner
 from paperboy.service import PaperService

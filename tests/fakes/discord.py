@@ -58,6 +58,8 @@ class FakeDiscord(FakeServer):
         #: (application id, guild id or "") → the command definitions last registered
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.command_syncs = 0
+        #: interaction token → the messages created by its response and follow-ups, as returned
+        self.created: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
 
     @property
@@ -146,6 +148,7 @@ class FakeDiscord(FakeServer):
         self.callbacks[interaction].append(payload)
         data = payload.get("data") or {}
         message = self._message("0", data)
+        self.created[request.match_info["token"]].append(message)
         return _json(
             {
                 "interaction": {
@@ -166,7 +169,9 @@ class FakeDiscord(FakeServer):
         if problem:
             return _error(400, 50035, f"Invalid Form Body: {problem}")
         self.followups[request.match_info["token"]].append(payload)
-        return _json(self._message("0", payload))
+        message = self._message("0", payload)
+        self.created[request.match_info["token"]].append(message)
+        return _json(message)
 
     async def put_commands(self, request: web.Request) -> web.StreamResponse:
         await self.misbehave(request)
@@ -240,3 +245,91 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def _error(status: int, code: int, message: str) -> web.StreamResponse:
     return _json({"code": code, "message": message}, status=status)
+
+
+# --- interactions as the gateway delivers them (INTERACTION_CREATE), for dispatching through the command tree
+
+GUILD_ID = "1000000000000000001"
+CHANNEL_ID = "1100000000000000001"
+USER = {"id": "1200000000000000001", "username": "ada", "discriminator": "0", "global_name": "Ada", "avatar": None}
+MANAGE_CHANNELS = 1 << 4
+#: what an ordinary member may do in a channel: view, send, embed, read history
+MEMBER = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16)
+_interaction_ids = itertools.count(1_300_000_000_000_000_001)
+
+
+def interaction(kind: int, data: dict[str, Any], *, guild: bool = True, permissions: int = MEMBER) -> dict[str, Any]:
+    """An interaction payload: in a server channel by a member with `permissions`, or (`guild=False`) in a DM."""
+    interaction_id = str(next(_interaction_ids))
+    payload: dict[str, Any] = {
+        "id": interaction_id,
+        "application_id": APPLICATION_ID,
+        "type": kind,
+        "token": f"token-{interaction_id}",
+        "version": 1,
+        "data": data,
+        "locale": "en-US",
+        "attachment_size_limit": 8_000_000,
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": GUILD_ID} if guild else {"1": USER["id"]},
+        "app_permissions": str(MEMBER),
+    }
+    if guild:
+        payload |= {
+            "guild_id": GUILD_ID,
+            "guild_locale": "en-US",
+            "channel_id": CHANNEL_ID,
+            "channel": {"id": CHANNEL_ID, "type": 0, "guild_id": GUILD_ID, "name": "papers", "position": 0},
+            "member": {
+                "user": USER,
+                "roles": [],
+                "joined_at": "2024-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "permissions": str(permissions),
+            },
+            "context": 0,
+        }
+    else:
+        dm = "1100000000000000099"
+        payload |= {"channel_id": dm, "channel": {"id": dm, "type": 1}, "user": USER, "context": 1}
+    return payload
+
+
+def _options(path: list[str], options: dict[str, Any], focused: str | None) -> list[dict[str, Any]]:
+    leaf = [
+        {"type": 4 if isinstance(value, int) else 3, "name": name, "value": value}
+        | ({"focused": True} if name == focused else {})
+        for name, value in options.items()
+    ]
+    for depth, name in reversed(list(enumerate(path))):
+        leaf = [{"type": 1 if depth == len(path) - 1 else 2, "name": name, "options": leaf}]
+    return leaf
+
+
+def command(path: str, options: dict[str, Any] | None = None, **where: Any) -> dict[str, Any]:
+    """`/papers <path> option:value…` (path like "search" or "filter set")."""
+    data = {
+        "id": "1400000000000000001",
+        "name": "papers",
+        "type": 1,
+        "options": _options(path.split(), options or {}, None),
+    }
+    return interaction(2, data, **where)
+
+
+def autocomplete(path: str, options: dict[str, Any], focused: str, **where: Any) -> dict[str, Any]:
+    data = {
+        "id": "1400000000000000001",
+        "name": "papers",
+        "type": 1,
+        "options": _options(path.split(), options, focused),
+    }
+    return interaction(4, data, **where)
+
+
+def button(custom_id: str, message: dict[str, Any], **where: Any) -> dict[str, Any]:
+    """A press of the button `custom_id` on `message` (as the fake returned it)."""
+    payload = interaction(3, {"custom_id": custom_id, "component_type": 2}, **where)
+    return payload | {"message": message | {"channel_id": payload["channel_id"]}}

@@ -23,8 +23,9 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from paperboy.adapters.services import Services
 from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL
-from paperboy.adapters.slack_commands import Invocation, Services, answer, search_page, shared_paper
+from paperboy.adapters.slack_commands import Invocation, answer, search_page, shared_paper
 from paperboy.adapters.slack_oauth import oauth_settings
 from paperboy.errors import ConfigError, PaperboyError
 from paperboy.runtime import Runtime, slack_client

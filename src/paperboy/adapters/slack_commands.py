@@ -11,12 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from paperboy.adapters.services import Services
 from paperboy.adapters.slack_blocks import code, escape, paper_blocks, search_blocks, slack_messages
-from paperboy.delivery import DigestRunner
 from paperboy.errors import PaperboyError
 from paperboy.models import ChannelRef, Platform
-from paperboy.service import PaperService
-from paperboy.subscriptions import SubscriptionService, describe
+from paperboy.subscriptions import describe
 
 USAGE = (
     "`/papers search <query>` · `/papers paper <id>` · `/papers subscribe [HH:MM] [time zone] [days]` · "
@@ -47,19 +46,6 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     announce: str | None = None
-
-
-async def anyone(user_id: str) -> bool:
-    return True
-
-
-@dataclass(slots=True)
-class Services:
-    papers: PaperService
-    subscriptions: SubscriptionService
-    digests: DigestRunner
-    #: whether a user may change a channel's feed (slack.restrict_changes)
-    may_change: Callable[[str], Awaitable[bool]] = anyone
 
 
 Handler = Callable[[Services, Invocation, str], Awaitable[Reply]]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import paperboy
-from paperboy.cli import digest, doctor, fetch, paper, run, search, subscribe, subscriptions, unsubscribe
+from paperboy.cli import digest, discord, doctor, fetch, paper, run, search, subscribe, subscriptions, unsubscribe
 from paperboy.config import Settings, load_settings
 from paperboy.errors import PaperboyError
 from paperboy.log import redact_webhook_urls, setup_logging
@@ -40,6 +40,7 @@ COMMANDS: dict[str, Command] = {
     "unsubscribe": unsubscribe,
     "digest": digest,
     "doctor": doctor,
+    "discord": discord,
 }
 
 
@@ -70,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module in COMMANDS.items():
         command = module.add_parser(sub)
         add_globals(command, argparse.SUPPRESS)
+        for nested in command._actions:  # `discord sync`: the global options after the action too
+            if isinstance(nested, argparse._SubParsersAction):
+                for action_parser in nested.choices.values():
+                    add_globals(action_parser, argparse.SUPPRESS)
         command.set_defaults(command_name=name)
     return parser
 

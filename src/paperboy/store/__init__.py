@@ -13,6 +13,7 @@ import aiosqlite
 from paperboy.store.database import connect
 from paperboy.store.installations import InstallationStore
 from paperboy.store.ledger import Ledger
+from paperboy.store.markers import MarkerStore
 from paperboy.store.migrations import LATEST_VERSION, schema_version
 from paperboy.store.papers import PaperStore
 from paperboy.store.subscriptions import SubscriptionStore
@@ -28,6 +29,7 @@ class Store:
         self.subscriptions = SubscriptionStore(conn)
         self.ledger = Ledger(conn)
         self.installations = InstallationStore(conn)
+        self.markers = MarkerStore(conn)
 
     @classmethod
     async def open(cls, path: Path, *, migrate_to: int = LATEST_VERSION) -> Store:
@@ -48,4 +50,4 @@ class Store:
         await self.close()
 
 
-__all__ = ["LATEST_VERSION", "InstallationStore", "Ledger", "PaperStore", "Store", "SubscriptionStore"]
+__all__ = ["LATEST_VERSION", "InstallationStore", "Ledger", "MarkerStore", "PaperStore", "Store", "SubscriptionStore"]

@@ -169,6 +169,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        7,
+        "markers",
+        """
+        -- small facts paperboy keeps about itself, like the hash of the Discord commands last registered
+        CREATE TABLE markers (
+            name  TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
