@@ -276,3 +276,45 @@ async def test_every_command_and_option_has_a_description(services: Services) ->
         "settings",
         "help",
     }
+
+
+@pytest_asyncio.fixture
+async def quick_bot(services: Services, discord_server: FakeDiscord) -> AsyncIterator[discord.Client]:
+    settings = DiscordSettings(token=Secret(TOKEN), api_base_url=discord_server.api_url)
+    client, _ = build_bot(services, settings, view_timeout=0.3)
+    await client.login(TOKEN)
+    yield client
+    await client.close()
+
+
+async def test_search_buttons_are_taken_away_when_they_time_out(
+    quick_bot: discord.Client, discord_server: FakeDiscord
+) -> None:
+    payload = command("search", {"query": "diffusion"})
+    await run(quick_bot, discord_server, payload)
+    edits = discord_server.followups[payload["token"]]
+    async with asyncio.timeout(10):
+        while len(edits) < 2:  # noqa: ASYNC110 - the view's own timer edits the answer
+            await asyncio.sleep(0.02)
+    assert edits[-1]["components"] == []
+
+
+async def test_an_unexpected_failure_is_said_in_words_and_logged_with_its_traceback(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    await store.close()  # the database goes away under the bot
+    answer = await run(bot, discord_server, command("search", {"query": "diffusion"}))
+    assert answer.ephemeral
+    assert answer.text == "Something went wrong on paperboy's side; it is in paperboy's log. Please try again later."
+    assert any(record.exc_info for record in caplog.records if record.message == "/papers failed")
+
+
+@pytest.mark.parametrize(
+    ("shards", "kind", "count"),
+    [(1, discord.Client, None), (0, discord.AutoShardedClient, None), (4, discord.AutoShardedClient, 4)],
+)
+async def test_shards_choose_the_client(services: Services, shards: int, kind: type, count: int | None) -> None:
+    client, _ = build_bot(services, DiscordSettings(shards=shards))
+    assert type(client) is kind
+    assert client.shard_count == count
+    assert not client.intents.members and not client.intents.message_content and not client.intents.presences

@@ -21,7 +21,7 @@ import discord
 from discord import app_commands
 
 from paperboy.adapters.discord import point_at
-from paperboy.adapters.discord_commands import answer_error, build_papers_group
+from paperboy.adapters.discord_commands import VIEW_TIMEOUT, answer_error, build_papers_group
 from paperboy.adapters.services import Services
 from paperboy.config import DiscordSettings
 from paperboy.errors import ConfigError
@@ -38,7 +38,9 @@ THREAD_PERMISSIONS = discord.Permissions(send_messages_in_threads=True, create_p
 SCOPES = ("bot", "applications.commands")
 
 
-def build_bot(services: Services, settings: DiscordSettings) -> tuple[discord.Client, app_commands.CommandTree[Any]]:
+def build_bot(
+    services: Services, settings: DiscordSettings, *, view_timeout: float = VIEW_TIMEOUT
+) -> tuple[discord.Client, app_commands.CommandTree[Any]]:
     """The client (sharded when `discord.shards` says so) and its command tree holding `/papers`."""
     point_at(settings.api_base_url)
     # paperboy has no voice; without these, every start warns that voice's libraries are missing
@@ -52,7 +54,7 @@ def build_bot(services: Services, settings: DiscordSettings) -> tuple[discord.Cl
     else:
         client = discord.AutoShardedClient(intents=intents, shard_count=settings.shards or None)
     tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
-    tree.add_command(build_papers_group(services))
+    tree.add_command(build_papers_group(services, view_timeout))
     tree.on_error = answer_error  # type: ignore[method-assign]
     return client, tree
 

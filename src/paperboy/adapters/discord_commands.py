@@ -64,8 +64,10 @@ def may_change(interaction: discord.Interaction[Any]) -> ChannelRef:
 class SearchView(discord.ui.View):
     """Previous / Next page and "Post to channel" under a search answer; only its asker sees it."""
 
-    def __init__(self, services: Services, query: str, sort: Sort, offset: int, has_more: bool) -> None:
-        super().__init__(timeout=VIEW_TIMEOUT)
+    def __init__(
+        self, services: Services, query: str, sort: Sort, offset: int, has_more: bool, timeout: float = VIEW_TIMEOUT
+    ) -> None:
+        super().__init__(timeout=timeout)
         self.services, self.query, self.sort, self.offset = services, query, sort, offset
         self.shown: discord.Interaction[Any] | None = None
         self.previous_page.disabled = offset == 0
@@ -113,8 +115,8 @@ class SearchView(discord.ui.View):
         await answer_error(interaction, error)
 
 
-def build_papers_group(services: Services) -> app_commands.Group:
-    """The `/papers` group, bound to `services`."""
+def build_papers_group(services: Services, view_timeout: float = VIEW_TIMEOUT) -> app_commands.Group:
+    """The `/papers` group, bound to `services`; search buttons answer for `view_timeout` seconds."""
     papers = app_commands.Group(name="papers", description="New ML papers: search them, or get a daily digest")
     feed_filter = app_commands.Group(name="filter", description="This channel's topic filter", parent=papers)
 
@@ -128,7 +130,7 @@ def build_papers_group(services: Services) -> app_commands.Group:
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await services.papers.search(query, sort=order, limit=SEARCH_PAGE)
         message = search_message(result, query)
-        view = SearchView(services, query, order, 0, result.has_more) if result.hits else None
+        view = SearchView(services, query, order, 0, result.has_more, view_timeout) if result.hits else None
         kwargs: dict[str, Any] = {"view": view} if view else {}
         await interaction.followup.send(
             content=message["content"], embeds=_embeds(message), ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
