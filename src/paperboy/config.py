@@ -71,6 +71,13 @@ def _between(low: int, high: int) -> dict[str, Check]:
     return _check(lambda v: None if low <= v <= high else f"must be between {low} and {high}, not {v}")
 
 
+def _ws_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme in ("ws", "wss") and parts.netloc:
+        return None
+    return f'"{value}" is not a WebSocket URL; write it like "wss://gateway.discord.gg/"'
+
+
 def _http_url(value: str) -> str | None:
     parts = urlsplit(value)
     if parts.scheme in ("http", "https") and parts.netloc:
@@ -136,6 +143,7 @@ class SourcesSettings:
 class DiscordSettings:
     token: Secret = Secret()
     api_base_url: str = field(default="https://discord.com/api/v10", metadata=_check(_http_url))
+    gateway_url: str = field(default="wss://gateway.discord.gg/", metadata=_check(_ws_url))
     #: gateway shards: 1 is one connection; 0 lets Discord say how many; more is that many (AutoShardedClient)
     shards: int = field(default=1, metadata=_between(0, 1024))
     long_digests_in_thread: bool = False

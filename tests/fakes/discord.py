@@ -10,6 +10,7 @@ ban).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections import defaultdict
@@ -61,10 +62,19 @@ class FakeDiscord(FakeServer):
         #: interaction token → the messages created by its response and follow-ups, as returned
         self.created: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
+        #: the gateway: the open WebSocket once a client identified, and the dispatch sequence number
+        self.gateway: web.WebSocketResponse | None = None
+        self.identified = asyncio.Event()
+        self.identify: dict[str, Any] = {}
+        self._sequence = itertools.count(1)
 
     @property
     def api_url(self) -> str:
         return f"{self.url}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"{self.url.replace('http', 'ws', 1)}/gateway"
 
     def routes(self) -> list[web.RouteDef]:
         base = "/api/v10"
@@ -78,7 +88,49 @@ class FakeDiscord(FakeServer):
             web.patch(f"{base}/webhooks/{{app}}/{{token}}/messages/{{message}}", self.followup),
             web.put(f"{base}/applications/{{app}}/commands", self.put_commands),
             web.put(f"{base}/applications/{{app}}/guilds/{{guild}}/commands", self.put_commands),
+            web.get(f"{base}/gateway/bot", self.gateway_bot),
+            web.get("/gateway", self.gateway_socket),
         ]
+
+    async def gateway_bot(self, request: web.Request) -> web.StreamResponse:
+        await self.misbehave(request)
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+
+    async def gateway_socket(self, request: web.Request) -> web.StreamResponse:
+        """The gateway, as far as a bot without privileged intents needs it: HELLO, IDENTIFY → READY, heartbeats
+        acknowledged. Frames are JSON text, which discord.py reads without decompressing."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        async for message in socket:
+            if message.type is not web.WSMsgType.TEXT:
+                continue
+            frame = json.loads(message.data)
+            if frame["op"] == 1:  # heartbeat
+                await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif frame["op"] == 2:  # identify
+                self.identify = frame["d"]
+                self.gateway = socket
+                await self.dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": BOT_USER,
+                        "guilds": [],
+                        "session_id": "session-1",
+                        "resume_gateway_url": self.gateway_url,
+                        "application": {"id": APPLICATION_ID, "flags": 0},
+                        "shard": [0, 1],
+                    },
+                )
+                self.identified.set()
+        return socket
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event (READY, INTERACTION_CREATE, …) to the identified client."""
+        assert self.gateway is not None, "no client has identified"
+        await self.gateway.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
 
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bot {TOKEN}"

@@ -14,6 +14,8 @@ from typing import Any
 
 import aiohttp
 import discord
+import yarl
+from discord.gateway import DiscordWebSocket
 from discord.http import HTTPClient, Route
 
 from paperboy.adapters.discord_embeds import discord_messages
@@ -32,10 +34,12 @@ _GONE = {
 THREAD_NAME = 100
 
 
-def point_at(api_base_url: str) -> None:
-    """Send discord.py's REST requests to `api_base_url` (Discord itself, a proxy, or a test server).
-    discord.py keeps the base URL on its Route class, so this holds for the whole process."""
+def point_at(api_base_url: str, gateway_url: str | None = None) -> None:
+    """Send discord.py's REST requests to `api_base_url` and its gateway connection to `gateway_url` (Discord
+    itself, a proxy, or a test server). discord.py keeps both on classes, so this holds for the whole process."""
     Route.BASE = api_base_url.rstrip("/")
+    if gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 def nonce(digest: Digest, part: int) -> str:

@@ -42,7 +42,7 @@ def build_bot(
     services: Services, settings: DiscordSettings, *, view_timeout: float = VIEW_TIMEOUT
 ) -> tuple[discord.Client, app_commands.CommandTree[Any]]:
     """The client (sharded when `discord.shards` says so) and its command tree holding `/papers`."""
-    point_at(settings.api_base_url)
+    point_at(settings.api_base_url, settings.gateway_url)
     # paperboy has no voice; without these, every start warns that voice's libraries are missing
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False

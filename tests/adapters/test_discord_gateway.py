@@ -1,0 +1,55 @@
+"""`paperboy run` with a Discord token: the bot logs in, registers its commands, connects to the gateway and
+answers a slash command that arrives there."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from paperboy.app import serve
+from paperboy.config import Secret, Settings
+from tests.fakes.discord import APPLICATION_ID, TOKEN, FakeDiscord, command
+from tests.fakes.running import without_sources
+
+pytestmark = pytest.mark.asyncio
+
+
+def discord_settings(settings: Settings, fake: FakeDiscord) -> Settings:
+    discord = replace(settings.discord, token=Secret(TOKEN), api_base_url=fake.api_url, gateway_url=fake.gateway_url)
+    return without_sources(replace(settings, discord=discord))
+
+
+async def test_run_answers_a_slash_command_from_the_gateway(settings: Settings, discord_server: FakeDiscord) -> None:
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(discord_settings(settings, discord_server), stop))
+    try:
+        async with asyncio.timeout(10):
+            await discord_server.identified.wait()
+        assert discord_server.identify["intents"] == 1, "guilds only: no privileged intent"
+        payload = command("help")
+        await discord_server.dispatch("INTERACTION_CREATE", payload)
+        async with asyncio.timeout(10):
+            while not discord_server.callbacks[payload["id"]]:  # noqa: ASYNC110 - answered from the bot's task
+                await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 10)
+    [answer] = discord_server.callbacks[payload["id"]]
+    assert "/papers search" in answer["data"]["content"]
+    assert [c["name"] for c in discord_server.commands[(APPLICATION_ID, "")]] == ["papers"]
+
+
+async def test_a_second_run_does_not_register_the_commands_again(
+    settings: Settings, discord_server: FakeDiscord
+) -> None:
+    for _ in range(2):
+        stop = asyncio.Event()
+        running = asyncio.create_task(serve(discord_settings(settings, discord_server), stop))
+        async with asyncio.timeout(10):
+            await discord_server.identified.wait()
+        discord_server.identified.clear()
+        stop.set()
+        await asyncio.wait_for(running, 10)
+    assert discord_server.command_syncs == 1
