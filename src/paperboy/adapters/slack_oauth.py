@@ -30,8 +30,8 @@ SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "channels
 STATE_LIFETIME = timedelta(minutes=10)
 
 
-class BotInstallations(AsyncInstallationStore):
-    """bolt's installation store, bot tokens only, one per workspace (a new install replaces the old)."""
+class _InPaperboysDatabase:
+    """What bolt's stores need from paperboy: its installations table, a clock, and a logger."""
 
     def __init__(self, installations: InstallationStore, clock: Clock) -> None:
         self._installations = installations
@@ -40,6 +40,10 @@ class BotInstallations(AsyncInstallationStore):
     @property
     def logger(self) -> logging.Logger:
         return log
+
+
+class BotInstallations(_InPaperboysDatabase, AsyncInstallationStore):
+    """bolt's installation store, bot tokens only, one per workspace (a new install replaces the old)."""
 
     async def async_save(self, installation: Installation) -> None:
         await self.async_save_bot(installation.to_bot())
@@ -77,16 +81,8 @@ class BotInstallations(AsyncInstallationStore):
         await self.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
 
 
-class OAuthStates(AsyncOAuthStateStore):
+class OAuthStates(_InPaperboysDatabase, AsyncOAuthStateStore):
     """One-time states for the install flow, so that a return trip from Slack is the one paperboy started."""
-
-    def __init__(self, installations: InstallationStore, clock: Clock) -> None:
-        self._installations = installations
-        self._clock = clock
-
-    @property
-    def logger(self) -> logging.Logger:
-        return log
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
         state = secrets.token_urlsafe(24)
