@@ -7,7 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from discord import app_commands
 
+from paperboy.adapters.discord_commands import build_papers_group
+from paperboy.adapters.slack_commands import SUB_COMMANDS
 from paperboy.cli import build_parser
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -62,3 +65,18 @@ def test_ci_runs_the_readmes_test_command() -> None:
     assert found
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert found["test"] in ci
+
+
+def slash_commands() -> set[str]:
+    """Every `/papers` sub-command either chat adapter answers (Discord's nested ones as `filter set`); the
+    Discord group is built only to be read, so it needs no services."""
+    names = set(SUB_COMMANDS)
+    for command in build_papers_group(None).walk_commands():  # type: ignore[arg-type]
+        if isinstance(command, app_commands.Command):
+            names.add(command.qualified_name.removeprefix("papers "))
+    return names
+
+
+@pytest.mark.parametrize("name", sorted(slash_commands()))
+def test_every_slash_command_is_in_the_readme(name: str) -> None:
+    assert f"`/papers {name}" in README, f"`/papers {name}` is not in the README's slash command table"

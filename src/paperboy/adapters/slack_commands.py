@@ -183,5 +183,8 @@ _HANDLERS: dict[str, Handler] = {
     "settings": _settings,
 }
 
+#: the sub-commands `/papers` answers in Slack
+SUB_COMMANDS = tuple(_HANDLERS)
+
 #: sub-commands that change a channel's feed (showing the filter does not)
 _CHANGES = {_subscribe, _unsubscribe, _filter, _schedule}
