@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import paperboy
-from paperboy.cli import digest, discord, doctor, fetch, paper, run, search, subscribe, subscriptions, unsubscribe
+from paperboy.cli import db, digest, discord, doctor, fetch, paper, run, search, subscribe, subscriptions, unsubscribe
 from paperboy.config import Settings, load_settings
 from paperboy.errors import PaperboyError
 from paperboy.log import redact_webhook_urls, setup_logging
@@ -41,6 +41,7 @@ COMMANDS: dict[str, Command] = {
     "digest": digest,
     "doctor": doctor,
     "discord": discord,
+    "db": db,
 }
 
 

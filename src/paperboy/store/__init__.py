@@ -5,18 +5,24 @@ Nothing outside this package writes SQL; a PostgreSQL backend would replace what
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
 from types import TracebackType
 
 import aiosqlite
 
+from paperboy.store import maintenance
 from paperboy.store.database import connect
 from paperboy.store.installations import InstallationStore
 from paperboy.store.ledger import Ledger
+from paperboy.store.maintenance import DatabaseStats
 from paperboy.store.markers import MarkerStore
 from paperboy.store.migrations import LATEST_VERSION, schema_version
 from paperboy.store.papers import PaperStore
 from paperboy.store.subscriptions import SubscriptionStore
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -38,7 +44,23 @@ class Store:
     async def schema_version(self) -> int:
         return await schema_version(self._conn)
 
+    async def backup(self, target: Path) -> int:
+        """An online copy of the database at `target` (never overwritten); its size in bytes."""
+        return await maintenance.backup(self._conn, target)
+
+    async def stats(self) -> DatabaseStats:
+        return await maintenance.stats(self._conn, self.path)
+
+    async def vacuum(self) -> tuple[int, int]:
+        """Compact the file; its size before and after."""
+        return await maintenance.vacuum(self._conn, self.path)
+
     async def close(self) -> None:
+        """Checkpoint the write-ahead log into the file, then close."""
+        try:
+            await maintenance.checkpoint(self._conn)
+        except sqlite3.Error as error:  # another process may hold the log; SQLite checkpoints later
+            log.debug("no checkpoint on close (%s)", error)
         await self._conn.close()
 
     async def __aenter__(self) -> Store:
@@ -50,4 +72,13 @@ class Store:
         await self.close()
 
 
-__all__ = ["LATEST_VERSION", "InstallationStore", "Ledger", "MarkerStore", "PaperStore", "Store", "SubscriptionStore"]
+__all__ = [
+    "LATEST_VERSION",
+    "DatabaseStats",
+    "InstallationStore",
+    "Ledger",
+    "MarkerStore",
+    "PaperStore",
+    "Store",
+    "SubscriptionStore",
+]

@@ -1,0 +1,104 @@
+"""Looking after the database file: an online backup, figures about what it holds, and compaction."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from paperboy.errors import StoreError, UserInputError
+from paperboy.store.database import transaction
+from paperboy.store.migrations import schema_version
+
+#: (name in the figures, query giving one number)
+_COUNTS = (
+    ("papers", "SELECT count(*) FROM papers"),
+    ("days", "SELECT count(DISTINCT day) FROM paper_days"),
+    ("subscriptions", "SELECT count(*) FROM subscriptions"),
+    ("paused_subscriptions", "SELECT count(*) FROM subscriptions WHERE paused_reason IS NOT NULL"),
+    ("digests_sent", "SELECT count(*) FROM digests WHERE state = 'sent'"),
+    ("digests_unfinished", "SELECT count(*) FROM digests WHERE state IN ('planned', 'sending')"),
+    ("deliveries", "SELECT count(*) FROM deliveries WHERE position >= 0"),
+    ("installations", "SELECT count(*) FROM installations"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseStats:
+    path: Path
+    schema_version: int
+    file_bytes: int
+    wal_bytes: int
+    free_bytes: int
+    counts: dict[str, int]
+
+
+async def backup(conn: aiosqlite.Connection, target: Path) -> int:
+    """Copy the whole database to `target` with SQLite's online backup: consistent, and safe while paperboy
+    runs (writers wait only for each step). Never overwrites; returns the bytes written."""
+    if await asyncio.to_thread(target.exists):
+        raise UserInputError(f"{target} already exists; choose a new file name (a backup never overwrites)")
+    try:
+        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        async with aiosqlite.connect(target) as copy:
+            await conn.backup(copy, pages=1024)
+    except (OSError, sqlite3.Error) as error:
+        await asyncio.to_thread(target.unlink, missing_ok=True)
+        raise StoreError(f"cannot back up to {target} ({error}); check the path and free space") from None
+    return await _size(target)
+
+
+async def stats(conn: aiosqlite.Connection, path: Path) -> DatabaseStats:
+    counts = {}
+    for name, sql in _COUNTS:
+        async with conn.execute(sql) as cursor:
+            row = await cursor.fetchone()
+        counts[name] = int(row[0]) if row else 0
+    page_size, free_pages = await _pragma(conn, "page_size"), await _pragma(conn, "freelist_count")
+    wal = path.with_name(path.name + "-wal")
+    return DatabaseStats(
+        path,
+        await schema_version(conn),
+        await _size(path),
+        await _size(wal),
+        page_size * free_pages,
+        counts,
+    )
+
+
+async def vacuum(conn: aiosqlite.Connection, path: Path) -> tuple[int, int]:
+    """Merge the full-text index's segments, rebuild the file without free pages, and refresh the planner's
+    statistics; the file's size before and after. Other writers wait while it runs."""
+    before = await _size(path)
+    async with transaction(conn):
+        await conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
+    await conn.execute("VACUUM")
+    await conn.execute("PRAGMA optimize")
+    await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return before, await _size(path)
+
+
+async def checkpoint(conn: aiosqlite.Connection) -> None:
+    """Move the write-ahead log into the database file and empty it (on a clean stop)."""
+    await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+async def _size(path: Path) -> int:
+    """The file's size, 0 when there is none (a WAL after a checkpoint), asked off the event loop."""
+
+    def size() -> int:
+        try:
+            return path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    return await asyncio.to_thread(size)
+
+
+async def _pragma(conn: aiosqlite.Connection, name: str) -> int:
+    async with conn.execute(f"PRAGMA {name}") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
