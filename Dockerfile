@@ -21,7 +21,12 @@ VOLUME ["/data"]
 # Slack in HTTP mode (a signing secret and no app token) listens here; Socket Mode needs no port
 EXPOSE 3000
 
+# /healthz on 8080 (inside the container only, unless published): 200 while the database answers and the
+# sources fetch on time; the first fetch may take a while, hence the start period
+HEALTHCHECK --interval=1m --timeout=10s --start-period=2m --retries=3 \
+    CMD ["python", "-c", "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=8).status == 200 else 1)"]
+
 # SIGTERM (docker stop) lets paperboy finish the day it is writing and close the database
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["paperboy"]
-CMD ["run"]
+CMD ["run", "--health-port", "8080"]

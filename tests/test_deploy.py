@@ -18,3 +18,11 @@ def test_the_slack_manifest_declares_the_command_and_every_scope_used() -> None:
     assert set(SCOPES) <= scopes, "the scopes an OAuth install asks for are the manifest's"
     assert {"app_uninstalled", "tokens_revoked"} <= scopes, "uninstalls reach paperboy, so it forgets the token"
     assert "socket_mode_enabled: true" in manifest
+
+
+def test_the_image_runs_as_a_user_and_checks_its_health() -> None:
+    dockerfile = (DEPLOY.parent / "Dockerfile").read_text(encoding="utf-8")
+    assert "\nUSER paperboy\n" in dockerfile
+    assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
+    port = dockerfile.split("/healthz")[0].rsplit(":", 1)[1]
+    assert f'"--health-port", "{port}"' in dockerfile, "the health check asks the port paperboy serves"

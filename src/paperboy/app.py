@@ -9,6 +9,7 @@ import paperboy
 from paperboy.adapters.discord_app import serve_discord
 from paperboy.adapters.slack_app import serve_slack
 from paperboy.config import Settings
+from paperboy.health import serve_health
 from paperboy.runtime import Runtime, open_runtime
 from paperboy.scheduler import build_scheduler
 from paperboy.timespec import format_duration
@@ -22,10 +23,15 @@ SHUTDOWN_GRACE_SECONDS = 8.0
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the fetch jobs until `stop` is set, then wind down: cancel running jobs (each day's write is one
     transaction, so a cancelled fetch leaves no half-written day), close the HTTP client and the database."""
-    async with open_runtime(settings) as runtime, serve_slack(runtime) as slack, serve_discord(runtime) as discord:
+    async with (
+        open_runtime(settings) as runtime,
+        serve_health(runtime) as health,
+        serve_slack(runtime) as slack,
+        serve_discord(runtime) as discord,
+    ):
         scheduler = build_scheduler(runtime)
         scheduler.start()
-        log.info("%s; %s; %s", await startup_summary(runtime), slack, discord)
+        log.info("%s; %s; %s; %s", await startup_summary(runtime), slack, discord, health)
         try:
             await stop.wait()
         finally:
@@ -38,9 +44,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 async def startup_summary(runtime: Runtime) -> str:
     settings = runtime.settings
     papers = await runtime.store.papers.count()
-    intervals = {"huggingface": settings.sources.huggingface.every, "arxiv": settings.sources.arxiv.every}
     sources = (
-        ", ".join(f"{name} every {format_duration(intervals[name])}" for name in runtime.sources) or "none enabled"
+        ", ".join(f"{name} every {format_duration(runtime.interval(name))}" for name in runtime.sources)
+        or "none enabled"
     )
     subscriptions = await runtime.store.subscriptions.list()
     served = [s for s in subscriptions if s.ref.platform in runtime.sinks]

@@ -186,6 +186,12 @@ class DeliverySettings:
     backoff: timedelta = timedelta(seconds=1)
 
 
+@dataclass(frozen=True, slots=True)
+class HealthSettings:
+    port: int = field(default=0, metadata=_between(0, 65535))
+    host: str = "127.0.0.1"
+
+
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -206,6 +212,7 @@ class Settings:
     slack: SlackSettings = SlackSettings()
     digest: DigestSettings = DigestSettings()
     delivery: DeliverySettings = DeliverySettings()
+    health: HealthSettings = HealthSettings()
     logging: LoggingSettings = LoggingSettings()
     #: the file these settings came from; None when built-in defaults were used
     config_path: Path | None = field(default=None, metadata={"internal": True})

@@ -24,6 +24,7 @@ from paperboy.adapters import Sink
 from paperboy.clock import Clock
 from paperboy.digest import Digest, DigestPlan, Window, item, plan
 from paperboy.errors import ChannelUnavailable, DeliveryError, WorkspaceUnavailable
+from paperboy.metrics import DIGESTS, MESSAGES, QUEUE_DEPTH
 from paperboy.models import ChannelRef, DigestState, PlannedDigest, Platform, Subscription
 from paperboy.query import parse
 from paperboy.schedule import is_due
@@ -46,6 +47,8 @@ class Outcome:
     state: DigestState
     papers: int
     detail: str = ""
+    #: messages posted (sent digests)
+    messages: int = 0
 
 
 class DigestRunner:
@@ -148,6 +151,7 @@ class DigestRunner:
                 if planned is None:
                     continue  # another run planned this day's digest meanwhile
                 if planned.state is DigestState.EMPTY:
+                    DIGESTS.labels(subscription.ref.platform.value, "empty").inc()
                     outcomes.append(Outcome(subscription.ref, chosen.day, DigestState.EMPTY, 0, "nothing new"))
                     continue
                 sends.append(group.create_task(self._send(planned, subscription, resent=False)))
@@ -186,6 +190,18 @@ class DigestRunner:
         return Digest(planned.ref, planned.day, items, planned.left_out, subscription.filter, resent, digest_id)
 
     async def _send(self, planned: PlannedDigest, subscription: Subscription, *, resent: bool) -> Outcome:
+        with QUEUE_DEPTH.track_inprogress():
+            outcome = await self._send_now(planned, subscription, resent=resent)
+        platform = planned.ref.platform.value
+        kind = {DigestState.SENT: "sent", DigestState.FAILED: "failed"}.get(outcome.state, "retry")
+        DIGESTS.labels(platform, kind).inc()
+        if outcome.state is DigestState.SENT:
+            MESSAGES.labels(platform, "sent").inc(outcome.messages)
+        elif outcome.state is DigestState.FAILED:
+            MESSAGES.labels(platform, "failed").inc()
+        return outcome
+
+    async def _send_now(self, planned: PlannedDigest, subscription: Subscription, *, resent: bool) -> Outcome:
         ledger = self._store.ledger
         digest = await self._render(planned, subscription, resent=resent)
         count = len(digest.items)
@@ -211,4 +227,5 @@ class DigestRunner:
                 return Outcome(planned.ref, planned.day, DigestState.SENDING, count, detail)
         await ledger.mark(planned.id, DigestState.SENT, now=self._clock.now(), message_ids=message_ids)
         log.info("sent %s's digest for %s: %d papers", planned.ref, planned.day, count)
-        return Outcome(planned.ref, planned.day, DigestState.SENT, count, "resent" if resent else "")
+        detail = "resent" if resent else ""
+        return Outcome(planned.ref, planned.day, DigestState.SENT, count, detail, messages=len(message_ids))

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import httpx
@@ -74,6 +74,11 @@ class Runtime:
     @property
     def digests(self) -> DigestRunner:
         return DigestRunner(self.store, self.sinks, self.clock)
+
+    def interval(self, source: str) -> timedelta:
+        """How often the source is fetched."""
+        sources = self.settings.sources
+        return sources.huggingface.every if source == "huggingface" else sources.arxiv.every
 
     def lookback_days(self, source: str) -> int:
         sources = self.settings.sources

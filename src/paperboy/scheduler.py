@@ -12,6 +12,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from paperboy.errors import PaperboyError
 from paperboy.ingest import ingest, lookback
+from paperboy.metrics import FETCH_ERRORS, PAPERS_INGESTED
 from paperboy.models import DigestState
 from paperboy.runtime import Runtime
 
@@ -24,14 +25,10 @@ FRESH_FOR = timedelta(minutes=5)
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     """A scheduler (not yet started): a fetch job per source in `runtime`, and the due-digest job."""
     scheduler = AsyncIOScheduler(timezone=UTC)
-    intervals = {
-        "huggingface": runtime.settings.sources.huggingface.every,
-        "arxiv": runtime.settings.sources.arxiv.every,
-    }
     for name in runtime.sources:
         scheduler.add_job(
             fetch_job,
-            IntervalTrigger(seconds=intervals[name].total_seconds(), timezone=UTC),
+            IntervalTrigger(seconds=runtime.interval(name).total_seconds(), timezone=UTC),
             args=(runtime, name),
             id=f"fetch:{name}",
             name=f"fetch {name}",
@@ -91,6 +88,9 @@ async def fetch_job(runtime: Runtime, name: str) -> None:
     if not report.errors:
         runtime.last_fetched[name] = runtime.clock.now()
     counts = report.counts
+    PAPERS_INGESTED.labels(name, "new").inc(counts.new)
+    PAPERS_INGESTED.labels(name, "updated").inc(counts.updated)
+    FETCH_ERRORS.labels(name).inc(len(report.errors))
     log.info(
         "fetched %s: %d new, %d updated, %d unchanged, %d skipped",
         name,

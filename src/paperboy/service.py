@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from paperboy.arxiv_ids import parse_arxiv_id
 from paperboy.errors import PaperNotFound, QueryError
+from paperboy.metrics import SEARCH_SECONDS
 from paperboy.models import Paper, SearchPage, Sort
 from paperboy.query import parse
 from paperboy.store import Store
@@ -28,7 +29,8 @@ class PaperService:
         if not 0 <= offset <= MAX_OFFSET:
             raise QueryError(f"the offset must be between 0 and {MAX_OFFSET}, not {offset}; narrow the search instead")
         query = parse(text)
-        return await self._store.papers.search(query, sort=sort, limit=limit, offset=offset, today=self._today())
+        with SEARCH_SECONDS.time():
+            return await self._store.papers.search(query, sort=sort, limit=limit, offset=offset, today=self._today())
 
     async def paper(self, text: str) -> Paper:
         """The paper with arXiv id `text` (any usual spelling: `2401.12345v2`, `arXiv:…`, an abs URL)."""

@@ -1,24 +1,38 @@
-"""`paperboy run`: fetch on schedule (and, in later versions, serve chat platforms) until SIGINT/SIGTERM."""
+"""`paperboy run`: fetch on schedule, send digests, answer Discord and Slack, until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import signal
+from dataclasses import replace
 
 from paperboy.app import serve
 from paperboy.config import Settings
+from paperboy.errors import UserInputError
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    return sub.add_parser(
+    parser = sub.add_parser(
         "run",
         help="run everything configured until stopped",
-        description="Fetch every enabled source now and then on its interval, until SIGINT or SIGTERM.",
+        description="Fetch every enabled source on its interval, send digests when they are due, and answer "
+        "Discord and Slack (whichever are configured), until SIGINT or SIGTERM.",
     )
+    parser.add_argument(
+        "--health-port",
+        type=int,
+        metavar="PORT",
+        help="serve /healthz and /metrics on this port (overrides health.port; 0: off)",
+    )
+    return parser
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
+    if args.health_port is not None:
+        if not 0 <= args.health_port <= 65535:
+            raise UserInputError(f"--health-port must be between 0 and 65535, not {args.health_port}")
+        settings = replace(settings, health=replace(settings.health, port=args.health_port))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

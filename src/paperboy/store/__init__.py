@@ -31,6 +31,7 @@ class Store:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
+        self._closed = False
         self.papers = PaperStore(conn)
         self.subscriptions = SubscriptionStore(conn)
         self.ledger = Ledger(conn)
@@ -56,7 +57,10 @@ class Store:
         return await maintenance.vacuum(self._conn, self.path)
 
     async def close(self) -> None:
-        """Checkpoint the write-ahead log into the file, then close."""
+        """Checkpoint the write-ahead log into the file, then close (again: nothing happens)."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             await maintenance.checkpoint(self._conn)
         except sqlite3.Error as error:  # another process may hold the log; SQLite checkpoints later
