@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from paperboy.adapters.slack_oauth import SCOPES
@@ -24,5 +25,5 @@ def test_the_image_runs_as_a_user_and_checks_its_health() -> None:
     dockerfile = (DEPLOY.parent / "Dockerfile").read_text(encoding="utf-8")
     assert "\nUSER paperboy\n" in dockerfile
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
-    port = dockerfile.split("/healthz")[0].rsplit(":", 1)[1]
+    [port] = re.findall(r"http://127\.0\.0\.1:(\d+)/healthz", dockerfile)
     assert f'"--health-port", "{port}"' in dockerfile, "the health check asks the port paperboy serves"
