@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from paperboy.errors import ConfigError
+from paperboy.timespec import parse_duration
+
+#: shifts `paperboy run`'s clock, so that an end-to-end test can make a digest due without waiting for it
+OFFSET_ENV = "PAPERBOY_CLOCK_OFFSET"
 
 
 class Clock(Protocol):
@@ -13,7 +21,23 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The machine's clock, in UTC."""
+    """The machine's clock, in UTC, shifted by `offset` (normally none)."""
+
+    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+        self.offset = offset
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return datetime.now(UTC) + self.offset
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SystemClock:
+        """The clock, shifted by `$PAPERBOY_CLOCK_OFFSET` (like "2m" or "-1h") when that is set."""
+        text = (os.environ if env is None else env).get(OFFSET_ENV, "").strip()
+        if not text:
+            return cls()
+        negative = text.startswith("-")
+        try:
+            offset = parse_duration(text.removeprefix("-"))
+        except ValueError:
+            raise ConfigError(f'${OFFSET_ENV} "{text}" is not a duration; write it like "90s" or "-1h"') from None
+        return cls(-offset if negative else offset)

@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from paperboy.adapters import Sink
 from paperboy.clock import Clock
@@ -27,7 +27,7 @@ from paperboy.errors import ChannelUnavailable, DeliveryError, WorkspaceUnavaila
 from paperboy.metrics import DIGESTS, MESSAGES, QUEUE_DEPTH
 from paperboy.models import ChannelRef, DigestState, PlannedDigest, Platform, Subscription
 from paperboy.query import parse
-from paperboy.schedule import is_due
+from paperboy.schedule import is_due, next_due
 from paperboy.store import Store
 from paperboy.store.filtering import CandidateIndex
 from paperboy.store.ledger import channel_key
@@ -66,6 +66,16 @@ class DigestRunner:
     async def any_due(self) -> bool:
         """Whether a digest is due now (or one is left unsent)."""
         return bool(await self._due_windows()) or bool(await self._store.ledger.unfinished())
+
+    async def next_due(self) -> tuple[datetime, ChannelRef] | None:
+        """When the next scheduled digest falls due, and for which channel (None: no channel is served)."""
+        now = self._clock.now()
+        upcoming = [
+            (occurrence.due, subscription.ref)
+            for subscription in await self._sendable()
+            if (occurrence := next_due(subscription.schedule, now)) is not None
+        ]
+        return min(upcoming, key=lambda pair: pair[0]) if upcoming else None
 
     async def _due_windows(self) -> list[Window]:
         now = self._clock.now()

@@ -153,6 +153,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     store = await Store.open(settings.database.path)
     try:
         async with make_client(settings.http) as client, open_sinks(settings, client, store) as sinks:
-            yield Runtime(settings, store, client, build_sources(settings, client), sinks=sinks)
+            sources = build_sources(settings, client)
+            yield Runtime(settings, store, client, sources, sinks=sinks, clock=SystemClock.from_env())
     finally:
         await store.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import paperboy
 from tests.cli.conftest import COMMAND_TIMEOUT, Cli
 from tests.fakes.corpus import by_day, hf_item
 from tests.fakes.huggingface import FakeHuggingFace
@@ -81,3 +82,19 @@ async def test_run_never_logs_the_token(cli: Cli, config_path: Path, hf_server: 
         await process.wait()
     assert hf_server.requests[0].headers["Authorization"] == f"Bearer {token}"
     assert token not in "".join(lines)
+
+
+async def test_run_says_what_it_serves_and_when_the_next_digest_is(cli: Cli, config_path: Path) -> None:
+    config = ["--config", str(config_path)]
+    await cli("subscribe", "--platform", "console", "--channel", "lab", "--time", "07:00", "--days", "daily", *config)
+    process = await cli.start("run", *config)
+    assert process.stderr is not None
+    lines = await read_until(process.stderr, "no chat platform is configured")
+    process.send_signal(signal.SIGTERM)
+    async with asyncio.timeout(COMMAND_TIMEOUT):
+        assert await process.wait() == 0
+    [summary] = [line for line in lines if "running: database" in line]
+    assert f"paperboy {paperboy.__version__} running" in summary
+    assert "digests for 1 of 1 subscribed channels" in summary
+    assert "next digest " in summary and " 07:00 UTC for console:lab" in summary
+    assert "Slack off; Discord off; health checks off" in summary
