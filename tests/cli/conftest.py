@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from paperboy.clock import OFFSET_ENV
 from paperboy.config import CONFIG_ENV, SECRET_ENV
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.corpus import CorpusPaper, by_day
 from tests.fakes.huggingface import FakeHuggingFace
 
 #: environment variables that would leak the developer's own set-up into a test
-_SCRUBBED = (CONFIG_ENV, *SECRET_ENV)
+_SCRUBBED = (CONFIG_ENV, OFFSET_ENV, *SECRET_ENV)
 
 
 FETCHED_DAY = date(2025, 1, 16)
@@ -93,3 +94,14 @@ async def fetched(cli: Cli, config_path: Path, hf_server: FakeHuggingFace) -> li
     result = await cli("fetch", "--date", FETCHED_DAY.isoformat(), "--config", str(config_path))
     assert result.code == 0, result.stderr
     return list({p.id: p for p in by_day()[FETCHED_DAY]}.values())
+
+
+async def read_until(stream: asyncio.StreamReader, marker: str) -> list[str]:
+    """Lines of `stream` up to and including the first that contains `marker`."""
+    lines: list[str] = []
+    async with asyncio.timeout(COMMAND_TIMEOUT):
+        while not lines or marker not in lines[-1]:
+            line = await stream.readline()
+            assert line, f"the stream ended before {marker!r}; got: {lines}"
+            lines.append(line.decode())
+    return lines

@@ -10,22 +10,11 @@ from pathlib import Path
 import pytest
 
 import paperboy
-from tests.cli.conftest import COMMAND_TIMEOUT, Cli
+from tests.cli.conftest import COMMAND_TIMEOUT, Cli, read_until
 from tests.fakes.corpus import by_day, hf_item
 from tests.fakes.huggingface import FakeHuggingFace
 
 pytestmark = pytest.mark.asyncio
-
-
-async def read_until(stream: asyncio.StreamReader, marker: str) -> list[str]:
-    """Lines of `stream` up to and including the first that contains `marker`."""
-    lines: list[str] = []
-    async with asyncio.timeout(COMMAND_TIMEOUT):
-        while not lines or marker not in lines[-1]:
-            line = await stream.readline()
-            assert line, f"the stream ended before {marker!r}; got: {lines}"
-            lines.append(line.decode())
-    return lines
 
 
 def serve_today(hf_server: FakeHuggingFace) -> int:
