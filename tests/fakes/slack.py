@@ -51,6 +51,8 @@ class FakeSlack(FakeServer):
         self.refuse: dict[str, str] = {}
         #: seconds between two messages to one channel; faster ones get 429 with Retry-After
         self.channel_interval = 0.0
+        #: seconds chat.postMessage takes to answer after it posted (a slow Slack, or one about to be cut off)
+        self.answer_delay = 0.0
         self._last_post: dict[str, float] = {}
         self._ts = 1_700_000_000.0
         #: user id → fields users.info tells (is_admin, is_owner)
@@ -191,6 +193,8 @@ class FakeSlack(FakeServer):
         self._ts += 1
         message = {k: v for k, v in body.items() if k != "_team"} | {"ts": f"{self._ts:.6f}", "team": body["_team"]}
         self.messages[channel].append(message)
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         return web.json_response({"ok": True, "channel": channel, "ts": message["ts"]})
 
     async def history(self, body: dict[str, Any]) -> web.StreamResponse:
