@@ -53,3 +53,19 @@ async def test_a_second_run_does_not_register_the_commands_again(
         stop.set()
         await asyncio.wait_for(running, 10)
     assert discord_server.command_syncs == 1
+
+
+async def test_a_gateway_that_drops_paperboy_is_connected_to_again(
+    settings: Settings, discord_server: FakeDiscord
+) -> None:
+    # a passing error (discord.py tries again itself), then one it gives up on (paperboy waits 5 s, logs in again)
+    discord_server.gateway_closes = [4000, 4004]
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(discord_settings(settings, discord_server), stop))
+    try:
+        async with asyncio.timeout(20):
+            await discord_server.identified.wait()
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 10)
+    assert discord_server.gateway_connections == 3

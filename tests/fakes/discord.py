@@ -67,6 +67,9 @@ class FakeDiscord(FakeServer):
         self.identified = asyncio.Event()
         self.identify: dict[str, Any] = {}
         self._sequence = itertools.count(1)
+        #: close codes to end the next gateway connections with, right after HELLO (4004: authentication failed)
+        self.gateway_closes: list[int] = []
+        self.gateway_connections = 0
 
     @property
     def api_url(self) -> str:
@@ -102,7 +105,11 @@ class FakeDiscord(FakeServer):
         acknowledged. Frames are JSON text, which discord.py reads without decompressing."""
         socket = web.WebSocketResponse()
         await socket.prepare(request)
+        self.gateway_connections += 1
         await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        if self.gateway_closes:
+            await socket.close(code=self.gateway_closes.pop(0))
+            return socket
         async for message in socket:
             if message.type is not web.WSMsgType.TEXT:
                 continue

@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -102,16 +102,52 @@ async def log_in(client: discord.Client, token: str) -> None:
         raise ConfigError(f"cannot reach Discord to log in ({type(error).__name__}); check the network") from None
 
 
-def _report_gateway_end(task: asyncio.Task[None]) -> None:
-    # discord.py reconnects through passing failures itself; what ends the task is for good (or a stop)
-    if not task.cancelled() and task.exception() is not None:
-        log.error("the Discord connection ended: %s; slash commands are not answered until a restart", task.exception())
+#: waits between attempts to get the gateway connection back, doubling up to the last
+RECONNECT_BACKOFF = (5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 300.0)
+
+
+class Gateway:
+    """The bot's gateway connection, kept until `close()`. discord.py reconnects through passing failures
+    itself; when it gives up (and closes its client), a new client logs in after a wait that grows with each
+    failure, so that Discord being away for a while never stops digests or Slack."""
+
+    def __init__(self, client: discord.Client, build: Callable[[], discord.Client], token: str) -> None:
+        self.client = client
+        self._build = build
+        self._token = token
+        self._closing = False
+
+    async def run(self) -> None:
+        failures = 0
+        while not self._closing:
+            try:
+                await self.client.connect(reconnect=True)
+                failures = 0
+            except Exception as error:  # whatever ended it, the answer is the same: wait, then again
+                if self._closing:
+                    return
+                log.error("the Discord connection failed (%s); connecting again soon", error)
+            if self._closing:
+                return
+            await asyncio.sleep(RECONNECT_BACKOFF[min(failures, len(RECONNECT_BACKOFF) - 1)])
+            failures += 1
+            if self.client.is_closed():
+                self.client = self._build()
+                try:
+                    await log_in(self.client, self._token)
+                except ConfigError as error:
+                    log.error("%s; trying again later", error)
+
+    async def close(self) -> None:
+        self._closing = True
+        await self.client.close()
 
 
 @asynccontextmanager
 async def serve_discord(runtime: Runtime) -> AsyncIterator[str]:
-    """Run the bot while the block is open, if a Discord token is configured: log in, register the commands
-    if they changed, and keep the gateway connection (discord.py reconnects by itself). Says which."""
+    """Run the bot while the block is open, if a Discord token is configured: log in (a refused token is a
+    ConfigError here, at start), register the commands if they changed, and keep the gateway connection.
+    Says which."""
     settings = runtime.settings.discord
     if not settings.token:
         yield "Discord off"
@@ -122,18 +158,18 @@ async def serve_discord(runtime: Runtime) -> AsyncIterator[str]:
         digests=runtime.digests,
     )
     client, tree = build_bot(services, settings)
+    gateway = Gateway(client, lambda: build_bot(services, settings)[0], settings.token.reveal())
     try:
         await log_in(client, settings.token.reveal())
         synced = await sync_commands(tree, runtime.store.markers)
         if synced is not None:
             log.info("registered %d Discord command(s) with Discord", synced)
-        gateway = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
-        gateway.add_done_callback(_report_gateway_end)
+        connection = asyncio.create_task(gateway.run(), name="discord-gateway")
         try:
             yield f"Discord as {client.user}"
         finally:
-            await client.close()
-            await asyncio.wait([gateway], timeout=5)
+            await gateway.close()
+            await asyncio.wait([connection], timeout=5)
+            connection.cancel()
     finally:
-        if not client.is_closed():
-            await client.close()
+        await gateway.close()
