@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 import paperboy
-from tests.cli.conftest import COMMAND_TIMEOUT, Cli, read_until
+from tests.cli.conftest import COMMAND_TIMEOUT, Cli, config_text, read_until
 from tests.fakes.corpus import by_day, hf_item
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.huggingface import FakeHuggingFace
 
 pytestmark = pytest.mark.asyncio
@@ -87,3 +88,15 @@ async def test_run_says_what_it_serves_and_when_the_next_digest_is(cli: Cli, con
     assert "digests for 1 of 1 subscribed channels" in summary
     assert "next digest " in summary and " 07:00 UTC for console:lab" in summary
     assert "Slack off; Discord off; health checks off" in summary
+
+
+async def test_run_with_a_refused_discord_token_exits_2_in_one_line(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, discord_server: FakeDiscord
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(hf_server, extra=f'[discord]\napi_base_url = "{discord_server.api_url}"\n'))
+    result = await cli("run", "--config", str(config), env={"PAPERBOY_DISCORD_TOKEN": "not-the-token"})
+    assert result.code == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("paperboy: error: Discord does not accept discord.token")
+    assert "not-the-token" not in result.stderr and "Traceback" not in result.stderr
