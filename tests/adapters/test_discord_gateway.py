@@ -4,6 +4,7 @@ answers a slash command that arrives there."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 
 import pytest
@@ -69,3 +70,19 @@ async def test_a_gateway_that_drops_paperboy_is_connected_to_again(
         stop.set()
         await asyncio.wait_for(running, 10)
     assert discord_server.gateway_connections == 3
+
+
+async def test_discord_out_of_reach_at_start_does_not_stop_paperboy(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    unreachable = replace(settings.discord, token=Secret(TOKEN), api_base_url="http://127.0.0.1:9/api/v10")
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(without_sources(replace(settings, discord=unreachable)), stop))
+    async with asyncio.timeout(10):
+        while not any("running: database" in r.message for r in caplog.records):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    assert not running.done(), "paperboy keeps running without Discord"
+    stop.set()
+    await asyncio.wait_for(running, 10)
+    assert any("cannot reach Discord to log in" in r.message and "trying again" in r.message for r in caplog.records)

@@ -24,7 +24,7 @@ from paperboy.adapters.discord import point_at
 from paperboy.adapters.discord_commands import VIEW_TIMEOUT, answer_error, build_papers_group
 from paperboy.adapters.services import Services
 from paperboy.config import DiscordSettings
-from paperboy.errors import ConfigError
+from paperboy.errors import ConfigError, PaperboyError
 from paperboy.runtime import Runtime
 from paperboy.service import PaperService
 from paperboy.store import MarkerStore
@@ -99,7 +99,13 @@ async def log_in(client: discord.Client, token: str) -> None:
             "Reset Token)"
         ) from None
     except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError) as error:
-        raise ConfigError(f"cannot reach Discord to log in ({type(error).__name__}); check the network") from None
+        raise DiscordUnreachable(
+            f"cannot reach Discord to log in ({type(error).__name__}); check the network"
+        ) from None
+
+
+class DiscordUnreachable(PaperboyError):
+    """Discord did not answer (network, outage); unlike a refused token, waiting may fix it."""
 
 
 #: waits between attempts to get the gateway connection back, doubling up to the last
@@ -107,20 +113,38 @@ RECONNECT_BACKOFF = (5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 300.0)
 
 
 class Gateway:
-    """The bot's gateway connection, kept until `close()`. discord.py reconnects through passing failures
-    itself; when it gives up (and closes its client), a new client logs in after a wait that grows with each
+    """The bot's connection to Discord, kept until `close()`: log in, register the commands if they changed,
+    and hold the gateway. discord.py reconnects through passing failures itself; when it gives up (closing
+    its client) or Discord cannot be reached, a fresh client tries again after a wait that grows with each
     failure, so that Discord being away for a while never stops digests or Slack."""
 
-    def __init__(self, client: discord.Client, build: Callable[[], discord.Client], token: str) -> None:
-        self.client = client
+    def __init__(
+        self,
+        build: Callable[[], tuple[discord.Client, app_commands.CommandTree[Any]]],
+        token: str,
+        markers: MarkerStore,
+    ) -> None:
+        self.client, self._tree = build()
         self._build = build
         self._token = token
+        self._markers = markers
         self._closing = False
+
+    async def log_in(self) -> None:
+        """Log in and register the commands if they changed; raises what `log_in` raises."""
+        await log_in(self.client, self._token)
+        synced = await sync_commands(self._tree, self._markers)
+        if synced is not None:
+            log.info("registered %d Discord command(s) with Discord", synced)
 
     async def run(self) -> None:
         failures = 0
         while not self._closing:
             try:
+                if self.client.is_closed():
+                    self.client, self._tree = self._build()
+                if self.client.user is None:
+                    await self.log_in()
                 await self.client.connect(reconnect=True)
                 failures = 0
             except Exception as error:  # whatever ended it, the answer is the same: wait, then again
@@ -131,12 +155,6 @@ class Gateway:
                 return
             await asyncio.sleep(RECONNECT_BACKOFF[min(failures, len(RECONNECT_BACKOFF) - 1)])
             failures += 1
-            if self.client.is_closed():
-                self.client = self._build()
-                try:
-                    await log_in(self.client, self._token)
-                except ConfigError as error:
-                    log.error("%s; trying again later", error)
 
     async def close(self) -> None:
         self._closing = True
@@ -145,9 +163,8 @@ class Gateway:
 
 @asynccontextmanager
 async def serve_discord(runtime: Runtime) -> AsyncIterator[str]:
-    """Run the bot while the block is open, if a Discord token is configured: log in (a refused token is a
-    ConfigError here, at start), register the commands if they changed, and keep the gateway connection.
-    Says which."""
+    """Run the bot while the block is open, if a Discord token is configured. A refused token is a ConfigError
+    here, at start; Discord out of reach is tried again in the background while the rest runs. Says which."""
     settings = runtime.settings.discord
     if not settings.token:
         yield "Discord off"
@@ -157,16 +174,17 @@ async def serve_discord(runtime: Runtime) -> AsyncIterator[str]:
         subscriptions=SubscriptionService(runtime.store, runtime.settings.digest, runtime.clock),
         digests=runtime.digests,
     )
-    client, tree = build_bot(services, settings)
-    gateway = Gateway(client, lambda: build_bot(services, settings)[0], settings.token.reveal())
+    gateway = Gateway(lambda: build_bot(services, settings), settings.token.reveal(), runtime.store.markers)
     try:
-        await log_in(client, settings.token.reveal())
-        synced = await sync_commands(tree, runtime.store.markers)
-        if synced is not None:
-            log.info("registered %d Discord command(s) with Discord", synced)
+        try:
+            await gateway.log_in()
+            where = f"Discord as {gateway.client.user}"
+        except DiscordUnreachable as error:
+            log.warning("%s; trying again in the background", error)
+            where = "Discord unreachable, trying again"
         connection = asyncio.create_task(gateway.run(), name="discord-gateway")
         try:
-            yield f"Discord as {client.user}"
+            yield where
         finally:
             await gateway.close()
             await asyncio.wait([connection], timeout=5)
