@@ -200,3 +200,44 @@ def test_slack_modes_that_cannot_work_are_refused(tmp_path: Path, slack: str, me
         load_settings(write(tmp_path, f"[slack]\n{slack}"), env={})
     assert str(error.value).startswith(message)
     assert "xoxb-1" not in str(error.value) and "xapp-1" not in str(error.value)
+
+
+def test_any_setting_can_come_from_the_environment(tmp_path: Path) -> None:
+    env = {
+        "PAPERBOY_HEALTH_PORT": "8080",
+        "PAPERBOY_SOURCES_ARXIV_ENABLED": "true",
+        "PAPERBOY_SOURCES_HUGGINGFACE_EVERY": "1h",
+        "PAPERBOY_SLACK_ALLOWED_USERS": "U1, U2",
+        "PAPERBOY_DIGEST_TIMEZONE": "Europe/Berlin",
+    }
+    settings = load_settings(write(tmp_path, "[health]\nport = 9000\n"), env=env)
+    assert settings.health.port == 8080, "the environment wins over the file"
+    assert settings.sources.arxiv.enabled
+    assert settings.sources.huggingface.every == timedelta(hours=1)
+    assert settings.slack.allowed_users == ("U1", "U2")
+    assert settings.digest.timezone.key == "Europe/Berlin"
+
+
+def test_the_readme_explains_settings_from_the_environment() -> None:
+    readme = (EXAMPLE.parent / "README.md").read_text(encoding="utf-8")
+    assert "PAPERBOY_<SECTION>_<KEY>" in readme
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PAPERBOY_HEALTH_PORT": "eighty"}, '$PAPERBOY_HEALTH_PORT: "eighty" is not a whole number'),
+        ({"PAPERBOY_SOURCES_ARXIV_ENABLED": "maybe"}, '$PAPERBOY_SOURCES_ARXIV_ENABLED: "maybe" is not true or false'),
+        (
+            {"PAPERBOY_HEALTH_PORT": "70000"},
+            "built-in defaults with $PAPERBOY_… settings: health.port: must be between",
+        ),
+    ],
+)
+def test_a_bad_environment_setting_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as error:
+        load_settings(env=env)
+    assert str(error.value).startswith(message)

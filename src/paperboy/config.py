@@ -245,9 +245,17 @@ def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None 
         raise ConfigError(f"config file {config_path} does not exist; check the path, or leave it out to use defaults")
     else:
         table, where, config_path = {}, "built-in defaults", None  # type: ignore[assignment]
+    overridden = False
+    for key in setting_keys():
+        variable = env_variable(key)
+        if env.get(variable):
+            _set_in(table, tuple(key.split(".")), _from_env(key, variable, env[variable]))
+            overridden = overridden or variable not in SECRET_ENV
     for variable, key_path in SECRET_ENV.items():
         if env.get(variable):
             _set_in(table, key_path, env[variable])
+    if overridden:
+        where = f"{where} with $PAPERBOY_… settings"
     settings: Settings = _build(Settings, table, where, prefix="")
     _check_arxiv_courtesy(settings.sources.arxiv, where)
     _check_slack_mode(settings.slack, where)
@@ -295,7 +303,34 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read ({error.strerror}); check the path and its permissions") from None
 
 
-def _set_in(table: dict[str, Any], key_path: tuple[str, ...], value: str) -> None:
+def env_variable(key: str) -> str:
+    """The environment variable that sets `key`: `sources.huggingface.every` → `PAPERBOY_SOURCES_HUGGINGFACE_EVERY`."""
+    return "PAPERBOY_" + key.upper().replace(".", "_")
+
+
+def _from_env(key: str, variable: str, text: str) -> object:
+    """An environment variable's text as the value a TOML file would hold for `key`."""
+    hint: Any = Settings
+    for name in key.split("."):
+        hint = typing.get_type_hints(hint)[name]
+    text = text.strip()
+    if hint is bool:
+        if text.lower() in ("true", "1", "yes", "on"):
+            return True
+        if text.lower() in ("false", "0", "no", "off"):
+            return False
+        raise ConfigError(f'${variable}: "{text}" is not true or false')
+    if hint is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f'${variable}: "{text}" is not a whole number') from None
+    if hint == tuple[str, ...]:
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return text
+
+
+def _set_in(table: dict[str, Any], key_path: tuple[str, ...], value: object) -> None:
     for key in key_path[:-1]:
         inner = table.get(key)
         if not isinstance(inner, dict):

@@ -40,7 +40,7 @@ class Cli:
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
-        self.env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+        self.env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED and not k.startswith("PAPERBOY_")}
         self.env["COLUMNS"] = "200"
 
     async def start(self, *args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
