@@ -9,10 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from paperboy.app import serve
 from paperboy.config import Secret, Settings
 from tests.fakes.discord import APPLICATION_ID, TOKEN, FakeDiscord, command
-from tests.fakes.running import without_sources
+from tests.fakes.running import serving, without_sources
 
 pytestmark = pytest.mark.asyncio
 
@@ -23,9 +22,7 @@ def discord_settings(settings: Settings, fake: FakeDiscord) -> Settings:
 
 
 async def test_run_answers_a_slash_command_from_the_gateway(settings: Settings, discord_server: FakeDiscord) -> None:
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(discord_settings(settings, discord_server), stop))
-    try:
+    async with serving(discord_settings(settings, discord_server)):
         async with asyncio.timeout(10):
             await discord_server.identified.wait()
         assert discord_server.identify["intents"] == 1, "guilds only: no privileged intent"
@@ -34,9 +31,6 @@ async def test_run_answers_a_slash_command_from_the_gateway(settings: Settings, 
         async with asyncio.timeout(10):
             while not discord_server.callbacks[payload["id"]]:  # noqa: ASYNC110 - answered from the bot's task
                 await asyncio.sleep(0.01)
-    finally:
-        stop.set()
-        await asyncio.wait_for(running, 10)
     [answer] = discord_server.callbacks[payload["id"]]
     assert "/papers search" in answer["data"]["content"]
     assert [c["name"] for c in discord_server.commands[(APPLICATION_ID, "")]] == ["papers"]
@@ -46,13 +40,9 @@ async def test_a_second_run_does_not_register_the_commands_again(
     settings: Settings, discord_server: FakeDiscord
 ) -> None:
     for _ in range(2):
-        stop = asyncio.Event()
-        running = asyncio.create_task(serve(discord_settings(settings, discord_server), stop))
-        async with asyncio.timeout(10):
+        async with serving(discord_settings(settings, discord_server)), asyncio.timeout(10):
             await discord_server.identified.wait()
         discord_server.identified.clear()
-        stop.set()
-        await asyncio.wait_for(running, 10)
     assert discord_server.command_syncs == 1
 
 
@@ -61,14 +51,8 @@ async def test_a_gateway_that_drops_paperboy_is_connected_to_again(
 ) -> None:
     # a passing error (discord.py tries again itself), then one it gives up on (paperboy waits 5 s, logs in again)
     discord_server.gateway_closes = [4000, 4004]
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(discord_settings(settings, discord_server), stop))
-    try:
-        async with asyncio.timeout(20):
-            await discord_server.identified.wait()
-    finally:
-        stop.set()
-        await asyncio.wait_for(running, 10)
+    async with serving(discord_settings(settings, discord_server)), asyncio.timeout(20):
+        await discord_server.identified.wait()
     assert discord_server.gateway_connections == 3
 
 
@@ -77,12 +61,9 @@ async def test_discord_out_of_reach_at_start_does_not_stop_paperboy(
 ) -> None:
     caplog.set_level(logging.INFO)
     unreachable = replace(settings.discord, token=Secret(TOKEN), api_base_url="http://127.0.0.1:9/api/v10")
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(without_sources(replace(settings, discord=unreachable)), stop))
-    async with asyncio.timeout(10):
-        while not any("running: database" in r.message for r in caplog.records):  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-    assert not running.done(), "paperboy keeps running without Discord"
-    stop.set()
-    await asyncio.wait_for(running, 10)
+    async with serving(without_sources(replace(settings, discord=unreachable))) as running:
+        async with asyncio.timeout(10):
+            while not any("running: database" in r.message for r in caplog.records):  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        assert not running.done(), "paperboy keeps running without Discord"
     assert any("cannot reach Discord to log in" in r.message and "trying again" in r.message for r in caplog.records)

@@ -10,7 +10,7 @@ import pytest
 from paperboy.app import serve
 from paperboy.config import Secret, Settings
 from paperboy.errors import ConfigError
-from tests.fakes.running import without_sources
+from tests.fakes.running import serving, without_sources
 from tests.fakes.slack import APP_TOKEN, TOKEN, FakeSlack
 
 pytestmark = pytest.mark.asyncio
@@ -35,16 +35,11 @@ def slash_command(slack_server: FakeSlack, text: str, answer_to: str) -> dict[st
 
 
 async def test_run_answers_a_slash_command_sent_over_socket_mode(settings: Settings, slack_server: FakeSlack) -> None:
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(socket_mode_settings(settings, slack_server), stop))
-    try:
+    async with serving(socket_mode_settings(settings, slack_server)):
         ack = await slack_server.send_envelope("slash_commands", slash_command(slack_server, "help", "socket"))
         async with asyncio.timeout(10):
             while not slack_server.responses["socket"]:  # noqa: ASYNC110 - the answer follows the ack
                 await asyncio.sleep(0.01)
-    finally:
-        stop.set()
-        await asyncio.wait_for(running, 10)
     assert ack["envelope_id"].startswith("envelope-")
     [answer] = slack_server.responses["socket"]
     assert answer["response_type"] == "ephemeral"
@@ -52,16 +47,11 @@ async def test_run_answers_a_slash_command_sent_over_socket_mode(settings: Setti
 
 
 async def test_socket_mode_subscribe_announces_in_the_channel(settings: Settings, slack_server: FakeSlack) -> None:
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(socket_mode_settings(settings, slack_server), stop))
-    try:
+    async with serving(socket_mode_settings(settings, slack_server)):
         await slack_server.send_envelope("slash_commands", slash_command(slack_server, "subscribe 08:30", "sub"))
         async with asyncio.timeout(10):
             while not slack_server.messages["C0123"]:  # noqa: ASYNC110 - the note follows the answer
                 await asyncio.sleep(0.01)
-    finally:
-        stop.set()
-        await asyncio.wait_for(running, 10)
     [note] = slack_server.messages["C0123"]
     assert "<@U1> subscribed this channel" in note["text"]
 

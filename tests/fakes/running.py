@@ -31,13 +31,23 @@ def without_sources(settings: Settings) -> Settings:
 
 
 @asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[asyncio.Task[None]]:
+    """`paperboy run` with `settings` in the background until the block ends (then stopped, and awaited)."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+@asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[str]:
     """Serve `settings` (Slack in HTTP mode on `slack.http_port`) until the block ends; yield its base URL once
     it answers. A failure to start is raised here, not left in a background task."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(settings, stop))
     url = f"http://127.0.0.1:{settings.slack.http_port}"
-    try:
+    async with serving(settings) as task:
         async with httpx.AsyncClient() as client, asyncio.timeout(10):
             while True:
                 if task.done():
@@ -49,6 +59,3 @@ async def running(settings: Settings) -> AsyncIterator[str]:
                 except httpx.ConnectError:
                     await asyncio.sleep(0.02)
         yield url
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 10)

@@ -117,6 +117,7 @@ class SearchView(discord.ui.View):
 
 def build_papers_group(services: Services, view_timeout: float = VIEW_TIMEOUT) -> app_commands.Group:
     """The `/papers` group, bound to `services`; search buttons answer for `view_timeout` seconds."""
+    _timezones()  # read the zone list now, at start, not on the event loop in the middle of an autocomplete
     papers = app_commands.Group(name="papers", description="New ML papers: search them, or get a daily digest")
     feed_filter = app_commands.Group(name="filter", description="This channel's topic filter", parent=papers)
 
