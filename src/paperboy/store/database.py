@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from paperboy.errors import StoreError
+from paperboy.errors import Fault, StoreError
 from paperboy.store.migrations import LATEST_VERSION, migrate
 
 BUSY_TIMEOUT_MS = 10_000
@@ -62,7 +62,9 @@ async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Con
         try:
             await _to_the_end(conn.execute("BEGIN IMMEDIATE"))
         except sqlite3.OperationalError as error:
-            raise StoreError(f"the database is busy ({_explain(error)}); try again in a moment") from None
+            raise StoreError(
+                f"the database is busy ({_explain(error)}); try again in a moment", fault=Fault.RETRYABLE
+            ) from None
         except asyncio.CancelledError:
             if conn.in_transaction:  # the BEGIN went through before the cancel reached us
                 await _to_the_end(conn.rollback())
