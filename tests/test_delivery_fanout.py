@@ -11,8 +11,8 @@ import pytest
 
 from paperboy.adapters.webhook import WebhookSink
 from paperboy.config import DeliverySettings, DigestSettings
-from paperboy.delivery import DigestRunner
-from paperboy.models import ChannelRef, DigestState, Platform
+from paperboy.delivery import DigestRunner, Result
+from paperboy.models import ChannelRef, Platform
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
@@ -41,7 +41,7 @@ async def test_a_thousand_channels_are_served_within_the_receivers_rate_limit(
         for ref in refs:
             await service.subscribe(ref, by="test", max_papers=3)
         outcomes = await DigestRunner(store, {Platform.WEBHOOK: WebhookSink(client, settings)}, clock).run_now()
-    assert [o.state for o in outcomes] == [DigestState.SENT] * CHANNELS
+    assert [o.result for o in outcomes] == [Result.SENT] * CHANNELS
     assert all(len(webhooks.payloads(ref.channel)) == 1 for ref in refs)
     assert webhooks.limited == 0
     assert webhooks.most_in_one_second() <= RECEIVER_LIMIT
@@ -68,7 +68,7 @@ async def test_a_run_killed_after_the_webhook_took_the_digest_resends_it_marked(
             await run
         [outcome] = await DigestRunner(store, sinks, clock).run_due()  # the restarted process
     first, repeat = webhooks.payloads(url)
-    assert outcome.state is DigestState.SENT and outcome.detail == "resent"
+    assert outcome.result is Result.SENT and outcome.resent
     assert first["blocks"][0]["text"]["text"].endswith("3 new papers")
     assert repeat["blocks"][0]["text"]["text"].endswith("3 new papers (resent)")
     assert first["blocks"][1:] == repeat["blocks"][1:]

@@ -184,6 +184,8 @@ class DeliverySettings:
     webhook_timeout: timedelta = timedelta(seconds=15)
     attempts: int = field(default=4, metadata=_between(1, 20))
     backoff: timedelta = timedelta(seconds=1)
+    #: runs that try one digest before it is given up (waits between them: 1m, 5m, 30m, 2h, then 6h)
+    digest_attempts: int = field(default=6, metadata=_between(1, 50))
 
 
 @dataclass(frozen=True, slots=True)

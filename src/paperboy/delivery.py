@@ -1,15 +1,20 @@
 """Sending digests exactly once: plan and record, then send, then record what was sent.
 
-1. The papers of a digest are chosen (`digest.plan`) and recorded with the digest in one transaction
+1. The papers of a digest are chosen (`planning.Planner`) and recorded with the digest in one transaction
    (`Ledger.plan`): from then on they belong to that digest, and no other digest can hold them.
-2. The digest is marked SENDING, then handed to the platform's sink.
+2. One process claims the digest (`Ledger.claim`), marks it SENDING and hands it to the platform's sink.
 3. When the platform accepts, the digest is marked SENT with the message ids.
 
 A process stopped at any point is caught up by `resume_unfinished` at the next run: a PLANNED digest is
-sent as planned; a SENDING one may or may not have arrived, and webhooks offer no way to ask, so it is sent
-again marked "(resent)": a visible repeat rather than a silent loss. A permanent refusal (channel gone,
-forbidden) marks the digest FAILED and pauses that subscription alone; other failures leave the digest to be
-tried again at the next run.
+sent as planned; a SENDING one may or may not have arrived, so it is sent again marked "(resent)" (sinks
+that can ask the platform skip what arrived): a visible repeat rather than a silent loss.
+
+Failure is per channel, and `fault_of(error)` alone decides what follows. A refusal for good (channel gone,
+forbidden) fails the digest and pauses that subscription. A failure that may pass is tried again at the next
+runs after growing waits (`RETRY_WAITS`), `delivery.digest_attempts` times at most; then the digest fails.
+paperboy's own bug (in planning, rendering or a sink) fails that digest at once, with the details in the log.
+Whatever happens, the channel's members can read it (`/papers settings`, `paperboy subscriptions`), and the
+other channels' digests go out.
 """
 
 from __future__ import annotations
@@ -17,168 +22,350 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import Enum
 
 from paperboy.adapters import Sink
 from paperboy.clock import Clock
-from paperboy.digest import Digest, DigestPlan, Window, item, plan
-from paperboy.errors import ChannelUnavailable, DeliveryError, WorkspaceUnavailable
+from paperboy.config import DeliverySettings
+from paperboy.digest import Digest, DigestPlan, PlanFailure, Window, item
+from paperboy.errors import (
+    ChannelUnavailable,
+    DeliveryError,
+    Fault,
+    PaperboyError,
+    QueryError,
+    WorkspaceUnavailable,
+    fault_of,
+)
 from paperboy.metrics import DIGESTS, MESSAGES, QUEUE_DEPTH
-from paperboy.models import ChannelRef, DigestState, PlannedDigest, Platform, Subscription
+from paperboy.models import ChannelRef, DigestKind, DigestState, PauseCause, PlannedDigest, Platform, Subscription
+from paperboy.planning import Planner
 from paperboy.query import parse
-from paperboy.schedule import is_due, next_due
+from paperboy.schedule import next_due
 from paperboy.store import Store
 from paperboy.store.filtering import CandidateIndex
-from paperboy.store.ledger import channel_key
+from paperboy.store.ledger import Claimant
 
 log = logging.getLogger(__name__)
 
 #: digests sent at the same time to one platform; the sinks' own rate limits pace the requests
 CONCURRENT_SENDS = 8
+#: waits before the next try of a digest whose send failed in a way that may pass (the last one repeats)
+RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+               timedelta(hours=6))  # fmt: skip
+#: how long a claim on a digest holds if its process neither finishes nor visibly dies
+CLAIM_LEASE = timedelta(minutes=10)
+#: why a platform's channels are not served by a process without its credentials
+UNSERVED = {
+    Platform.SLACK: "no Slack bot token is configured (slack.bot_token or $SLACK_BOT_TOKEN, or Slack OAuth installs)",
+    Platform.DISCORD: "no Discord bot token is configured (discord.token or $PAPERBOY_DISCORD_TOKEN)",
+}
+
+
+class Result(Enum):
+    """What became of one channel's digest in a run."""
+
+    SENT = "sent"
+    EMPTY = "empty"  # nothing new, and the channel does not post empty digests
+    RETRY = "retry"  # not sent yet: tried again at a later run
+    FAILED = "failed"  # given up (tries used up, or paperboy's own bug); the channel's next digest is unaffected
+    PAUSED = "paused"  # refused for good, or its filter does not read: the subscription is paused
+    SKIPPED = "skipped"  # this process cannot serve the channel's platform (no token): nothing recorded
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one channel's digest in a run."""
-
     ref: ChannelRef
     day: date
-    state: DigestState
-    papers: int
+    result: Result
+    papers: int = 0
     detail: str = ""
     #: messages posted (sent digests)
     messages: int = 0
+    resent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """What a run would do for one channel: the digest it would send, or why it would send none."""
+
+    ref: ChannelRef
+    day: date
+    digest: Digest | None
+    note: str = ""
 
 
 class DigestRunner:
-    def __init__(self, store: Store, sinks: Mapping[Platform, Sink], clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        sinks: Mapping[Platform, Sink],
+        clock: Clock,
+        settings: DeliverySettings | None = None,
+        claimant: Claimant | None = None,
+    ) -> None:
         self._store = store
         self._sinks = sinks
         self._clock = clock
+        self._settings = settings or DeliverySettings()
+        self._claimant = claimant or Claimant.this_process()
         self._sending = {platform: asyncio.Semaphore(CONCURRENT_SENDS) for platform in Platform}
+        self.planner = Planner(store, clock)
+
+    # --- what runs ----------------------------------------------------------------------------------------
 
     async def run_due(self) -> list[Outcome]:
-        """Finish what an earlier run left unsent, then send every digest that is due now."""
+        """Finish what earlier runs left unsent (when its next try is due), then send every digest due now.
+        Due channels this process cannot serve are reported as SKIPPED and left for one that can."""
         outcomes = await self.resume_unfinished()
-        return outcomes + await self._plan_and_send(await self._due_windows())
+        windows = await self.planner.due_windows(await self._active())
+        return outcomes + self._unserved(windows) + await self._plan_and_send(self._served(windows))
+
+    async def run_now(self, ref: ChannelRef | None = None) -> list[Outcome]:
+        """Every subscription's next digest (or only `ref`'s), now, whatever its schedule: what is new since
+        its previous digest. It uses up no scheduled digest. Unfinished digests are tried at once too."""
+        outcomes = await self.resume_unfinished(ref, early=True)
+        windows = await self.planner.now_windows(await self._active(ref))
+        return outcomes + self._unserved(windows) + await self._plan_and_send(self._served(windows))
 
     async def any_due(self) -> bool:
-        """Whether a digest is due now (or one is left unsent)."""
-        return bool(await self._due_windows()) or bool(await self._store.ledger.unfinished())
+        """Whether this process has a digest to send now (due, or left unsent and due for its next try)."""
+        if self._served(await self.planner.due_windows(await self._active())):
+            return True
+        now = self._clock.now()
+        return any(
+            d.ref.platform in self._sinks and (d.next_attempt_at is None or d.next_attempt_at <= now)
+            for d in await self._store.ledger.unfinished()
+        )
 
     async def next_due(self) -> tuple[datetime, ChannelRef] | None:
         """When the next scheduled digest falls due, and for which channel (None: no channel is served)."""
         now = self._clock.now()
         upcoming = [
             (occurrence.due, subscription.ref)
-            for subscription in await self._sendable()
-            if (occurrence := next_due(subscription.schedule, now)) is not None
+            for subscription in await self._active()
+            if subscription.ref.platform in self._sinks
+            and (occurrence := next_due(subscription.schedule, now)) is not None
         ]
         return min(upcoming, key=lambda pair: pair[0]) if upcoming else None
 
-    async def _due_windows(self) -> list[Window]:
-        now = self._clock.now()
-        last_days = await self._store.ledger.last_days()
-        latest = await self._store.papers.latest_day()
-        windows = []
-        for subscription in await self._sendable():
-            last = last_days.get(channel_key(subscription.ref))
-            due = is_due(subscription.schedule, now, last, not_before=subscription.created_at)
-            if due is not None:
-                windows.append(Window(subscription, due.day, since=last or latest or due.day))
-        return windows
-
-    async def run_now(self, ref: ChannelRef | None = None) -> list[Outcome]:
-        """Every subscription's next digest (or only `ref`'s), now, whatever its schedule."""
-        windows = await self._next_windows(ref, include_unsendable=False)
-        return await self.resume_unfinished(ref) + await self._plan_and_send(windows)
-
-    async def preview(self, ref: ChannelRef | None = None) -> list[Digest]:
-        """The digests `run_now` would send, with nothing sent or recorded."""
-        return await self._preview(await self._next_windows(ref, include_unsendable=True))
-
-    async def _next_windows(self, ref: ChannelRef | None, *, include_unsendable: bool) -> list[Window]:
-        now = self._clock.now()
-        last_days = await self._store.ledger.last_days()
-        latest = await self._store.papers.latest_day()
-        windows = []
-        for subscription in await self._sendable(include_unsendable=include_unsendable):
-            if ref is not None and subscription.ref != ref:
-                continue
-            last = last_days.get(channel_key(subscription.ref))
-            today = now.astimezone(subscription.schedule.timezone).date()
-            # the next digest: today's, or if today's went out already, the next day's, sent early
-            day = max(today, last + timedelta(days=1)) if last else today
-            windows.append(Window(subscription, day, since=last or latest or today))
-        return windows
-
-    async def resume_unfinished(self, ref: ChannelRef | None = None) -> list[Outcome]:
+    async def resume_unfinished(self, ref: ChannelRef | None = None, *, early: bool = False) -> list[Outcome]:
+        """Send again the digests left planned or half-sent whose next try is due (or all, `early`)."""
         outcomes = []
         for planned in await self._store.ledger.unfinished(ref):
             subscription = await self._store.subscriptions.get(planned.ref)
-            if subscription is None or planned.ref.platform not in self._sinks:
+            if subscription is None or subscription.paused or planned.ref.platform not in self._sinks:
                 continue
-            outcomes.append(await self._send(planned, subscription, resent=planned.state is DigestState.SENDING))
+            outcome = await self._send_guarded(planned, subscription, early=early)
+            if outcome is not None:
+                outcomes.append(outcome)
         return outcomes
 
-    async def _sendable(self, *, include_unsendable: bool = False) -> list[Subscription]:
+    # --- what would run -----------------------------------------------------------------------------------
+
+    async def preview(self, ref: ChannelRef | None = None) -> list[Digest]:
+        """The digests `run_now` would send (whether or not this process can serve the platform), with
+        nothing sent or recorded."""
+        windows = await self.planner.now_windows(await self._active(ref))
+        return [d.digest for d in await self._dry_plans(windows) if d.digest is not None and d.digest.items]
+
+    async def dry_run(self, *, now: bool, ref: ChannelRef | None = None) -> list[DryRun]:
+        """What `run_now` (`now`) or `run_due` would do, channel by channel, with nothing sent or recorded."""
+        subscriptions = await self._active(ref)
+        windows = await (self.planner.now_windows if now else self.planner.due_windows)(subscriptions)
+        resumed = [await self._dry_resume(d, now) for d in await self._store.ledger.unfinished(ref)]
+        unserved = [DryRun(o.ref, o.day, None, f"would not be sent: {o.detail}") for o in self._unserved(windows)]
+        return [r for r in resumed if r is not None] + unserved + await self._dry_plans(self._served(windows))
+
+    async def _dry_resume(self, planned: PlannedDigest, now: bool) -> DryRun | None:
+        subscription = await self._store.subscriptions.get(planned.ref)
+        if subscription is None or subscription.paused or planned.ref.platform not in self._sinks:
+            return None
+        waiting = planned.next_attempt_at is not None and planned.next_attempt_at > self._clock.now()
+        if waiting and not now:
+            return None
+        digest = await self._render(planned, subscription, resent=planned.state is DigestState.SENDING)
+        return DryRun(planned.ref, planned.day, digest, "left unsent earlier; would be tried again")
+
+    async def _dry_plans(self, windows: Sequence[Window]) -> list[DryRun]:
+        runs = []
+        for chosen in await self.planner.choose(windows):
+            window = chosen.window
+            if isinstance(chosen, PlanFailure):
+                runs.append(DryRun(window.subscription.ref, window.day, None, f"cannot be planned: {chosen.error}"))
+                continue
+            if not chosen.paper_ids and not window.subscription.post_empty:
+                runs.append(DryRun(window.subscription.ref, window.day, None, "nothing new, nothing would be sent"))
+                continue
+            planned = PlannedDigest(
+                0, window.subscription.ref, window.day, DigestState.PLANNED, chosen.paper_ids,
+                len(chosen.left_out_ids), self._clock.now(), kind=window.kind,
+            )  # fmt: skip
+            runs.append(
+                DryRun(planned.ref, planned.day, await self._render(planned, window.subscription, resent=False))
+            )
+        return runs
+
+    # --- planning -----------------------------------------------------------------------------------------
+
+    async def _active(self, ref: ChannelRef | None = None) -> list[Subscription]:
         return [
-            s
-            for s in await self._store.subscriptions.list()
-            if not s.paused and (include_unsendable or s.ref.platform in self._sinks)
+            s for s in await self._store.subscriptions.list() if not s.paused and (ref is None or s.ref == ref)
+        ]  # fmt: skip
+
+    def _served(self, windows: Sequence[Window]) -> list[Window]:
+        return [w for w in windows if w.subscription.ref.platform in self._sinks]
+
+    def _unserved(self, windows: Sequence[Window]) -> list[Outcome]:
+        return [
+            Outcome(w.subscription.ref, w.day, Result.SKIPPED, detail=UNSERVED.get(w.subscription.ref.platform, ""))
+            for w in windows
+            if w.subscription.ref.platform not in self._sinks
         ]
 
-    async def _choose(self, windows: Sequence[Window]) -> list[DigestPlan]:
-        if not windows:
-            return []
-        papers = await self._store.papers.dated_since(min(w.since for w in windows))
-        delivered = await self._store.ledger.delivered((w.subscription.ref for w in windows), [p.id for p in papers])
-        return await plan(windows, papers, delivered)
-
-    async def _preview(self, windows: Sequence[Window]) -> list[Digest]:
-        digests = []
-        for chosen in await self._choose(windows):
-            planned = PlannedDigest(
-                0, chosen.subscription.ref, chosen.day, DigestState.PLANNED, chosen.paper_ids,
-                len(chosen.left_out_ids), self._clock.now(),
-            )  # fmt: skip
-            digests.append(await self._render(planned, chosen.subscription, resent=False))
-        return digests
-
     async def _plan_and_send(self, windows: Sequence[Window]) -> list[Outcome]:
-        now = self._clock.now()
+        try:
+            plans = await self.planner.choose(windows)
+        except Exception as error:  # the papers could not be read: every window waits for the next run
+            log.error("cannot plan digests (%s); the next run tries again", error, exc_info=_bug_details(error))
+            detail = f"not planned: {_detail(error)}; the next run tries again"
+            return [Outcome(w.subscription.ref, w.day, Result.RETRY, detail=detail) for w in windows]
         outcomes: list[Outcome] = []
-        sends: list[asyncio.Task[Outcome]] = []
-        # each digest starts sending as soon as it is recorded, while the next ones are still being planned
+        sends: list[asyncio.Task[Outcome | None]] = []
+        # each digest starts sending as soon as it is recorded, while the next ones are still being recorded
         async with asyncio.TaskGroup() as group:
-            for chosen in await self._choose(windows):
-                subscription = chosen.subscription
-                planned = await self._store.ledger.plan(
-                    subscription.ref, chosen.day, chosen.paper_ids, chosen.left_out_ids, now,
-                    send_empty=subscription.post_empty,
-                )  # fmt: skip
-                if planned is None:
-                    continue  # another run planned this day's digest meanwhile
-                if planned.state is DigestState.EMPTY:
-                    DIGESTS.labels(subscription.ref.platform.value, "empty").inc()
-                    outcomes.append(Outcome(subscription.ref, chosen.day, DigestState.EMPTY, 0, "nothing new"))
+            for chosen in plans:
+                if isinstance(chosen, PlanFailure):
+                    outcomes.append(await self._plan_failed(chosen))
                     continue
-                sends.append(group.create_task(self._send(planned, subscription, resent=False)))
-        return outcomes + [task.result() for task in sends]
+                planned = await self._record(chosen)
+                if isinstance(planned, Outcome):
+                    outcomes.append(planned)
+                elif planned is not None:
+                    early = chosen.window.kind is DigestKind.NOW
+                    sends.append(group.create_task(self._send_guarded(planned, chosen.subscription, early=early)))
+        return outcomes + [outcome for task in sends if (outcome := task.result()) is not None]
 
-    async def _pause(self, ref: ChannelRef, reason: str, *, workspace: bool) -> None:
-        """Pause the channel's subscription (as it is now, not as planned), or with `workspace` every
-        subscription of its workspace."""
-        if workspace:
-            affected = await self._store.subscriptions.list(ref.platform, ref.workspace)
-        else:
-            one = await self._store.subscriptions.get(ref)
-            affected = [one] if one else []
-        now = self._clock.now()
-        for subscription in affected:
-            paused = replace(subscription, paused_reason=reason, updated_by="paperboy", updated_at=now)
-            await self._store.subscriptions.save(paused)
+    async def _record(self, chosen: DigestPlan) -> PlannedDigest | Outcome | None:
+        """Record the plan; the digest to send, an outcome that ends here (nothing new, a database that would
+        not take it), or None when another process planned the channel's scheduled digest meanwhile."""
+        subscription, window = chosen.subscription, chosen.window
+        try:
+            planned = await self._store.ledger.plan(
+                subscription.ref, window.day, chosen.paper_ids, chosen.left_out_ids, self._clock.now(),
+                kind=window.kind, send_empty=subscription.post_empty,
+            )  # fmt: skip
+        except Exception as error:
+            log.error("cannot record %s's digest for %s: %s", subscription.ref, window.day, error,
+                      exc_info=_bug_details(error))  # fmt: skip
+            return Outcome(subscription.ref, window.day, Result.RETRY, detail=f"not planned: {_detail(error)}")
+        if planned is not None and planned.state is DigestState.EMPTY:
+            DIGESTS.labels(subscription.ref.platform.value, Result.EMPTY.value).inc()
+            return Outcome(subscription.ref, window.day, Result.EMPTY, detail="nothing new")
+        return planned
+
+    async def _plan_failed(self, failure: PlanFailure) -> Outcome:
+        """A channel whose digest could not be planned: a filter that does not read pauses it until the filter
+        is set again; anything else is paperboy's bug, and fails that day's digest only."""
+        subscription, window, error = failure.window.subscription, failure.window, failure.error
+        ref, now = subscription.ref, self._clock.now()
+        try:
+            if isinstance(error, QueryError):
+                reason = (
+                    f"its filter ({subscription.filter}) cannot be read: {error}; set a new one with /papers filter "
+                    "or paperboy subscribe --filter (or clear it)"
+                )
+                await self._store.subscriptions.pause(ref, reason, PauseCause.FILTER, now)
+                log.warning("%s paused: %s", ref, reason)
+                return Outcome(ref, window.day, Result.PAUSED, detail=reason)
+            log.error("cannot plan %s's digest for %s", ref, window.day, exc_info=error)
+            detail = f"the digest of {window.day} could not be planned: {_detail(error)}"
+            if window.kind is DigestKind.SCHEDULED:
+                await self._store.ledger.record_failed(ref, window.day, now, detail)
+            await self._store.subscriptions.note_problem(ref, detail)
+        except Exception as store_error:  # the record is best effort; the log line above stands
+            log.error("cannot record %s's planning failure: %s", ref, store_error)
+            detail = f"could not be planned: {_detail(error)}"
+        DIGESTS.labels(ref.platform.value, Result.FAILED.value).inc()
+        return Outcome(ref, window.day, Result.FAILED, detail=detail)
+
+    # --- sending ------------------------------------------------------------------------------------------
+
+    async def _send_guarded(self, planned: PlannedDigest, subscription: Subscription, *, early: bool) -> Outcome | None:
+        """`_deliver`, counted in the metrics; whatever goes wrong stays with this channel."""
+        try:
+            with QUEUE_DEPTH.track_inprogress():
+                outcome = await self._deliver(planned, subscription, early=early)
+        except Exception as error:  # e.g. the database failed while recording a failure
+            log.error("digest for %s: %s", planned.ref, error, exc_info=_bug_details(error))
+            outcome = Outcome(planned.ref, planned.day, Result.RETRY, detail=_detail(error))
+        if outcome is None:
+            return None
+        platform = planned.ref.platform.value
+        DIGESTS.labels(platform, outcome.result.value).inc()
+        if outcome.result is Result.SENT:
+            MESSAGES.labels(platform, "sent").inc(outcome.messages)
+        elif outcome.result in (Result.FAILED, Result.PAUSED):
+            MESSAGES.labels(platform, "failed").inc()
+        return outcome
+
+    async def _deliver(self, planned: PlannedDigest, subscription: Subscription, *, early: bool) -> Outcome | None:
+        """Claim the digest, render it and hand it to the sink; None when it is not this process's to send."""
+        ledger = self._store.ledger
+        async with self._sending[planned.ref.platform]:
+            claimed = await ledger.claim(planned.id, self._claimant, self._clock.now(), CLAIM_LEASE, early=early)
+            if claimed is None:
+                return None
+            resent = claimed.state is DigestState.SENDING
+            try:
+                digest = await self._render(claimed, subscription, resent=resent)
+                await ledger.mark(claimed.id, DigestState.SENDING, attempts=claimed.attempts)
+                message_ids = await self._sinks[claimed.ref.platform].send(digest)
+            except Exception as error:
+                return await self._failed(claimed, subscription, error, resent=resent)
+        await ledger.mark(claimed.id, DigestState.SENT, now=self._clock.now(), message_ids=message_ids,
+                          attempts=claimed.attempts)  # fmt: skip
+        if subscription.last_error:
+            await self._store.subscriptions.note_problem(claimed.ref, None)
+        log.info("sent %s's digest for %s: %d papers", claimed.ref, claimed.day, len(digest.items))
+        return Outcome(claimed.ref, claimed.day, Result.SENT, len(digest.items), messages=len(message_ids),
+                       resent=resent)  # fmt: skip
+
+    async def _failed(
+        self, planned: PlannedDigest, subscription: Subscription, error: Exception, *, resent: bool
+    ) -> Outcome:
+        """One place decides what a failed send means, from the error's fault: pause, try later, or give up."""
+        ledger, ref, now = self._store.ledger, planned.ref, self._clock.now()
+        maybe_sent = resent or (isinstance(error, DeliveryError) and error.maybe_sent)
+        attempts, limit = planned.attempts + 1, self._settings.digest_attempts
+        detail, count = _detail(error), len(planned.paper_ids)
+        if isinstance(error, ChannelUnavailable):
+            await ledger.mark(planned.id, DigestState.FAILED, error=detail, attempts=attempts,
+                              release_papers=not maybe_sent)  # fmt: skip
+            workspace = isinstance(error, WorkspaceUnavailable)
+            await self._store.subscriptions.pause(ref, detail, PauseCause.CHANNEL, now, workspace=workspace)
+            log.error("digest for %s refused for good, subscription paused: %s", ref, detail)
+            return Outcome(ref, planned.day, Result.PAUSED, count, detail)
+        if fault_of(error) is Fault.RETRYABLE and attempts < limit:
+            at = now + RETRY_WAITS[min(attempts, len(RETRY_WAITS)) - 1]
+            state = DigestState.SENDING if maybe_sent else DigestState.PLANNED
+            await ledger.mark(planned.id, state, error=detail, attempts=attempts, next_attempt_at=at)
+            problem = (
+                f"the digest of {planned.day} is not sent yet ({detail}); try {attempts + 1} of {limit} at "
+                f"{at:%Y-%m-%d %H:%M} UTC"
+            )
+            await self._store.subscriptions.note_problem(ref, problem)
+            log.warning("digest for %s not sent: %s; trying again at %s", ref, detail, f"{at:%H:%M} UTC")
+            return Outcome(ref, planned.day, Result.RETRY, count, problem)
+        await ledger.mark(planned.id, DigestState.FAILED, error=detail, attempts=attempts,
+                          release_papers=not maybe_sent)  # fmt: skip
+        tries = f" after {attempts} tries" if fault_of(error) is Fault.RETRYABLE else ""
+        problem = f"the digest of {planned.day} failed{tries}: {detail}"
+        await self._store.subscriptions.note_problem(ref, problem)
+        log.error("digest for %s failed: %s", ref, problem, exc_info=_bug_details(error))
+        return Outcome(ref, planned.day, Result.FAILED, count, problem)
 
     async def _render(self, planned: PlannedDigest, subscription: Subscription, *, resent: bool) -> Digest:
         # the values at send time: upvotes keep changing after a paper is planned
@@ -199,43 +386,16 @@ class DigestRunner:
         digest_id = planned.id or None
         return Digest(planned.ref, planned.day, items, planned.left_out, subscription.filter, resent, digest_id)
 
-    async def _send(self, planned: PlannedDigest, subscription: Subscription, *, resent: bool) -> Outcome:
-        with QUEUE_DEPTH.track_inprogress():
-            outcome = await self._send_now(planned, subscription, resent=resent)
-        platform = planned.ref.platform.value
-        kind = {DigestState.SENT: "sent", DigestState.FAILED: "failed"}.get(outcome.state, "retry")
-        DIGESTS.labels(platform, kind).inc()
-        if outcome.state is DigestState.SENT:
-            MESSAGES.labels(platform, "sent").inc(outcome.messages)
-        elif outcome.state is DigestState.FAILED:
-            MESSAGES.labels(platform, "failed").inc()
-        return outcome
 
-    async def _send_now(self, planned: PlannedDigest, subscription: Subscription, *, resent: bool) -> Outcome:
-        ledger = self._store.ledger
-        digest = await self._render(planned, subscription, resent=resent)
-        count = len(digest.items)
-        async with self._sending[planned.ref.platform]:
-            await ledger.mark(planned.id, DigestState.SENDING)
-            try:
-                message_ids = await self._sinks[planned.ref.platform].send(digest)
-            except ChannelUnavailable as error:
-                await ledger.mark(planned.id, DigestState.FAILED, error=str(error))
-                await self._pause(planned.ref, str(error), workspace=isinstance(error, WorkspaceUnavailable))
-                log.error("digest for %s failed for good, subscription paused: %s", planned.ref, error)
-                return Outcome(planned.ref, planned.day, DigestState.FAILED, count, str(error))
-            except DeliveryError as error:
-                state = DigestState.SENDING if error.maybe_sent else DigestState.PLANNED
-                await ledger.mark(planned.id, state, error=str(error))
-                log.warning("digest for %s not sent, will try again: %s", planned.ref, error)
-                return Outcome(planned.ref, planned.day, state, count, str(error))
-            except Exception as error:
-                # a bug in a sink must not stop the other channels' digests; it may have sent, so: resent
-                log.exception("digest for %s: unexpected error in the %s sink", planned.ref, planned.ref.platform.value)
-                detail = f"unexpected {type(error).__name__}; see the log"
-                await ledger.mark(planned.id, DigestState.SENDING, error=detail)
-                return Outcome(planned.ref, planned.day, DigestState.SENDING, count, detail)
-        await ledger.mark(planned.id, DigestState.SENT, now=self._clock.now(), message_ids=message_ids)
-        log.info("sent %s's digest for %s: %d papers", planned.ref, planned.day, count)
-        detail = "resent" if resent else ""
-        return Outcome(planned.ref, planned.day, DigestState.SENT, count, detail, messages=len(message_ids))
+def _detail(error: BaseException) -> str:
+    """The error as the channel's members may read it: paperboy's own sentence, or a word that it is a bug."""
+    if isinstance(error, PaperboyError) and fault_of(error) is not Fault.BUG:
+        return str(error)
+    if isinstance(error, PaperboyError):
+        return f"{error} (paperboy's own bug; the details are in its log)"
+    return f"unexpected {type(error).__name__} inside paperboy (a bug; the details are in its log)"
+
+
+def _bug_details(error: BaseException) -> BaseException | None:
+    """The exception to log with its traceback: only paperboy's own bugs need one."""
+    return error if fault_of(error) is Fault.BUG else None

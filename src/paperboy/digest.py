@@ -2,7 +2,8 @@
 
 Papers for a digest: dated since the channel's previous digest (its first digest: the newest day that has
 papers), matching its filter and minimum upvotes, never given to the channel before; best first (upvotes,
-then the newer); cut at the channel's maximum, the rest counted as "and N more".
+then the newer); cut at the channel's maximum, the rest counted as "and N more". `ineligible` is that rule,
+the only copy: planning applies it, and `/papers why` explains a paper with it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from paperboy.models import ChannelRef, Paper, Subscription
+from paperboy.models import ChannelRef, DigestKind, Paper, Subscription
 from paperboy.query import parse
 from paperboy.store.filtering import CandidateIndex
 from paperboy.store.ledger import ChannelKey, channel_key
@@ -57,19 +58,38 @@ class Digest:
 
     @property
     def more(self) -> str | None:
-        """`and 7 more: /papers search diffusion since:2025-01-16`, when papers were left out."""
+        """`and 7 more: /papers search more:123`, when papers were left out: that search finds exactly them,
+        best first, whenever it is run. A preview (no id yet) just counts them."""
         if not self.left_out:
             return None
-        query = f"{self.filter} since:{self.day.isoformat()}" if self.filter else f"since:{self.day.isoformat()}"
-        return f"and {self.left_out} more: /papers search {query}"
+        if self.id is None:
+            return f"and {self.left_out} more"
+        return f"and {self.left_out} more: /papers search more:{self.id}"
 
 
 @dataclass(frozen=True, slots=True)
 class DigestPlan:
-    subscription: Subscription
-    day: date
+    """The papers chosen for one window, best first, and the ones that matched beyond the maximum."""
+
+    window: Window
     paper_ids: tuple[str, ...]
     left_out_ids: tuple[str, ...]
+
+    @property
+    def subscription(self) -> Subscription:
+        return self.window.subscription
+
+    @property
+    def day(self) -> date:
+        return self.window.day
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFailure:
+    """A window whose papers could not be chosen (its filter does not read, say); the others are unaffected."""
+
+    window: Window
+    error: Exception
 
 
 def one_line_summary(paper: Paper) -> str:
@@ -112,32 +132,59 @@ def paper_day(paper: Paper) -> date | None:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """One due subscription's view: the local day of the digest and the first paper day it covers."""
+    """One subscription's next digest: its local day, the first paper day it covers, and its kind."""
 
     subscription: Subscription
     day: date
     since: date
+    kind: DigestKind = DigestKind.SCHEDULED
+
+
+def ineligible(window: Window, paper: Paper, *, matches: bool, given: bool) -> str | None:
+    """Why `paper` cannot be in `window`'s digest, in words; None when it can (then only its rank among the
+    others decides whether it is listed or counted in "and N more"). `matches`: it meets the filter;
+    `given`: the channel was given it (or shown it as left out) before."""
+    subscription = window.subscription
+    if given:
+        return "this channel was given it before"
+    if not matches:
+        return f"it does not match this channel's filter: {subscription.filter}"
+    dated = paper_day(paper)
+    if dated is not None and dated < window.since:
+        return f"it is dated {dated}, before the papers the next digest covers (from {window.since} on)"
+    if (paper.upvotes or 0) < subscription.min_upvotes:
+        return f"it has {paper.upvotes or 0} upvotes; this channel asks for at least {subscription.min_upvotes}"
+    return None
+
+
+def rank_key(paper: Paper) -> tuple[int, date, str]:
+    """Best first when sorted in reverse: upvotes, then the newer, then the higher id (a stable order)."""
+    return (paper.upvotes or 0, paper_day(paper) or date.min, paper.id)
 
 
 async def plan(
     windows: Sequence[Window], papers: Sequence[Paper], delivered: dict[ChannelKey, set[str]]
-) -> list[DigestPlan]:
-    """Choose each due channel's papers from `papers` (every paper dated since the earliest window). The
-    matching runs in a worker thread: one scratch index for all the channels, each distinct filter once."""
+) -> list[DigestPlan | PlanFailure]:
+    """Choose each window's papers from `papers` (every paper dated since the earliest window). The matching
+    runs in a worker thread: one scratch index for all the channels, each distinct filter once. Whatever
+    goes wrong for one window (a filter that does not read, a bug) is that window's `PlanFailure` only."""
 
-    def run() -> list[DigestPlan]:
+    def run() -> list[DigestPlan | PlanFailure]:
         index = CandidateIndex(papers)
         try:
             # relative dates in a filter (since:7d) count from the digest's day, so that is part of the key
-            matched: dict[tuple[str | None, date], set[str]] = {}
-            plans = []
+            matched: dict[tuple[str | None, date], set[str] | Exception] = {}
+            plans: list[DigestPlan | PlanFailure] = []
             for window in windows:
                 key = (window.subscription.filter, window.day)
                 if key not in matched:
-                    text = window.subscription.filter
-                    matched[key] = set(index.matching(parse(text), window.day) if text else (p.id for p in papers))
+                    matched[key] = _matching(index, window, papers)
+                found = matched[key]
+                if isinstance(found, Exception):
+                    plans.append(PlanFailure(window, found))
+                    continue
                 seen = delivered.get(channel_key(window.subscription.ref), set())
-                plans.append(_choose(window, papers, matched[key], seen))
+                plans.append(choose(window, papers, found, seen))
             return plans
         finally:
             index.close()
@@ -145,17 +192,19 @@ async def plan(
     return await asyncio.to_thread(run)
 
 
-def _choose(window: Window, papers: Sequence[Paper], matching: set[str], delivered: set[str]) -> DigestPlan:
-    subscription = window.subscription
+def _matching(index: CandidateIndex, window: Window, papers: Sequence[Paper]) -> set[str] | Exception:
+    text = window.subscription.filter
+    try:
+        return set(index.matching(parse(text), window.day)) if text else {p.id for p in papers}
+    except Exception as error:  # one channel's filter must not stop the others' digests
+        return error
+
+
+def choose(window: Window, papers: Sequence[Paper], matching: set[str], given: set[str]) -> DigestPlan:
+    """The window's digest: every paper `ineligible` lets through, best first, cut at the maximum."""
     eligible = [
-        p
-        for p in papers
-        if p.id in matching
-        and p.id not in delivered
-        and (paper_day(p) or window.since) >= window.since
-        and (p.upvotes or 0) >= subscription.min_upvotes
-    ]
-    eligible.sort(key=lambda p: (p.upvotes or 0, paper_day(p) or date.min, p.id), reverse=True)
-    chosen = eligible[: subscription.max_papers]
-    rest = eligible[subscription.max_papers :]
-    return DigestPlan(subscription, window.day, tuple(p.id for p in chosen), tuple(p.id for p in rest))
+        p for p in papers if ineligible(window, p, matches=p.id in matching, given=p.id in given) is None
+    ]  # fmt: skip
+    eligible.sort(key=rank_key, reverse=True)
+    most = window.subscription.max_papers
+    return DigestPlan(window, tuple(p.id for p in eligible[:most]), tuple(p.id for p in eligible[most:]))

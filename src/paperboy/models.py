@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -183,11 +184,18 @@ class ChannelRef:
 
     @property
     def shown_channel(self) -> str:
-        """The channel as it may be shown or logged: a webhook URL holds its secret, so only its host shows."""
+        """The channel as it may be shown or logged. A webhook URL holds its secret, so only its host shows,
+        with a short fingerprint of the whole URL that tells two webhooks on one host apart:
+        `https://discord.com/…#3f9a1c0b`. The same URL always has the same fingerprint."""
         if self.platform is Platform.WEBHOOK:
             scheme, _, rest = self.channel.partition("://")
-            return f"{scheme}://{rest.split('/', 1)[0]}/…"
+            return f"{scheme}://{rest.split('/', 1)[0]}/…#{webhook_fingerprint(self.channel)}"
         return self.channel
+
+
+def webhook_fingerprint(url: str) -> str:
+    """Eight hex digits of the URL's SHA-256: stable, and no help in guessing the secret."""
+    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +211,15 @@ class Installation:
     enterprise: str = ""
 
 
+class PauseCause(Enum):
+    """Why a subscription is paused, which says what resumes it."""
+
+    #: the platform refused the channel (gone, forbidden, uninstalled): subscribing again resumes it
+    CHANNEL = "channel"
+    #: its filter no longer reads (written by an older paperboy, say): setting or clearing the filter resumes it
+    FILTER = "filter"
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """A channel's place in the feed: what it wants (filter, thresholds) and when (schedule)."""
@@ -214,6 +231,9 @@ class Subscription:
     min_upvotes: int = 0
     post_empty: bool = False
     paused_reason: str | None = None
+    paused_cause: PauseCause | None = None
+    #: the last problem its digests had (a digest not sent yet, or given up), until one is sent again
+    last_error: str | None = None
     created_by: str = ""
     created_at: datetime | None = None
     updated_by: str = ""
@@ -230,7 +250,12 @@ class DigestState(Enum):
     SENDING = "sending"  # a send was started: it may have reached the channel
     SENT = "sent"
     EMPTY = "empty"  # nothing new and the channel does not want empty digests: nothing to send
-    FAILED = "failed"  # the platform refused for good; the subscription was paused
+    FAILED = "failed"  # given up: refused for good, tries used up, or paperboy's own bug (see `error`)
+
+
+class DigestKind(Enum):
+    SCHEDULED = "scheduled"  # the one digest of a local day, at the channel's post time
+    NOW = "now"  # asked for at once (`paperboy digest --now`); uses up no scheduled digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,3 +270,7 @@ class PlannedDigest:
     left_out: int
     planned_at: datetime
     message_ids: tuple[str, ...] = ()
+    kind: DigestKind = DigestKind.SCHEDULED
+    #: sends that failed so far, and when the next may be tried
+    attempts: int = 0
+    next_attempt_at: datetime | None = None

@@ -73,7 +73,7 @@ class Runtime:
 
     @property
     def digests(self) -> DigestRunner:
-        return DigestRunner(self.store, self.sinks, self.clock)
+        return DigestRunner(self.store, self.sinks, self.clock, self.settings.delivery)
 
     def interval(self, source: str) -> timedelta:
         """How often the source is fetched."""

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from paperboy.errors import PaperboyError
+from paperboy.delivery import Result
+from paperboy.errors import Fault, fault_of
 from paperboy.ingest import ingest, lookback
 from paperboy.metrics import FETCH_ERRORS, PAPERS_INGESTED
-from paperboy.models import DigestState
 from paperboy.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,11 @@ async def digest_job(runtime: Runtime) -> None:
     except asyncio.CancelledError:
         log.info("sending digests stopped: paperboy is shutting down")
         return
-    except PaperboyError as error:
-        log.error("sending digests failed: %s", error)
+    except Exception as error:  # per channel, failures are outcomes; this is the database failing, or a bug
+        log.error("sending digests failed: %s; the next run tries again", error, exc_info=fault_of(error) is Fault.BUG)
         return
     for outcome in outcomes:
-        if outcome.state is DigestState.EMPTY:
+        if outcome.result is Result.EMPTY:
             log.info("no new papers for %s on %s", outcome.ref, outcome.day)
 
 

@@ -7,32 +7,21 @@ a channel never holds a filter that does not parse.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from paperboy.adapters.webhook import webhook_kind
 from paperboy.clock import Clock, SystemClock
 from paperboy.config import DigestSettings
-from paperboy.digest import paper_day
-from paperboy.errors import NotSubscribed, UserInputError
-from paperboy.models import ChannelRef, Platform, Subscription
-from paperboy.query import canonical, parse
-from paperboy.schedule import Schedule, next_due
+from paperboy.errors import NotSubscribed, QueryError, UserInputError
+from paperboy.models import ChannelRef, PauseCause, Platform, Subscription
+from paperboy.planning import Planner, Verdict
+from paperboy.query import parse, render
+from paperboy.query.ast import Match, walk
+from paperboy.schedule import Schedule
 from paperboy.service import PaperService
 from paperboy.store import Store
-from paperboy.store.filtering import CandidateIndex
-from paperboy.store.ledger import channel_key
 from paperboy.timespec import parse_clock, parse_timezone, parse_weekdays
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """Whether a paper is (or was) posted in a channel, and why, in a sentence."""
-
-    posted: bool
-    reason: str
-
 
 MAX_PAPERS = 50
 MAX_MIN_UPVOTES = 100_000
@@ -83,6 +72,7 @@ class SubscriptionService:
             ),
             post_empty=base.post_empty if post_empty is None else post_empty,
             paused_reason=None,  # subscribing again is asking for digests again
+            paused_cause=None,
             updated_by=by,
             updated_at=now,
         )
@@ -96,11 +86,12 @@ class SubscriptionService:
         return subscription
 
     async def set_filter(self, ref: ChannelRef, text: str, *, by: str) -> Subscription:
+        """Set the channel's filter; a subscription paused because its old filter no longer read resumes."""
         query = _filter(text)
-        return await self._save(replace(await self.get(ref), filter=query), by)
+        return await self._save(_unpaused_by_filter(replace(await self.get(ref), filter=query)), by)
 
     async def clear_filter(self, ref: ChannelRef, *, by: str) -> Subscription:
-        return await self._save(replace(await self.get(ref), filter=None), by)
+        return await self._save(_unpaused_by_filter(replace(await self.get(ref), filter=None)), by)
 
     async def set_schedule(
         self, ref: ChannelRef, *, by: str, time: str | None = None, timezone: str | None = None, days: str | None = None
@@ -114,7 +105,7 @@ class SubscriptionService:
         return await self._save(replace(await self.get(ref), paused_reason=reason.strip() or "paused"), by)
 
     async def resume(self, ref: ChannelRef, *, by: str) -> Subscription:
-        return await self._save(replace(await self.get(ref), paused_reason=None), by)
+        return await self._save(replace(await self.get(ref), paused_reason=None, paused_cause=None), by)
 
     async def get(self, ref: ChannelRef) -> Subscription:
         subscription = await self._store.subscriptions.get(ref)
@@ -123,48 +114,11 @@ class SubscriptionService:
         return subscription
 
     async def why(self, ref: ChannelRef, paper_text: str) -> Verdict:
-        """Would this paper be (or was it) posted in this channel, and if not, which rule stops it."""
+        """Would this paper be (or was it) posted in this channel, and if not, which rule stops it. The answer
+        comes from the plan `/papers preview` shows, so the two agree."""
         subscription = await self.get(ref)
         paper = await PaperService(self._store).paper(paper_text)
-        given = await self._store.ledger.given(ref, paper.id)
-        if given is not None:
-            given_on, shown = given
-            if shown:
-                return Verdict(True, f"it was in this channel's digest of {given_on}")
-            return Verdict(
-                False, f"it matched on {given_on} but was left out of that digest (more papers than its maximum)"
-            )
-        today = self._clock.now().astimezone(subscription.schedule.timezone).date()
-        reasons: tuple[str, ...] = ()
-        if subscription.filter:
-            query = parse(subscription.filter)
-
-            def explain() -> tuple[str, ...] | None:
-                index = CandidateIndex([paper])
-                try:
-                    return index.reasons(query, paper.id, today) if index.matching(query, today) else None
-                finally:
-                    index.close()
-
-            found = await asyncio.to_thread(explain)
-            if found is None:
-                return Verdict(False, f"it does not match this channel's filter: {subscription.filter}")
-            reasons = found
-        if (paper.upvotes or 0) < subscription.min_upvotes:
-            return Verdict(
-                False, f"it has {paper.upvotes or 0} upvotes; this channel asks for at least {subscription.min_upvotes}"
-            )
-        last_day = (await self._store.ledger.last_days()).get(channel_key(ref))
-        dated = paper_day(paper)
-        if last_day is not None and dated is not None and dated < last_day:
-            return Verdict(False, f"it is dated {dated}, before this channel's last digest ({last_day})")
-        if subscription.paused_reason:
-            return Verdict(False, f"the subscription is paused: {subscription.paused_reason}")
-        matched = f" ({'; '.join(reasons)})" if reasons else ""
-        upcoming = next_due(subscription.schedule, self._clock.now())
-        when = f" on {upcoming.day}" if upcoming else ""
-        return Verdict(True, f"it matches{matched} and goes in the next digest{when}, if it ranks among the best "
-                             f"{subscription.max_papers}")  # fmt: skip
+        return await Planner(self._store, self._clock).explain(subscription, paper)
 
     async def list(self, platform: Platform | None = None, workspace: str | None = None) -> list[Subscription]:
         return await self._store.subscriptions.list(platform, workspace)
@@ -194,7 +148,17 @@ def _check_channel(ref: ChannelRef) -> None:
 
 
 def _filter(text: str) -> str:
-    return canonical(text)
+    """The filter's canonical text; a query that only makes sense as a one-off search is refused."""
+    tree = parse(text)
+    if any(isinstance(node, Match) and node.field.value == "more" for node in walk(tree)):
+        raise QueryError("more: finds the papers one digest left out; it has no place in a channel's filter")
+    return render(tree)
+
+
+def _unpaused_by_filter(subscription: Subscription) -> Subscription:
+    if subscription.paused_cause is PauseCause.FILTER:
+        return replace(subscription, paused_reason=None, paused_cause=None)
+    return subscription
 
 
 def _schedule(base: Schedule, time: str | None, timezone: str | None, days: str | None) -> Schedule:
@@ -229,4 +193,6 @@ def describe(s: Subscription) -> str:
         parts.append("posts on empty days")
     if s.paused_reason:
         parts.append(f"PAUSED: {s.paused_reason}")
+    elif s.last_error:
+        parts.append(f"PROBLEM: {s.last_error}")
     return f"{s.ref}: {'; '.join(parts)}"

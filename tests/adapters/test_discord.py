@@ -13,7 +13,7 @@ from discord.http import HTTPClient
 
 from paperboy.adapters.discord import DiscordSink, nonce, point_at
 from paperboy.config import DigestSettings
-from paperboy.delivery import DigestRunner
+from paperboy.delivery import DigestRunner, Result
 from paperboy.errors import ChannelUnavailable, DeliveryError
 from paperboy.models import ChannelRef, DigestState, Platform
 from paperboy.store import Store
@@ -73,7 +73,7 @@ async def test_a_digest_interrupted_after_discord_took_it_is_not_posted_again_af
         await sink.send(digest(CHANNEL, n=3, id=planned.id, ref=REF))
         clock.advance(timedelta(minutes=1))
         [outcome] = await DigestRunner(store, {Platform.DISCORD: sink}, clock).run_due()
-    assert outcome.state is DigestState.SENT
+    assert outcome.result is Result.SENT
     assert len(discord_server.messages[CHANNEL]) == 1
 
 

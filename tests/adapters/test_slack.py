@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from paperboy.adapters.slack import EVENT_TYPE, SlackSink
 from paperboy.adapters.slack_tokens import ConfiguredToken
 from paperboy.config import DeliverySettings, DigestSettings
-from paperboy.delivery import DigestRunner
+from paperboy.delivery import DigestRunner, Result
 from paperboy.errors import ChannelUnavailable, DeliveryError
 from paperboy.models import ChannelRef, DigestState, Platform
 from paperboy.store import Store
@@ -124,7 +124,7 @@ async def test_a_digest_slack_already_holds_is_not_posted_again_after_a_crash(
         await bot(slack_server).send(digest(CHANNEL, n=3, id=planned.id, ref=ref))
         clock.advance(timedelta(minutes=1))
         [outcome] = await DigestRunner(store, {Platform.SLACK: bot(slack_server)}, clock).run_due()
-    assert outcome.state is DigestState.SENT
+    assert outcome.result is Result.SENT
     assert len(slack_server.messages[CHANNEL]) == 1, "found in the channel's history, not posted twice"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -24,14 +25,23 @@ async def test_dry_run_prints_the_digest_and_records_nothing(
     cli: Cli, config_path: Path, fetched: list[CorpusPaper]
 ) -> None:
     await subscribed(cli, config_path, "--max", "3")
-    preview = await cli("digest", "--dry-run", "--config", str(config_path))
+    preview = await cli("digest", "--now", "--dry-run", "--config", str(config_path))
     assert preview.code == 0, preview.stderr
     assert preview.stdout.startswith("== console:lab: Papers for ")
     numbered = [line[:4] for line in preview.stdout.splitlines() if line[:4].strip().rstrip(".").isdigit()]
     assert numbered == [" 1. ", " 2. ", " 3. "]
-    assert "and " in preview.stdout and "more: /papers search since:" in preview.stdout
-    again = await cli("digest", "--dry-run", "--config", str(config_path))
+    assert "\nand " in preview.stdout and " more" in preview.stdout
+    again = await cli("digest", "--now", "--dry-run", "--config", str(config_path))
     assert again.stdout == preview.stdout, "nothing was recorded"
+
+
+async def test_dry_run_shows_what_the_same_command_would_send(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    await subscribed(cli, config_path)  # made now: its first post time is still to come
+    preview = await cli("digest", "--dry-run", "--config", str(config_path))
+    sent = await cli("digest", "--config", str(config_path))
+    assert (preview.stdout, sent.stdout) == ("no digest is due\n", "no digest is due\n")
 
 
 async def test_now_sends_the_digest_once(cli: Cli, config_path: Path, fetched: list[CorpusPaper]) -> None:
@@ -97,3 +107,36 @@ async def test_a_webhook_token_never_reaches_the_logs(
     assert result.code == 0, result.stderr
     assert "/api/webhooks/secretive/" in result.stderr
     assert "token-secretive" not in result.stdout + result.stderr
+
+
+async def test_channels_of_a_platform_without_a_token_are_named(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    config = ["--config", str(config_path)]
+    await subscribed(cli, config_path)
+    await cli("subscribe", "--platform", "slack", "--workspace", "T0456", "--channel", "C0123", *config)
+    await cli("subscribe", "--platform", "discord", "--workspace", "42", "--channel", "1234567890", *config)
+    sent = await cli("digest", "--now", *config)
+    assert sent.code == 1
+    lines = sent.stdout.splitlines()
+    assert any(line.startswith("console:lab ") and line.endswith("sent 10 papers") for line in lines)
+    assert any(line.startswith("slack:T0456/C0123 ") and "not sent: no Slack bot token" in line for line in lines)
+    assert any(line.startswith("discord:42/1234567890 ") and "not sent: no Discord bot token" in line for line in lines)
+
+
+async def test_a_filter_that_no_longer_reads_stops_only_its_channel(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    config = ["--config", str(config_path)]
+    await subscribed(cli, config_path)
+    await cli("subscribe", "--platform", "console", "--channel", "broken", "--days", "daily", *config)
+    with sqlite3.connect(config_path.parent / "paperboy.db") as conn:  # as an older paperboy could have stored it
+        conn.execute("UPDATE subscriptions SET filter = 'since:140000d' WHERE channel = 'broken'")
+    sent = await cli("digest", "--now", *config)
+    assert sent.code == 1, sent.stderr
+    assert "unexpected" not in sent.stderr
+    assert "console:lab " in sent.stdout and "sent 10 papers" in sent.stdout
+    assert "console:broken " in sent.stdout and "subscription paused" in sent.stdout
+    listed = await cli("subscriptions", *config)
+    [broken] = [line for line in listed.stdout.splitlines() if line.startswith("console:broken")]
+    assert "PAUSED: its filter (since:140000d) cannot be read" in broken

@@ -78,7 +78,30 @@ async def test_a_webhook_url_is_not_printed(cli: Cli, config_path: Path) -> None
     listed = await cli("subscriptions", "--config", str(config_path))
     assert made.code == 0
     assert "SECRET" not in made.stdout + listed.stdout
-    assert "webhook:https://hooks.slack.com/…" in listed.stdout
+    assert "webhook:https://hooks.slack.com/…#" in listed.stdout
+
+
+async def test_two_webhooks_on_one_host_are_told_apart(cli: Cli, config_path: Path) -> None:
+    urls = [f"https://hooks.slack.com/services/T000/B00{n}/SECRET{n}SECRET" for n in (1, 2)]
+    for url in urls:
+        made = await cli("subscribe", "--platform", "webhook", "--channel", url, "--config", str(config_path))
+        assert made.code == 0, made.stderr
+    listed = await cli("subscriptions", "--config", str(config_path))
+    as_json = await cli("subscriptions", "--json", "--config", str(config_path))
+    shown = [line.split(": ", 1)[0] for line in listed.stdout.splitlines()]
+    assert len(set(shown)) == 2
+    assert len({entry["channel"] for entry in json.loads(as_json.stdout)}) == 2
+    assert "SECRET" not in listed.stdout + as_json.stdout
+
+
+async def test_a_filter_can_be_cleared(cli: Cli, config_path: Path) -> None:
+    config = ["--config", str(config_path)]
+    await cli("subscribe", *CHANNEL, "--filter", "diffusion", *config)
+    cleared = await cli("subscribe", *CHANNEL, "--no-filter", *config)
+    assert cleared.code == 0, cleared.stderr
+    assert "no filter (every paper)" in cleared.stdout
+    both = await cli("subscribe", *CHANNEL, "--filter", "x", "--no-filter", *config)
+    assert both.code == 2
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """`paperboy digest`: send the digests that are due now, or every channel's next one at once (`--now`), or
-show what would be sent (`--dry-run`). Works beside a running `paperboy run` (the ledger keeps them apart)."""
+show what the same command would send (`--dry-run`). Safe beside a running `paperboy run` and other
+`paperboy digest` processes: each digest is claimed by one of them (the delivery ledger keeps them apart)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from paperboy.adapters.console import digest_text
 from paperboy.cli.options import add_channel_options, subscribed_ref
 from paperboy.clock import SystemClock
 from paperboy.config import Settings
-from paperboy.delivery import DigestRunner
+from paperboy.delivery import DigestRunner, DryRun, Outcome, Result
 from paperboy.errors import NotSubscribed, UserInputError
 from paperboy.http import make_client
-from paperboy.models import ChannelRef, DigestState
+from paperboy.models import ChannelRef
 from paperboy.runtime import open_sinks
 from paperboy.store import Store
+
+#: results that mean a channel did not get what it should have
+_FAILURES = (Result.RETRY, Result.FAILED, Result.PAUSED, Result.SKIPPED)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -22,7 +26,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     parser.add_argument(
         "--now", action="store_true", help="send every channel's next digest now, whatever its schedule"
     )
-    parser.add_argument("--dry-run", action="store_true", help="print what would be sent; send and record nothing")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what the same command would send; send and record nothing"
+    )
     add_channel_options(parser, required=False)
     return parser
 
@@ -34,25 +40,46 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         open_sinks(settings, client, store) as sinks,
     ):
         ref = await _channel(store, args)
-        runner = DigestRunner(store, sinks, SystemClock())
+        runner = DigestRunner(store, sinks, SystemClock.from_env(), settings.delivery)
+        now = bool(args.now or ref)
         if args.dry_run:
-            digests = await runner.preview(ref)
-            print("\n\n".join(digest_text(d) for d in digests) or "no subscribed channel to preview")
+            _print_dry_run(await runner.dry_run(now=now, ref=ref))
             return 0
-        outcomes = await (runner.run_now(ref) if args.now or ref else runner.run_due())
+        outcomes = await (runner.run_now(ref) if now else runner.run_due())
     for outcome in outcomes:
-        what = {
-            DigestState.SENT: f"sent {outcome.papers} papers" + (" (resent)" if outcome.detail == "resent" else ""),
-            DigestState.EMPTY: "nothing new, nothing sent",
-            DigestState.FAILED: f"failed for good, subscription paused: {outcome.detail}",
-            DigestState.PLANNED: f"not sent, will try again: {outcome.detail}",
-            DigestState.SENDING: f"not sent, will try again: {outcome.detail}",
-        }[outcome.state]
-        print(f"{outcome.ref} {outcome.day}: {what}")
+        print(f"{outcome.ref} {outcome.day}: {_said(outcome)}")
     if not outcomes:
+        print("no digest is due" if not now else "no subscribed channel to send to")
+    return 1 if any(o.result in _FAILURES for o in outcomes) else 0
+
+
+def _said(outcome: Outcome) -> str:
+    match outcome.result:
+        case Result.SENT:
+            return f"sent {outcome.papers} papers" + (" (resent)" if outcome.resent else "")
+        case Result.EMPTY:
+            return "nothing new, nothing sent"
+        case Result.RETRY:
+            return f"not sent, will try again: {outcome.detail}"
+        case Result.FAILED:
+            return f"failed: {outcome.detail}"
+        case Result.PAUSED:
+            return f"failed for good, subscription paused: {outcome.detail}"
+        case Result.SKIPPED:
+            return f"not sent: {outcome.detail}"
+
+
+def _print_dry_run(runs: list[DryRun]) -> None:
+    if not runs:
         print("no digest is due")
-    failed = [o for o in outcomes if o.state in (DigestState.FAILED, DigestState.PLANNED, DigestState.SENDING)]
-    return 1 if failed else 0
+        return
+    parts = []
+    for run in runs:
+        if run.digest is None:
+            parts.append(f"== {run.ref}: {run.note}")
+        else:
+            parts.append(digest_text(run.digest) + (f"\n({run.note})" if run.note else ""))
+    print("\n\n".join(parts))
 
 
 async def _channel(store: Store, args: argparse.Namespace) -> ChannelRef | None:

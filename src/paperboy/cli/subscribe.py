@@ -25,7 +25,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         description="Subscribe a channel to the daily digest, or change the settings given of its subscription.",
     )
     add_channel_options(parser)
-    parser.add_argument("--filter", metavar="QUERY", help="topic filter in the query language (see the README)")
+    topic = parser.add_mutually_exclusive_group()
+    topic.add_argument("--filter", metavar="QUERY", help="topic filter in the query language (see the README)")
+    topic.add_argument("--no-filter", action="store_true", help="remove the channel's filter: every new paper")
     parser.add_argument("--time", metavar="HH:MM", help="local time of the digest (default from the config)")
     parser.add_argument("--timezone", metavar="TZ", help="IANA time zone of that time, like Europe/Berlin")
     parser.add_argument("--days", metavar="DAYS", help='days to post: "daily", "mon-fri", "mon,wed,fri"')
@@ -45,7 +47,8 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         ref = channel_ref(args)
         if ref.platform is Platform.SLACK and not ref.workspace:
             ref = replace(ref, workspace=await slack_workspace(settings, store))
-        subscription = await SubscriptionService(store, settings.digest).subscribe(
+        service = SubscriptionService(store, settings.digest)
+        subscription = await service.subscribe(
             ref,
             by=operator(),
             filter=args.filter,
@@ -56,6 +59,8 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
             min_upvotes=args.min_upvotes,
             post_empty=args.post_empty,
         )
+        if args.no_filter:
+            subscription = await service.clear_filter(ref, by=operator())
     print(f"subscribed {describe(subscription)}")
     return 0
 

@@ -19,6 +19,9 @@ class Migration:
     version: int
     description: str
     script: str
+    #: the script rebuilds a table that others reference: foreign keys are off while it runs (SQLite ignores
+    #: that pragma inside a transaction), and checked before the step commits
+    rebuilds: bool = False
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -180,6 +183,48 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        8,
+        "digests sent on request beside the scheduled ones, tries with backoff, and claims by one process",
+        """
+        -- SQLite cannot drop a table's UNIQUE constraint, so the table is rebuilt: one scheduled digest per
+        -- channel and local day stays unique (a partial index), while `paperboy digest --now` may add any
+        -- number of digests on request without using up the day's scheduled one.
+        CREATE TABLE digests_v8 (
+            id              INTEGER PRIMARY KEY,
+            platform        TEXT NOT NULL,
+            workspace       TEXT NOT NULL,
+            channel         TEXT NOT NULL,
+            day             TEXT NOT NULL,              -- the channel's local day the digest belongs to
+            kind            TEXT NOT NULL DEFAULT 'scheduled',  -- scheduled | now (asked for with --now)
+            state           TEXT NOT NULL,              -- planned → sending → sent, or empty, or failed
+            planned_at      TEXT NOT NULL,
+            sent_at         TEXT,
+            left_out        INTEGER NOT NULL DEFAULT 0, -- matching papers beyond the channel's maximum
+            message_ids     TEXT NOT NULL DEFAULT '[]',
+            error           TEXT,
+            attempts        INTEGER NOT NULL DEFAULT 0, -- sends that failed so far
+            next_attempt_at TEXT,                       -- no try before this (backoff across runs)
+            claimed_by      TEXT,                       -- the process sending it now …
+            claimed_until   TEXT                        -- … until then at most (a lease)
+        );
+        INSERT INTO digests_v8 (id, platform, workspace, channel, day, state, planned_at, sent_at, left_out,
+                                message_ids, error)
+        SELECT id, platform, workspace, channel, day, state, planned_at, sent_at, left_out, message_ids, error
+        FROM digests;
+        DROP TABLE digests;
+        ALTER TABLE digests_v8 RENAME TO digests;
+        CREATE UNIQUE INDEX digests_scheduled_day ON digests(platform, workspace, channel, day)
+            WHERE kind = 'scheduled';
+        CREATE INDEX digests_channel ON digests(platform, workspace, channel, day);
+        CREATE INDEX digests_unfinished ON digests(state) WHERE state IN ('planned', 'sending');
+        -- what stopped a subscription (filter: its filter no longer reads; resumed when it is set again), and
+        -- the last problem its digests had, shown in /papers settings and paperboy subscriptions
+        ALTER TABLE subscriptions ADD COLUMN paused_cause TEXT;
+        ALTER TABLE subscriptions ADD COLUMN last_error TEXT;
+        """,
+        rebuilds=True,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -202,9 +247,16 @@ async def migrate(conn: aiosqlite.Connection, target: int = LATEST_VERSION, wher
     for migration in MIGRATIONS:
         if current < migration.version <= target:
             try:
-                await conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{migration.script}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
-                )
+                if migration.rebuilds:
+                    await conn.execute("PRAGMA foreign_keys = OFF")
+                await conn.executescript(f"BEGIN IMMEDIATE;\n{migration.script}")
+                if migration.rebuilds:
+                    async with conn.execute("PRAGMA foreign_key_check") as cursor:
+                        if await cursor.fetchone() is not None:
+                            raise sqlite3.IntegrityError("a foreign key no longer points at its row")
+                # execute, not executescript: Python's executescript commits a pending transaction first
+                await conn.execute(f"PRAGMA user_version = {migration.version}")
+                await conn.execute("COMMIT")
             except sqlite3.Error as error:
                 if conn.in_transaction:
                     await conn.rollback()
@@ -212,5 +264,8 @@ async def migrate(conn: aiosqlite.Connection, target: int = LATEST_VERSION, wher
                     f"could not upgrade {where} to schema version {migration.version} ({migration.description}): "
                     f"{error}; the database was left at version {current}"
                 ) from error
+            finally:
+                if migration.rebuilds:
+                    await conn.execute("PRAGMA foreign_keys = ON")
             current = migration.version
     return current

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from paperboy.models import ChannelRef, Platform, Subscription
+from paperboy.models import ChannelRef, PauseCause, Platform, Subscription
 from paperboy.schedule import Schedule
 from paperboy.store.database import transaction
 from paperboy.store.rows import iso, parse_iso
@@ -25,6 +26,8 @@ _COLUMNS = (
     "min_upvotes",
     "post_empty",
     "paused_reason",
+    "paused_cause",
+    "last_error",
     "created_by",
     "created_at",
     "updated_by",
@@ -69,6 +72,27 @@ class SubscriptionStore:
         async with self._conn.execute(f"{_SELECT}{where} ORDER BY platform, workspace, channel", params) as cursor:
             return [_from_row(row) for row in await cursor.fetchall()]
 
+    async def pause(
+        self, ref: ChannelRef, reason: str, cause: PauseCause, at: datetime, *, workspace: bool = False
+    ) -> int:
+        """Pause the channel's subscription, or with `workspace` every subscription of its workspace; how many.
+        Only the pause is written, so a change made meanwhile (a new filter, say) is kept."""
+        where, params = (
+            ("platform = ? AND workspace = ?", (ref.platform.value, ref.workspace)) if workspace else (_KEY, _key(ref))
+        )
+        sql = (
+            "UPDATE subscriptions SET paused_reason = ?, paused_cause = ?, updated_by = 'paperboy', updated_at = ? "
+            f"WHERE {where}"
+        )
+        async with transaction(self._conn):
+            cursor = await self._conn.execute(sql, (reason, cause.value, iso(at), *params))
+        return cursor.rowcount
+
+    async def note_problem(self, ref: ChannelRef, problem: str | None) -> None:
+        """Record the last problem the channel's digests had (None: the last digest went out)."""
+        async with transaction(self._conn):
+            await self._conn.execute(f"UPDATE subscriptions SET last_error = ? WHERE {_KEY}", (problem, *_key(ref)))
+
     async def delete(self, ref: ChannelRef) -> bool:
         async with transaction(self._conn):
             cursor = await self._conn.execute(f"DELETE FROM subscriptions WHERE {_KEY}", _key(ref))
@@ -90,6 +114,8 @@ def _to_row(s: Subscription) -> tuple[Any, ...]:
         s.min_upvotes,
         int(s.post_empty),
         s.paused_reason,
+        s.paused_cause.value if s.paused_cause else None,
+        s.last_error,
         s.created_by,
         iso(s.created_at),
         s.updated_by,
@@ -99,7 +125,7 @@ def _to_row(s: Subscription) -> tuple[Any, ...]:
 
 def _from_row(row: Sequence[Any]) -> Subscription:
     (id_, platform, workspace, channel, filter_, post_time, timezone, days, max_papers, min_upvotes, post_empty,
-     paused_reason, created_by, created_at, updated_by, updated_at) = row  # fmt: skip
+     paused_reason, paused_cause, last_error, created_by, created_at, updated_by, updated_at) = row  # fmt: skip
     return Subscription(
         ref=ChannelRef(Platform(platform), channel, workspace),
         schedule=Schedule(parse_clock(post_time), parse_timezone(timezone), parse_weekdays(days)),
@@ -108,6 +134,8 @@ def _from_row(row: Sequence[Any]) -> Subscription:
         min_upvotes=min_upvotes,
         post_empty=bool(post_empty),
         paused_reason=paused_reason,
+        paused_cause=PauseCause(paused_cause) if paused_cause else None,
+        last_error=last_error,
         created_by=created_by,
         created_at=parse_iso(created_at),
         updated_by=updated_by,

@@ -1,0 +1,134 @@
+"""Which digest each channel gets next, and why a paper is in it or not.
+
+`Planner` turns subscriptions into windows (a channel's next digest: its day, the first paper day it covers,
+scheduled or asked for now) and windows into plans with `digest.plan`. The runner sends those plans, the
+preview shows them, and `explain` answers `/papers why` from the very same plan, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from paperboy.clock import Clock
+from paperboy.digest import DigestPlan, PlanFailure, Window, ineligible, plan
+from paperboy.models import DigestKind, Paper, Subscription
+from paperboy.query import parse
+from paperboy.schedule import is_due, next_due
+from paperboy.store import Store
+from paperboy.store.filtering import CandidateIndex
+from paperboy.store.ledger import channel_key
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a paper is (or was) posted in a channel, and why, in a sentence."""
+
+    posted: bool
+    reason: str
+
+
+class Planner:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def due_windows(self, subscriptions: Sequence[Subscription]) -> list[Window]:
+        """The scheduled digests due now: one per local day at the post time, not yet planned."""
+        now = self._clock.now()
+        scheduled = await self._store.ledger.last_days(DigestKind.SCHEDULED)
+        any_kind = await self._store.ledger.last_days()
+        latest = await self._store.papers.latest_day()
+        windows = []
+        for subscription in subscriptions:
+            key = channel_key(subscription.ref)
+            due = is_due(subscription.schedule, now, scheduled.get(key), not_before=subscription.created_at)
+            if due is not None:
+                since = any_kind.get(key) or latest or due.day
+                windows.append(Window(subscription, due.day, since, DigestKind.SCHEDULED))
+        return windows
+
+    async def now_windows(self, subscriptions: Sequence[Subscription]) -> list[Window]:
+        """Each channel's digest if it were sent now (`digest --now`, `/papers preview`): today's local day,
+        covering what is new since its previous digest of any kind. It uses up no scheduled digest."""
+        now = self._clock.now()
+        any_kind = await self._store.ledger.last_days()
+        latest = await self._store.papers.latest_day()
+        windows = []
+        for subscription in subscriptions:
+            today = now.astimezone(subscription.schedule.timezone).date()
+            since = any_kind.get(channel_key(subscription.ref)) or latest or today
+            windows.append(Window(subscription, today, since, DigestKind.NOW))
+        return windows
+
+    async def choose(self, windows: Sequence[Window]) -> list[DigestPlan | PlanFailure]:
+        """Each window's papers (`digest.plan`), from the papers dated since the earliest of them."""
+        if not windows:
+            return []
+        papers = await self._store.papers.dated_since(min(w.since for w in windows))
+        delivered = await self._store.ledger.delivered((w.subscription.ref for w in windows), [p.id for p in papers])
+        return await plan(windows, papers, delivered)
+
+    async def explain(self, subscription: Subscription, paper: Paper) -> Verdict:
+        """Whether `paper` is (or was) posted in the channel, and which rule decides: the plan `/papers
+        preview` shows is the one this reads, so they agree."""
+        ref = subscription.ref
+        given = await self._store.ledger.given(ref, paper.id)
+        if given is not None:
+            day, shown, digest_id = given
+            if shown:
+                return Verdict(True, f"it was in this channel's digest of {day}")
+            return Verdict(
+                False,
+                f"it matched on {day} but was left out of that digest (more papers than its maximum); "
+                f"/papers search more:{digest_id} lists the papers left out",
+            )
+        if subscription.paused_reason:
+            return Verdict(False, f"the subscription is paused: {subscription.paused_reason}")
+        [window] = await self.now_windows([subscription])
+        [planned] = await self.choose([window])
+        if isinstance(planned, PlanFailure):
+            return Verdict(False, f"this channel's filter cannot be used: {planned.error}")
+        if paper.id in planned.paper_ids:
+            return Verdict(True, await self._listed(window, planned, paper))
+        if paper.id in planned.left_out_ids:
+            rank = len(planned.paper_ids) + planned.left_out_ids.index(paper.id) + 1
+            return Verdict(
+                False,
+                f"it matches but ranks #{rank} of {len(planned.paper_ids) + len(planned.left_out_ids)}; the digest "
+                f'lists the best {subscription.max_papers} and counts the rest in "and N more"',
+            )
+        matches, _ = await _match(window, paper)
+        reason = ineligible(window, paper, matches=matches, given=False)
+        return Verdict(False, reason or "it is not among the papers the next digest covers")
+
+    async def _listed(self, window: Window, planned: DigestPlan, paper: Paper) -> str:
+        _, reasons = await _match(window, paper)
+        matched = f" ({'; '.join(reasons)})" if reasons else ""
+        rank = planned.paper_ids.index(paper.id) + 1
+        upcoming = next_due(window.subscription.schedule, self._clock.now())
+        when = f"; the next scheduled digest is on {upcoming.day}" if upcoming else ""
+        return (
+            f"it matches{matched} and is #{rank} of the {len(planned.paper_ids)} papers this channel's digest "
+            f"would hold now (/papers preview){when}"
+        )
+
+
+async def _match(window: Window, paper: Paper) -> tuple[bool, tuple[str, ...]]:
+    """Whether the paper meets the window's filter, and which of its terms it meets."""
+    text = window.subscription.filter
+    if not text:
+        return True, ()
+    query = parse(text)
+
+    def run() -> tuple[bool, tuple[str, ...]]:
+        index = CandidateIndex([paper])
+        try:
+            if not index.matching(query, window.day):
+                return False, ()
+            return True, index.reasons(query, paper.id, window.day)
+        finally:
+            index.close()
+
+    return await asyncio.to_thread(run)
