@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperboy.dedup import merge_papers
+from paperboy.dedup import merge_papers, merge_sightings
 from paperboy.models import Paper
 
 HF = Paper(
@@ -58,6 +59,36 @@ def test_fields_one_source_lacks_are_filled_from_the_other() -> None:
 def test_the_highest_version_is_kept() -> None:
     assert merge_papers(ARXIV, Paper(id=ARXIV.id, title="t", version=1)).version == 2
     assert merge_papers(ARXIV, Paper(id=ARXIV.id, title="t", version=3)).version == 3
+
+
+def test_an_older_version_seen_later_does_not_overwrite_the_newer_versions_text() -> None:
+    old_copy = Paper(id=ARXIV.id, title="First title", abstract="First abstract.", authors=("A",), version=1)
+    merged = merge_papers(ARXIV, old_copy)
+    assert (merged.title, merged.abstract, merged.authors, merged.version) == (
+        ARXIV.title,
+        ARXIV.abstract,
+        ARXIV.authors,
+        2,
+    )
+
+
+def test_an_older_version_fills_what_the_newer_one_lacks() -> None:
+    merged = merge_papers(ARXIV, replace(HF, version=1))
+    assert merged.title == ARXIV.title and merged.ai_summary == HF.ai_summary and merged.upvotes == HF.upvotes
+
+
+@pytest.mark.parametrize("order", [1, -1], ids=["newer-first", "older-first"])
+def test_copies_seen_at_once_keep_the_highest_version_and_counts_in_any_order(order: int) -> None:
+    v3 = Paper(id=HF.id, title="Third", upvotes=30, comments=1, github_stars=None, version=3)
+    v1 = Paper(id=HF.id, title="First", upvotes=4, comments=2, github_stars=7, version=1)
+    [merged] = merge_sightings([v3, v1][::order])
+    assert (merged.title, merged.version) == ("Third", 3)
+    assert (merged.upvotes, merged.comments, merged.github_stars) == (30, 2, 7)
+
+
+def test_sightings_of_different_papers_stay_apart_in_order() -> None:
+    other = Paper(id="2401.99999", title="other")
+    assert [p.id for p in merge_sightings([HF, other, ARXIV])] == [HF.id, other.id]
 
 
 def test_the_earliest_publication_date_is_kept() -> None:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from paperboy.app import serve
 from paperboy.config import HealthSettings, Settings
 from paperboy.health import check_health
-from paperboy.runtime import open_runtime
+from paperboy.runtime import FetchStatus, open_runtime
+from paperboy.scheduler import fetch_job
 from tests.fakes.clock import FakeClock
-from tests.fakes.running import free_port
+from tests.fakes.huggingface import PATH, FakeHuggingFace
+from tests.fakes.running import free_port, serving
+from tests.fakes.server import Fault
 
 pytestmark = pytest.mark.asyncio
 START = datetime(2025, 1, 16, 12, 0, tzinfo=UTC)
@@ -27,23 +30,12 @@ async def test_run_serves_health_and_metrics(settings: Settings) -> None:
         health=HealthSettings(port=port),
         sources=replace(settings.sources, arxiv=replace(settings.sources.arxiv, enabled=False)),
     )
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(only_hf, stop))
-    try:
-        async with httpx.AsyncClient() as client, asyncio.timeout(20):
-            while True:
-                try:
-                    health = await client.get(f"http://127.0.0.1:{port}/healthz")
-                    if health.status_code == 200:
-                        break
-                except httpx.ConnectError:
-                    pass
-                await asyncio.sleep(0.05)
-            metrics = await client.get(f"http://127.0.0.1:{port}/metrics")
-    finally:
-        stop.set()
-        await asyncio.wait_for(running, 10)
+    async with serving(only_hf), httpx.AsyncClient() as client:
+        # 200 comes at once (a source is given time for its first fetch); wait for the fetch itself
+        health = await healthz_until(client, port, lambda h: h.json()["sources"]["huggingface"]["last_fetched"])
+        metrics = await client.get(f"http://127.0.0.1:{port}/metrics")
     body = health.json()
+    assert health.status_code == 200, body
     assert body["database"] == "ok"
     assert body["sources"]["huggingface"]["ok"] and body["sources"]["huggingface"]["last_fetched"]
     assert metrics.headers["content-type"].startswith("text/plain")
@@ -51,7 +43,52 @@ async def test_run_serves_health_and_metrics(settings: Settings) -> None:
     assert "paperboy_search_seconds_bucket" in metrics.text
 
 
-async def test_a_source_without_a_clean_fetch_for_three_intervals_is_unhealthy(settings: Settings) -> None:
+async def test_an_offline_source_makes_healthz_answer_503_naming_it_and_its_error(
+    settings: Settings, hf_server: FakeHuggingFace
+) -> None:
+    port = free_port()
+    only_hf = replace(
+        settings,
+        health=HealthSettings(port=port),
+        sources=replace(settings.sources, arxiv=replace(settings.sources.arxiv, enabled=False)),
+    )
+    hf_server.fail_next(PATH, *[Fault(500)] * 1000)
+    async with serving(only_hf), httpx.AsyncClient() as client:
+        health = await healthz_until(client, port, lambda h: h.status_code == 503)
+    source = health.json()["sources"]["huggingface"]
+    assert not source["ok"] and source["last_fetched"] is None
+    assert "Hugging Face answered 500" in source["last_error"]
+    assert source["state"] == "no fetch since start succeeded (1 failed)"
+
+
+async def test_a_source_whose_every_fetch_failed_is_unhealthy_at_once(
+    settings: Settings, hf_server: FakeHuggingFace
+) -> None:
+    async with open_runtime(settings) as runtime:
+        runtime.clock = FakeClock(START)
+        for n in range(runtime.lookback_days("huggingface")):
+            hf_server.failing_days[(START.date() - timedelta(days=n)).isoformat()] = 500
+        assert (await check_health(runtime, START)).ok, "before the first fetch, a source is given time"
+        await fetch_job(runtime, "huggingface")
+        health = await check_health(runtime, START)
+    assert not health.ok and not health.sources["huggingface"].ok and health.sources["arxiv"].ok
+    assert "Hugging Face answered 500" in (health.sources["huggingface"].last_error or "")
+
+
+async def test_a_day_that_fails_while_others_are_fetched_keeps_the_source_healthy(
+    settings: Settings, hf_server: FakeHuggingFace
+) -> None:
+    async with open_runtime(settings) as runtime:
+        runtime.clock = FakeClock(START)
+        hf_server.failing_days[(START.date() - timedelta(days=1)).isoformat()] = 500
+        await fetch_job(runtime, "huggingface")
+        health = await check_health(runtime, START)
+    source = health.sources["huggingface"]
+    assert source.ok and source.last_fetched == START.isoformat()
+    assert "Hugging Face answered 500" in (source.last_error or "")
+
+
+async def test_a_source_without_a_successful_fetch_for_three_intervals_is_unhealthy(settings: Settings) -> None:
     async with open_runtime(settings) as runtime:
         runtime.clock = clock = FakeClock(START)
         interval = runtime.interval("huggingface")
@@ -60,8 +97,11 @@ async def test_a_source_without_a_clean_fetch_for_three_intervals_is_unhealthy(s
         clock.advance(timedelta(seconds=1))
         late = await check_health(runtime, START)
         assert not late.ok and not late.sources["huggingface"].ok
-        runtime.last_fetched["huggingface"] = runtime.last_fetched["arxiv"] = clock.now()
+        fetched = FetchStatus(fetches=1, last_success=clock.now())
+        runtime.fetch_status["huggingface"] = runtime.fetch_status["arxiv"] = fetched
         assert (await check_health(runtime, START)).ok
+        clock.advance(3 * runtime.interval("arxiv") + timedelta(seconds=1))
+        assert not (await check_health(runtime, START)).sources["arxiv"].ok
 
 
 async def test_a_database_that_does_not_answer_is_unhealthy(settings: Settings) -> None:
@@ -71,3 +111,18 @@ async def test_a_database_that_does_not_answer_is_unhealthy(settings: Settings) 
         health = await check_health(runtime, START)
     assert not health.ok
     assert health.database.startswith("failing")
+
+
+async def healthz_until(
+    client: httpx.AsyncClient, port: int, done: Callable[[httpx.Response], object], within: float = 20
+) -> httpx.Response:
+    """`/healthz`'s first answer for which `done` holds, asked every 50 ms; fails after `within` seconds."""
+    async with asyncio.timeout(within):
+        while True:
+            try:
+                health = await client.get(f"http://127.0.0.1:{port}/healthz")
+                if done(health):
+                    return health
+            except httpx.ConnectError:
+                pass
+            await asyncio.sleep(0.05)

@@ -19,7 +19,7 @@ from paperboy.store import Store
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.corpus import atom_entry, by_day, hf_item
 from tests.fakes.huggingface import PATH, FakeHuggingFace
-from tests.fakes.server import Fault
+from tests.fakes.running import free_port
 
 DAY = date(2025, 1, 16)
 
@@ -110,26 +110,60 @@ async def test_a_bad_day_does_not_lose_the_others(
 
 
 @pytest.mark.asyncio
-async def test_an_unreachable_source_is_not_asked_again_in_the_same_run(
-    hf_server: FakeHuggingFace, settings: Settings, store: Store
+async def test_a_day_that_keeps_failing_does_not_keep_the_other_days_out(
+    hf_server: FakeHuggingFace, store: Store, sources: dict[str, Source]
 ) -> None:
-    hf_server.serve_corpus_day(DAY)
-    hf_server.fail_next(PATH, *[Fault(503)] * settings.http.attempts)
-    async with httpx.AsyncClient() as client:
-        source = build_sources(settings, client)["huggingface"]
-        report = await ingest(store, source, [DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)])
-    assert len(hf_server.requests_to(PATH)) == settings.http.attempts
-    assert len(report.errors) == 3 and len({d.error for d in report.errors}) == 1
-    assert await store.papers.count() == 0
+    older, failing, newer = DAY - timedelta(days=1), DAY, DAY + timedelta(days=1)
+    hf_server.serve_corpus_day(older)
+    hf_server.days[newer.isoformat()] = [hf_item(p) for p in by_day()[DAY]]
+    hf_server.failing_days[failing.isoformat()] = 500
+    report = await ingest(store, sources["huggingface"], [older, failing, newer])
+    assert [(d.day, d.error is None) for d in report.days] == [(newer, True), (failing, False), (older, True)]
+    assert "Hugging Face answered 500" in (report.days[1].error or "")
+    asked = {r.query["date"] for r in hf_server.requests_to(PATH)}
+    assert asked == {older.isoformat(), failing.isoformat(), newer.isoformat()}
+    assert report.days[0].counts.new > 0 and report.days[2].counts.new > 0
 
 
 @pytest.mark.asyncio
-async def test_days_are_reported_as_they_finish(
+async def test_an_unreachable_source_is_not_asked_again_in_the_same_run(settings: Settings, store: Store) -> None:
+    closed = replace(settings.sources.huggingface, base_url=f"http://127.0.0.1:{free_port()}")
+    async with httpx.AsyncClient() as client:
+        source = build_sources(replace(settings, sources=replace(settings.sources, huggingface=closed)), client)
+        report = await ingest(store, source["huggingface"], [DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)])
+    first, *rest = report.days
+    assert first.asked and first.unreachable and "cannot reach Hugging Face" in (first.error or "")
+    assert [d.asked for d in rest] == [False, False]
+    assert all((d.error or "").startswith("not asked: huggingface could not be reached") for d in rest)
+
+
+@pytest.mark.asyncio
+async def test_days_are_fetched_and_reported_newest_first(
     hf_server: FakeHuggingFace, store: Store, sources: dict[str, Source]
 ) -> None:
     seen: list[date] = []
     await ingest(store, sources["huggingface"], [DAY, DAY + timedelta(days=1)], on_day=lambda r: seen.append(r.day))
-    assert seen == [DAY, DAY + timedelta(days=1)]
+    assert seen == [DAY + timedelta(days=1), DAY]
+    assert [r.query["date"] for r in hf_server.requests_to(PATH)] == [d.isoformat() for d in seen]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("v2_first", [True, False], ids=["v2-listed-first", "v1-listed-first"])
+async def test_a_paper_listed_twice_in_one_response_keeps_the_higher_versions_fields_and_counts(
+    hf_server: FakeHuggingFace, store: Store, sources: dict[str, Source], v2_first: bool
+) -> None:
+    paper = next(p for p in by_day()[DAY] if p.published is not None)
+    v2 = hf_item(paper, id=f"{paper.id}v2", upvotes=40, summary="The revised abstract.", githubStars=12)
+    v2["title"], v2["numComments"] = "The revised title", 6
+    v1 = hf_item(paper, id=f"{paper.id}v1", upvotes=3, summary="The first abstract.", githubStars=2)
+    v1["title"], v1["numComments"] = "The first title", 1
+    hf_server.days[DAY.isoformat()] = [v2, v1] if v2_first else [v1, v2]
+    report = await ingest(store, sources["huggingface"], [DAY])
+    stored = await store.papers.get(paper.id)
+    assert report.counts == UpsertCounts(new=1)
+    assert stored is not None
+    assert (stored.version, stored.title, stored.abstract) == (2, "The revised title", "The revised abstract.")
+    assert (stored.upvotes, stored.comments, stored.github_stars) == (40, 6, 12)
 
 
 def test_build_sources_respects_enabled_and_only(settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -12,7 +13,7 @@ import pytest_asyncio
 from paperboy.config import DigestSettings, Settings
 from paperboy.models import ChannelRef, Platform
 from paperboy.runtime import Runtime, build_sources
-from paperboy.scheduler import FRESH_FOR, digest_job
+from paperboy.scheduler import FRESH_FOR, digest_job, fetch_job
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
@@ -68,3 +69,19 @@ async def test_nothing_due_fetches_nothing(runtime: Runtime, hf_server: FakeHugg
     await digest_job(runtime)
     assert hf_server.requests_to(PATH) == []
     assert sink_of(runtime).received == []
+
+
+async def test_the_fetch_job_logs_each_failed_day_with_its_source_and_fetches_the_others(
+    runtime: Runtime, hf_server: FakeHuggingFace, caplog: pytest.LogCaptureFixture
+) -> None:
+    today = runtime.clock.now().date()
+    failing = today - timedelta(days=1)
+    hf_server.serve_corpus_day(today)
+    hf_server.failing_days[failing.isoformat()] = 500
+    with caplog.at_level(logging.ERROR, logger="paperboy.scheduler"):
+        await fetch_job(runtime, "huggingface")
+    failures = [r.getMessage() for r in caplog.records if r.name == "paperboy.scheduler" and r.levelno >= logging.ERROR]
+    assert len(failures) == 1
+    assert failures[0].startswith(f"fetching huggingface for {failing} failed: Hugging Face answered 500")
+    asked = {r.query["date"] for r in hf_server.requests_to(PATH)}
+    assert asked == {(today - timedelta(days=n)).isoformat() for n in range(runtime.lookback_days("huggingface"))}

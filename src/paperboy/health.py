@@ -1,7 +1,9 @@
 """`GET /healthz` and `GET /metrics` on a local port (`health.port`; off by default).
 
-Healthy means: the database answers, and every enabled source has fetched without errors within three of its
-intervals (counted from the start while it has not yet). The JSON body says which part failed.
+Healthy means: the database answers, and every enabled source is fetching. A source is failing once every
+fetch since start has failed (a fetch succeeds when at least one of its days was fetched), or when its last
+success is older than three of its intervals; before its first fetch has finished it is given three
+intervals from the start. The JSON body says which part failed and, for a source, its last error.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from paperboy.errors import ConfigError, PaperboyError
 from paperboy.metrics import REGISTRY
-from paperboy.runtime import Runtime
+from paperboy.runtime import FetchStatus, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,13 @@ STALE_AFTER_INTERVALS = 3
 @dataclass(frozen=True, slots=True)
 class SourceHealth:
     ok: bool
+    #: what the verdict rests on, in words ("every fetch since start failed", say)
+    state: str
+    #: when the last successful fetch finished
     last_fetched: str | None
+    #: the newest error a fetch met, with its day
+    last_error: str | None
+    #: when the source counts as failing unless a fetch succeeds before
     stale_after: str
 
 
@@ -48,12 +56,30 @@ async def check_health(runtime: Runtime, started: datetime) -> Health:
     except (PaperboyError, sqlite3.Error, ValueError) as error:  # ValueError: the connection is closed
         database = f"failing: {error}"
     now = runtime.clock.now()
-    sources = {}
-    for name in runtime.sources:
-        last = runtime.last_fetched.get(name)
-        deadline = (last or started) + STALE_AFTER_INTERVALS * runtime.interval(name)
-        sources[name] = SourceHealth(now <= deadline, last.isoformat() if last else None, deadline.isoformat())
+    sources = {name: _source_health(runtime, name, started, now) for name in runtime.sources}
     return Health(database == "ok" and all(s.ok for s in sources.values()), database, sources)
+
+
+def _source_health(runtime: Runtime, name: str, started: datetime, now: datetime) -> SourceHealth:
+    status = runtime.fetch_status.get(name, FetchStatus())
+    last = status.last_success
+    deadline = (last or started) + STALE_AFTER_INTERVALS * runtime.interval(name)
+    if last is None and status.fetches:
+        ok, state = False, f"no fetch since start succeeded ({status.fetches} failed)"
+    elif now > deadline:
+        since = f"since {last.isoformat()}" if last else "since start"
+        ok, state = False, f"no successful fetch {since}, more than {STALE_AFTER_INTERVALS} intervals"
+    elif last is None:
+        ok, state = True, "waiting for the first fetch"
+    else:
+        ok, state = True, "fetching"
+    return SourceHealth(
+        ok=ok,
+        state=state,
+        last_fetched=last.isoformat() if last else None,
+        last_error=status.last_error,
+        stale_after=deadline.isoformat(),
+    )
 
 
 @asynccontextmanager

@@ -1,7 +1,9 @@
 """Fetching papers from the sources into the store, a (source, day) at a time.
 
 Each day is its own unit: stored as soon as it is fetched, so a failure later never loses what came before.
-A source that is unreachable is not asked again for the remaining days of the same run.
+Days are fetched newest first (the newest are what digests want), and a day that fails does not stop the
+others: only a source that cannot be reached at all (connection refused, unknown host) is not asked for the
+remaining days of the same run, and each of those is reported as not asked, with the reason.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from paperboy.errors import SourceError
-from paperboy.http import SourceUnavailable
 from paperboy.models import DayReport, IngestReport
-from paperboy.sources import Source
+from paperboy.sources import Source, unreachable
 from paperboy.store import Store
 
 log = logging.getLogger(__name__)
@@ -33,19 +34,25 @@ def lookback(days: int, today: date | None = None) -> list[date]:
 
 
 async def ingest(store: Store, source: Source, days: Sequence[date], on_day: DayCallback | None = None) -> IngestReport:
+    """Fetch and store each of `days`, newest first; a report per day, in that order."""
     reports: list[DayReport] = []
-    unavailable: str | None = None
-    for day in days:
-        if unavailable is not None:
-            report = DayReport(source=source.name, day=day, error=unavailable)
+    out_of_reach: DayReport | None = None
+    for day in sorted(set(days), reverse=True):
+        if out_of_reach is not None:
+            report = _not_asked(out_of_reach, day)
         else:
             report = await _ingest_day(store, source, day)
-            if report.error is not None and report.unavailable:
-                unavailable = report.error
+            if report.unreachable:
+                out_of_reach = report
         reports.append(report)
         if on_day is not None:
             on_day(report)
     return IngestReport(days=tuple(reports))
+
+
+def _not_asked(failed: DayReport, day: date) -> DayReport:
+    reason = f"not asked: {failed.source} could not be reached for {failed.day} ({failed.error})"
+    return DayReport(source=failed.source, day=day, error=reason, unreachable=True, asked=False)
 
 
 async def _ingest_day(store: Store, source: Source, day: date) -> DayReport:
@@ -53,9 +60,7 @@ async def _ingest_day(store: Store, source: Source, day: date) -> DayReport:
         fetched = await source.fetch_day(day)
     except SourceError as error:
         log.debug("%s %s failed: %s", source.name, day, error)
-        return DayReport(
-            source=source.name, day=day, error=str(error), unavailable=isinstance(error, SourceUnavailable)
-        )
+        return DayReport(source=source.name, day=day, error=str(error), unreachable=unreachable(error))
     counts = await store.papers.upsert(fetched.papers)
     log.debug(
         "%s %s: %d papers (%d new, %d updated, %d unchanged, %d skipped)",

@@ -92,8 +92,10 @@ class DayReport:
     counts: UpsertCounts = UpsertCounts()
     skipped: int = 0
     error: str | None = None
-    #: the error means the source itself could not be reached, not just this day
-    unavailable: bool = False
+    #: the source itself could not be reached (connection refused, unknown host), not just this day
+    unreachable: bool = False
+    #: false for a day not asked for because the source had already proved out of reach in the same run
+    asked: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,11 @@ class IngestReport:
     @property
     def errors(self) -> tuple[DayReport, ...]:
         return tuple(day for day in self.days if day.error is not None)
+
+    @property
+    def answered(self) -> bool:
+        """Whether at least one day was fetched: the source works, even if some day of it failed."""
+        return any(day.error is None for day in self.days)
 
 
 class Sort(Enum):

@@ -24,7 +24,7 @@ from paperboy.clock import Clock, SystemClock
 from paperboy.config import Settings
 from paperboy.delivery import DigestRunner
 from paperboy.http import make_client
-from paperboy.models import Platform
+from paperboy.models import IngestReport, Platform
 from paperboy.sources import Source
 from paperboy.sources.arxiv import ArxivSource
 from paperboy.sources.huggingface import HuggingFaceSource
@@ -59,6 +59,31 @@ class JobTracker:
         self._tasks.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class FetchStatus:
+    """How a source's fetches have gone since start.
+
+    A fetch succeeds when the source answered for at least one day: one day it keeps failing (a 500 for that
+    date) is an error to log, not a sign that the source is down.
+    """
+
+    #: fetches that have finished since start
+    fetches: int = 0
+    #: when the last successful fetch finished
+    last_success: datetime | None = None
+    #: the newest error a fetch met ("2025-01-15: Hugging Face answered 500 …"), kept after later successes
+    last_error: str | None = None
+
+    def after(self, report: IngestReport, now: datetime) -> FetchStatus:
+        """This status once the fetch that `report` describes has finished at `now`."""
+        errors = report.errors
+        return FetchStatus(
+            fetches=self.fetches + 1,
+            last_success=now if report.answered else self.last_success,
+            last_error=f"{errors[0].day}: {errors[0].error}" if errors else self.last_error,
+        )
+
+
 @dataclass(slots=True)
 class Runtime:
     settings: Settings
@@ -70,6 +95,8 @@ class Runtime:
     sinks: dict[Platform, Sink] = field(default_factory=dict)
     #: when each source was last fetched without errors
     last_fetched: dict[str, datetime] = field(default_factory=dict)
+    #: how each source's scheduled fetches have gone since start (what /healthz reports)
+    fetch_status: dict[str, FetchStatus] = field(default_factory=dict)
 
     @property
     def digests(self) -> DigestRunner:

@@ -14,7 +14,7 @@ from paperboy.delivery import Result
 from paperboy.errors import Fault, fault_of
 from paperboy.ingest import ingest, lookback
 from paperboy.metrics import FETCH_ERRORS, PAPERS_INGESTED
-from paperboy.runtime import Runtime
+from paperboy.runtime import FetchStatus, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -85,19 +85,26 @@ async def fetch_job(runtime: Runtime, name: str) -> None:
         # and returning (not re-raising) keeps APScheduler from logging the cancellation as a crash
         log.info("fetching %s stopped: paperboy is shutting down", name)
         return
+    now = runtime.clock.now()
+    runtime.fetch_status[name] = runtime.fetch_status.get(name, FetchStatus()).after(report, now)
     if not report.errors:
-        runtime.last_fetched[name] = runtime.clock.now()
+        runtime.last_fetched[name] = now
     counts = report.counts
     PAPERS_INGESTED.labels(name, "new").inc(counts.new)
     PAPERS_INGESTED.labels(name, "updated").inc(counts.updated)
     FETCH_ERRORS.labels(name).inc(len(report.errors))
     log.info(
-        "fetched %s: %d new, %d updated, %d unchanged, %d skipped",
+        "fetched %s: %d new, %d updated, %d unchanged, %d skipped; %d of %d days failed",
         name,
         counts.new,
         counts.updated,
         counts.unchanged,
         report.skipped,
+        len(report.errors),
+        len(report.days),
     )
     for failed in report.errors:
-        log.error("fetching %s for %s failed: %s", name, failed.day, failed.error)
+        if failed.asked:
+            log.error("fetching %s for %s failed: %s", name, failed.day, failed.error)
+        else:
+            log.error("fetching %s for %s: %s", name, failed.day, failed.error)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import Cli, config_text
+from tests.fakes.corpus import by_day, hf_item
 from tests.fakes.huggingface import PATH, FakeHuggingFace
 from tests.fakes.server import Fault
 
@@ -48,17 +49,46 @@ async def test_refetch_reports_upvote_changes_as_updates(
     assert f"0 new, {len(ids)} updated, 0 unchanged" in again.stdout
 
 
-async def test_fetch_since_prints_a_line_a_day_and_a_total(
+def serve_on(hf_server: FakeHuggingFace, day: date, corpus_day: date) -> list[str]:
+    """Serve the corpus papers of `corpus_day` as the Daily Papers of `day`; their distinct ids."""
+    papers = by_day()[corpus_day]
+    hf_server.days[day.isoformat()] = [hf_item(p) for p in papers]
+    return sorted({p.id for p in papers})
+
+
+async def test_fetch_since_prints_a_line_a_day_newest_first_and_a_total(
     cli: Cli, config_path: Path, hf_server: FakeHuggingFace
 ) -> None:
-    first = hf_server.serve_corpus_day(date(2025, 1, 15))
-    second = hf_server.serve_corpus_day(DAY)
-    result = await cli("fetch", "--since", "2025-01-15", "--config", str(config_path))
+    today = datetime.now(UTC).date()
+    yesterday = today - timedelta(days=1)
+    older = serve_on(hf_server, yesterday, date(2025, 1, 15))
+    newer = serve_on(hf_server, today, DAY)
+    result = await cli("fetch", "--since", yesterday.isoformat(), "--config", str(config_path))
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"huggingface 2025-01-15: {len(first)} papers")
-    assert lines[1].startswith(f"huggingface {DAY}: {len(second)} papers")
+    assert lines[0].startswith(f"huggingface {today}: {len(newer)} papers")
+    assert lines[1].startswith(f"huggingface {yesterday}: {len(older)} papers")
     assert lines[-1].startswith("total: ")
     assert "\x1b[" not in result.stdout + result.stderr  # piped: plain text, no progress bar
+
+
+async def test_a_day_that_keeps_failing_is_reported_and_the_days_around_it_are_fetched(
+    cli: Cli, config_path: Path, hf_server: FakeHuggingFace
+) -> None:
+    today = datetime.now(UTC).date()
+    failing, oldest = today - timedelta(days=1), today - timedelta(days=2)
+    newer = serve_on(hf_server, today, DAY)
+    older = serve_on(hf_server, oldest, date(2025, 1, 15))
+    hf_server.failing_days[failing.isoformat()] = 500
+    result = await cli("fetch", "--since", oldest.isoformat(), "--config", str(config_path))
+    assert result.code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"huggingface {today}: {len(newer)} papers")
+    assert lines[1].startswith(f"huggingface {failing}: failed: Hugging Face answered 500")
+    assert lines[2].startswith(f"huggingface {oldest}: {len(older)} papers")
+    assert result.stderr.splitlines()[-1] == (
+        f"paperboy: error: 1 of 3 days could not be fetched: huggingface {failing}"
+    )
+    assert stored_ids(cli.cwd / "paperboy.db") == sorted(set(newer) | set(older))
 
 
 async def test_empty_day_is_reported_as_no_papers(cli: Cli, config_path: Path) -> None:

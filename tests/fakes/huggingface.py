@@ -20,6 +20,8 @@ class FakeHuggingFace(FakeServer):
         self.days: dict[str, Any] = {}
         #: answer the first page whatever `p` asks for, as a misbehaving server might
         self.ignore_paging = False
+        #: date (YYYY-MM-DD) → a status answered on every request for that day (a day the API keeps failing on)
+        self.failing_days: dict[str, int] = {}
 
     def serve_corpus_day(self, day: date, **paper_overrides: Any) -> list[str]:
         """Serve the corpus papers of `day` (with `paper_overrides` applied to each); their distinct ids, sorted."""
@@ -35,6 +37,9 @@ class FakeHuggingFace(FakeServer):
         if fault is not None:
             return fault
         day = request.query.get("date") or max(self.days, default="")
+        if day in self.failing_days:
+            status = self.failing_days[day]
+            return web.json_response({"error": f"scripted {status} for {day}"}, status=status)
         answer = self.days.get(day, [])
         if not isinstance(answer, list):
             return web.json_response(answer)

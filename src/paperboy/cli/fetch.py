@@ -86,7 +86,7 @@ def _counts_text(counts: UpsertCounts, skipped: int) -> str:
 
 def _day_line(report: DayReport) -> str:
     if report.error is not None:
-        return f"{report.source} {report.day}: failed: {report.error}"
+        return f"{report.source} {report.day}: {'failed: ' if report.asked else ''}{report.error}"
     counts = report.counts
     papers = counts.new + counts.updated + counts.unchanged
     if papers == 0 and report.skipped == 0:
@@ -100,7 +100,17 @@ def _finish(reports: list[IngestReport]) -> int:
         total = IngestReport(days=tuple(days))
         print(f"total: {_counts_text(total.counts, total.skipped)}")
     failed = [day for day in days if day.error is not None]
-    if failed:
-        what = "the day" if len(days) == 1 else f"{len(failed)} of {len(days)} days"
-        raise SourceError(f"{what} could not be fetched: {failed[0].error}")
-    return 0
+    if not failed:
+        return 0
+    if len(days) == 1:
+        raise SourceError(f"the day could not be fetched: {failed[0].error}")
+    # each day's reason is on its own line above; this line says how many and which
+    raise SourceError(f"{len(failed)} of {len(days)} days could not be fetched: {_which(failed)}")
+
+
+def _which(failed: list[DayReport]) -> str:
+    """`huggingface 2025-01-15, 2025-01-13; arxiv 2025-01-15`: the failed days, by source."""
+    by_source: dict[str, list[str]] = {}
+    for report in failed:
+        by_source.setdefault(report.source, []).append(report.day.isoformat())
+    return "; ".join(f"{source} {', '.join(days)}" for source, days in by_source.items())

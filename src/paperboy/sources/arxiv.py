@@ -16,6 +16,7 @@ import httpx
 
 from paperboy.arxiv_ids import parse_arxiv_id
 from paperboy.config import ArxivSettings, HttpSettings
+from paperboy.dedup import merge_sightings
 from paperboy.errors import InvalidPaperId, SourceError
 from paperboy.http import Endpoint, Pacer, get_parsed
 from paperboy.models import FetchedDay, Paper
@@ -56,19 +57,19 @@ class ArxivSource:
         return f"({categories}) AND submittedDate:[{stamp}0000 TO {stamp}2359]"
 
     async def fetch_day(self, day: date) -> FetchedDay:
-        papers: dict[str, Paper] = {}
+        sightings: list[Paper] = []
         skipped = 0
         start = 0
         size = self._settings.page_size
         for _ in range(MAX_PAGES):
             page = await self._fetch_page(day, start)
             skipped += page.skipped
-            for paper in page.papers:
-                papers[paper.id] = paper
+            sightings.extend(page.papers)
             start += page.entries
             if page.entries < size or (page.total is not None and start >= page.total):
                 break
-        return FetchedDay(source=NAME, day=day, papers=tuple(papers.values()), skipped=skipped)
+        # a paper listed twice (two versions) is one paper, by the same rule the store uses
+        return FetchedDay(source=NAME, day=day, papers=tuple(merge_sightings(sightings)), skipped=skipped)
 
     async def probe(self) -> str:
         page = await self._get({"search_query": f"cat:{self._settings.categories[0]}", "max_results": 1})

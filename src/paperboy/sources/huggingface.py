@@ -18,6 +18,7 @@ import httpx
 
 from paperboy.arxiv_ids import parse_arxiv_id
 from paperboy.config import HttpSettings, HuggingFaceSettings
+from paperboy.dedup import merge_sightings
 from paperboy.errors import InvalidPaperId, SourceError
 from paperboy.http import Endpoint, SourceUnavailable, get_parsed
 from paperboy.models import FetchedDay, Paper
@@ -46,7 +47,8 @@ class HuggingFaceSource:
         self._http = http
 
     async def fetch_day(self, day: date) -> FetchedDay:
-        papers: dict[str, Paper] = {}
+        sightings: list[Paper] = []
+        seen: set[str] = set()
         skipped = 0
         size = self._settings.page_size
         for page_number in range(MAX_PAGES):
@@ -62,11 +64,13 @@ class HuggingFaceSource:
                     skipped += 1
                     log.warning("skipped item %d of Hugging Face %s page %d: %s", index, day, page_number, error)
                     continue
-                added += paper.id not in papers
-                papers[paper.id] = paper
+                added += paper.id not in seen
+                seen.add(paper.id)
+                sightings.append(paper)
             if len(page.items) < size or added == 0:
                 break
-        return FetchedDay(source=NAME, day=day, papers=tuple(papers.values()), skipped=skipped)
+        # a paper listed twice (a v2 copy and the v1 copy) is one paper, by the same rule the store uses
+        return FetchedDay(source=NAME, day=day, papers=tuple(merge_sightings(sightings)), skipped=skipped)
 
     async def probe(self) -> str:
         page = await self._get({"limit": 1})

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import aiosqlite
 
-from paperboy.dedup import merge_papers
+from paperboy.dedup import merge_papers, merge_sightings
 from paperboy.errors import QueryError
 from paperboy.models import Paper, SearchHit, SearchPage, Snippet, Sort, UpsertCounts
 from paperboy.query.ast import Node
@@ -49,10 +49,11 @@ class PaperStore:
     async def upsert(self, papers: Iterable[Paper], now: datetime | None = None) -> UpsertCounts:
         """Store `papers`, merging each with what is already known of it; count new, updated, unchanged."""
         now_text = utc_text(now or datetime.now(UTC))
-        pending = list(papers)
+        # papers given together are sightings made at the same time: a paper named twice is merged first
+        pending = merge_sightings(papers)
         total = UpsertCounts()
         for start in range(0, len(pending), BATCH_SIZE):
-            batch = _merge_within(pending[start : start + BATCH_SIZE])
+            batch = pending[start : start + BATCH_SIZE]
             async with transaction(self._conn):
                 stored = await self._get_many([p.id for p in batch])
                 inserts, updates, reindex = [], [], []
@@ -169,12 +170,3 @@ def _opening(abstract: str) -> str:
 
 def _indexed_text(paper: Paper) -> tuple[object, ...]:
     return (paper.title, paper.abstract, paper.authors, paper.ai_keywords)
-
-
-def _merge_within(papers: Sequence[Paper]) -> list[Paper]:
-    """One paper per id: a batch that names a paper twice (a source listing it twice) merges in order."""
-    by_id: dict[str, Paper] = {}
-    for paper in papers:
-        earlier = by_id.get(paper.id)
-        by_id[paper.id] = paper if earlier is None else merge_papers(earlier, paper)
-    return list(by_id.values())
