@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from paperboy.errors import Fault, StoreError
 from paperboy.store.migrations import LATEST_VERSION, migrate
@@ -60,7 +61,7 @@ async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Con
     process, tasks sharing the connection take turns (a connection holds one transaction at a time)."""
     async with _writer_lock(conn):
         try:
-            await _to_the_end(conn.execute("BEGIN IMMEDIATE"))
+            await _begin(conn)
         except sqlite3.OperationalError as error:
             raise StoreError(
                 f"the database is busy ({_explain(error)}); try again in a moment", fault=Fault.RETRYABLE
@@ -76,6 +77,28 @@ async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Con
             raise
         else:
             await _to_the_end(conn.commit())
+
+
+async def _begin(conn: aiosqlite.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting up to the busy timeout for the write lock.
+
+    SQLite waits by itself (busy_timeout) while another process writes, but not when this connection still
+    reads an older snapshot: another task's SELECT on the shared connection that is not yet fully read. Then
+    it answers "busy" at once (in WAL mode, upgrading a stale snapshot could deadlock), and the answer is to
+    let that read finish and ask again."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception(_is_busy),
+        stop=stop_after_delay(BUSY_TIMEOUT_MS / 1000),
+        wait=wait_random_exponential(multiplier=0.002, max=0.1),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            await _to_the_end(conn.execute("BEGIN IMMEDIATE"))
+
+
+def _is_busy(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
 
 
 async def _to_the_end(operation: Awaitable[object]) -> None:

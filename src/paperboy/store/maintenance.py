@@ -82,7 +82,11 @@ async def vacuum(conn: aiosqlite.Connection, path: Path) -> tuple[int, int]:
 
 
 async def checkpoint(conn: aiosqlite.Connection) -> None:
-    """Move the write-ahead log into the database file and empty it (on a clean stop)."""
+    """Move the write-ahead log into the database file and empty it (on a clean stop), if nobody else is
+    using the database now. A TRUNCATE checkpoint holds the write lock while it waits for readers, so with
+    a busy timeout it would stall every other process's writes for that long; without one it just gives up,
+    and a later checkpoint does the work."""
+    await conn.execute("PRAGMA busy_timeout = 0")
     await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
