@@ -184,6 +184,7 @@ class DeliverySettings:
     webhook_timeout: timedelta = timedelta(seconds=15)
     attempts: int = field(default=4, metadata=_between(1, 20))
     backoff: timedelta = timedelta(seconds=1)
+    max_wait: timedelta = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)

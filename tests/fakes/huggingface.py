@@ -20,6 +20,8 @@ class FakeHuggingFace(FakeServer):
         self.days: dict[str, Any] = {}
         #: answer the first page whatever `p` asks for, as a misbehaving server might
         self.ignore_paging = False
+        #: answer 404 with an HTML page, as a base_url pointing at the wrong server would
+        self.missing = False
 
     def serve_corpus_day(self, day: date, **paper_overrides: Any) -> list[str]:
         """Serve the corpus papers of `day` (with `paper_overrides` applied to each); their distinct ids, sorted."""
@@ -34,6 +36,8 @@ class FakeHuggingFace(FakeServer):
         fault = await self.misbehave(request)
         if fault is not None:
             return fault
+        if self.missing:
+            return web.Response(status=404, text="<html><body>Not Found</body></html>", content_type="text/html")
         day = request.query.get("date") or max(self.days, default="")
         answer = self.days.get(day, [])
         if not isinstance(answer, list):
