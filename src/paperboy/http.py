@@ -142,7 +142,8 @@ def _parsed(response: httpx.Response, parse: Callable[[httpx.Response], T], endp
         raise
 
 
-def _gave_up(end: GaveUp, endpoint: Endpoint) -> SourceUnavailable:
+def _gave_up(end: GaveUp, endpoint: Endpoint) -> BaseException:
+    """The error for the user once no try is left: the service's answer, and how often it came."""
     last = end.last
     if isinstance(last, Throttled) and end.asked_wait is not None:
         return SourceUnavailable(
@@ -151,7 +152,9 @@ def _gave_up(end: GaveUp, endpoint: Endpoint) -> SourceUnavailable:
         )
     if isinstance(last, _TryFailed):
         return SourceUnavailable(f"{last.start} {_times(end.tries)}; {last.hint}")
-    return SourceUnavailable(f"{last} {_times(end.tries)}; try again later")
+    if isinstance(last, Throttled):
+        return SourceUnavailable(f"{last} {_times(end.tries)}; try again later")
+    return last  # the parser's own error, in its own words
 
 
 class Pacer:

@@ -214,6 +214,13 @@ async def test_persistent_500_gives_a_clear_error(hf_server: FakeHuggingFace, so
     assert str(error.value) == "Hugging Face answered 500 Internal Server Error on all 4 tries; try again later"
 
 
+async def test_persistent_429_gives_a_clear_error(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
+    hf_server.fail_next(PATH, *[Fault(429)] * 4)
+    with pytest.raises(SourceUnavailable) as error:
+        await source.fetch_day(DAY)
+    assert str(error.value) == "Hugging Face answered 429 Too Many Requests on all 4 tries; try again later"
+
+
 async def test_persistent_timeout_gives_a_clear_error(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
     hf_server.fail_next(PATH, *[Fault(delay=1.0)] * 4)
     with pytest.raises(SourceUnavailable, match=r"did not answer within 0.5s on all 4 tries; try again later"):
