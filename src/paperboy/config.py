@@ -186,6 +186,7 @@ class DeliverySettings:
     backoff: timedelta = timedelta(seconds=1)
     #: runs that try one digest before it is given up (waits between them: 1m, 5m, 30m, 2h, then 6h)
     digest_attempts: int = field(default=6, metadata=_between(1, 50))
+    max_wait: timedelta = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,15 +1,15 @@
 """The one HTTP client paperboy's sources share, and GET with retries that says in words what went wrong.
 
-Retried: connection errors, timeouts, 429 (waiting what `Retry-After` or `RateLimit` asks) and 5xx, and bodies
-the caller could not parse (a response cut off mid-way). Waits grow exponentially with jitter, up to
-`http.attempts` tries; then `SourceUnavailable` with one sentence for the user.
+Retried, by the one policy in `paperboy.retry` with the `[http]` settings: connection errors, timeouts, 429
+(waiting what `Retry-After` or `RateLimit` asks) and 5xx, and bodies the caller could not parse (a response cut
+off mid-way). Any other 4xx is final: what the caller's parser makes of it is raised at once, as permanent.
+After the last try, `SourceUnavailable` with one sentence for the user.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, nullcontext
@@ -19,16 +19,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-)
 
 import paperboy
 from paperboy.config import HttpSettings
-from paperboy.errors import SourceError
+from paperboy.errors import Fault, PaperboyError, SourceError
+from paperboy.retry import GaveUp, RetryPolicy, Throttled
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +53,14 @@ class Endpoint:
     config_key: str
 
 
-class _Retryable(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
+class _TryFailed(SourceUnavailable):
+    """One try that failed in a way another may not: `start` says what happened ("Hugging Face answered 503"),
+    `hint` what to do if every try fails so."""
+
+    def __init__(self, start: str, hint: str = "try again later") -> None:
+        super().__init__(start)
+        self.start = start
+        self.hint = hint
 
 
 async def get_parsed(
@@ -76,56 +74,87 @@ async def get_parsed(
     headers: Mapping[str, str] | None = None,
     pacer: Pacer | None = None,
 ) -> T:
-    """GET `url` and return `parse(response)`, retrying what a retry can fix.
+    """GET `url` and return `parse(response)`, retrying what a retry can fix (`paperboy.retry`).
 
     `parse` sees every response that is not 429 or 5xx; a `ValueError` from it (a body cut off, say) is retried.
+    What it makes of a 4xx (other than 429) is final: the same request would get the same answer.
     """
-    max_wait = policy.max_wait.total_seconds()
 
-    def should_retry(error: BaseException) -> bool:
-        if isinstance(error, _Retryable):
-            return error.retry_after is None or error.retry_after <= max_wait
-        return isinstance(error, httpx.TransportError)
+    async def one_try() -> T:
+        async with pacer.turn() if pacer else nullcontext():
+            response = await _get(client, url, endpoint, policy, params=params, headers=headers)
+        return _parsed(response, parse, endpoint)
 
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.attempts),
-        wait=_Wait(policy),
-        retry=retry_if_exception(should_retry),
-        before_sleep=lambda state: _log_retry(state, endpoint),
-        reraise=True,
-    )
+    retry = RetryPolicy.for_sources(policy)
     try:
-        async for attempt in retrying:
-            with attempt:
-                async with pacer.turn() if pacer else nullcontext():
-                    response = await client.get(url, params=params, headers=headers)
-                if response.status_code == 429 or response.status_code >= 500:
-                    raise _Retryable(_status_reason(response), _retry_after(response))
-                try:
-                    return parse(response)
-                except ValueError as error:
-                    raise _Retryable(f"an unreadable response ({error})") from None
-    except _Retryable as error:
-        tries = attempt.retry_state.attempt_number
-        if error.retry_after is not None and error.retry_after > max_wait:
-            raise SourceUnavailable(
-                f"{endpoint.service} asks paperboy to wait {error.retry_after:.0f}s before the next request "
-                f"({error.reason}); try again later"
-            ) from None
-        raise SourceUnavailable(
-            f"{endpoint.service} answered {error.reason} {_times(tries)}; try again later"
-        ) from None
+        return await retry.run(one_try, on_retry=_log_retry)
+    except GaveUp as end:
+        raise _gave_up(end, endpoint) from None
+
+
+async def _get(
+    client: httpx.AsyncClient,
+    url: str,
+    endpoint: Endpoint,
+    policy: HttpSettings,
+    *,
+    params: Mapping[str, Any] | None,
+    headers: Mapping[str, str] | None,
+) -> httpx.Response:
+    """One GET; a 429, a 5xx or no answer at all is raised as a retryable error."""
+    service = endpoint.service
+    try:
+        response = await client.get(url, params=params, headers=headers)
     except httpx.TimeoutException:
-        raise SourceUnavailable(
-            f"{endpoint.service} did not answer within {policy.timeout.total_seconds():g}s "
-            f"{_times(attempt.retry_state.attempt_number)}; try again later, or raise http.timeout"
+        raise _TryFailed(
+            f"{service} did not answer within {policy.timeout.total_seconds():g}s",
+            "try again later, or raise http.timeout",
         ) from None
     except httpx.TransportError as error:
-        raise SourceUnavailable(
-            f"cannot reach {endpoint.service} at {_origin(url)} ({_transport_reason(error)}); "
-            f"check {endpoint.config_key} and the network"
+        raise _TryFailed(
+            f"cannot reach {service} at {_origin(url)} ({_transport_reason(error)})",
+            f"check {endpoint.config_key} and the network",
         ) from None
-    raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+    if response.status_code == 429:
+        raise Throttled(f"{service} answered 429 Too Many Requests", retry_after=_retry_after(response))
+    if response.status_code >= 500:
+        raise _TryFailed(f"{service} answered {_status_reason(response)}")
+    return response
+
+
+def _parsed(response: httpx.Response, parse: Callable[[httpx.Response], T], endpoint: Endpoint) -> T:
+    """`parse(response)`: an unreadable body is retried; whatever `parse` makes of a 4xx is not."""
+    refused = 400 <= response.status_code < 500
+    try:
+        return parse(response)
+    except ValueError as error:
+        if refused:
+            raise SourceUnavailable(
+                f"{endpoint.service} answered {_status_reason(response)} with an unreadable body; "
+                f"check {endpoint.config_key}",
+                fault=Fault.PERMANENT,
+            ) from None
+        raise _TryFailed(f"{endpoint.service} answered an unreadable response ({error})") from None
+    except PaperboyError as error:
+        if refused:
+            # the parser's words stand; only the verdict changes: asking again gets the same answer
+            error.fault = Fault.PERMANENT
+        raise
+
+
+def _gave_up(end: GaveUp, endpoint: Endpoint) -> BaseException:
+    """The error for the user once no try is left: the service's answer, and how often it came."""
+    last = end.last
+    if isinstance(last, Throttled) and end.asked_wait is not None:
+        return SourceUnavailable(
+            f"{endpoint.service} asks paperboy to wait {end.asked_wait:.0f}s before the next request "
+            "(429 Too Many Requests); try again later"
+        )
+    if isinstance(last, _TryFailed):
+        return SourceUnavailable(f"{last.start} {_times(end.tries)}; {last.hint}")
+    if isinstance(last, Throttled):
+        return SourceUnavailable(f"{last} {_times(end.tries)}; try again later")
+    return last  # the parser's own error, in its own words
 
 
 class Pacer:
@@ -147,22 +176,6 @@ class Pacer:
                 yield
             finally:
                 self._next_start = loop.time() + self._interval
-
-
-class _Wait:
-    """Exponential backoff with full jitter (backoff · 2ⁿ + up to one backoff), unless the server said how long."""
-
-    def __init__(self, policy: HttpSettings) -> None:
-        self._backoff = policy.backoff.total_seconds()
-        self._cap = policy.max_wait.total_seconds()
-
-    def __call__(self, retry_state: RetryCallState) -> float:
-        outcome = retry_state.outcome
-        error = outcome.exception() if outcome is not None else None
-        if isinstance(error, _Retryable) and error.retry_after is not None:
-            return error.retry_after
-        growth: float = self._backoff * 2.0 ** (retry_state.attempt_number - 1)
-        return min(self._cap, growth + random.uniform(0, self._backoff))
 
 
 _RATELIMIT_RESET = re.compile(r"(?:^|[;,\s])t=(\d+)")
@@ -208,15 +221,6 @@ def _times(tries: int) -> str:
     return "once" if tries == 1 else f"on all {tries} tries"
 
 
-def _log_retry(state: RetryCallState, endpoint: Endpoint) -> None:
-    error = state.outcome.exception() if state.outcome else None
-    if isinstance(error, _Retryable):
-        reason = error.reason
-    elif isinstance(error, httpx.TimeoutException):
-        reason = "no answer in time"
-    elif isinstance(error, httpx.TransportError):
-        reason = f"cannot connect ({_transport_reason(error)})"
-    else:
-        reason = type(error).__name__
-    wait = state.next_action.sleep if state.next_action else 0.0
-    log.warning("%s: %s; retrying in %.1fs (try %d)", endpoint.service, reason, wait, state.attempt_number + 1)
+def _log_retry(error: BaseException, wait: float, next_try: int) -> None:
+    reason = error.start if isinstance(error, _TryFailed) else str(error)
+    log.warning("%s; retrying in %.1fs (try %d)", reason, wait, next_try)

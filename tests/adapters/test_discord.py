@@ -14,14 +14,22 @@ from discord.http import HTTPClient
 from paperboy.adapters.discord import DiscordSink, nonce, point_at
 from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner, Result
-from paperboy.errors import ChannelUnavailable, DeliveryError
+from paperboy.errors import ChannelUnavailable, DeliveryError, PayloadRejected
 from paperboy.models import ChannelRef, DigestState, Platform
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
 from tests.fakes.corpus import corpus_papers
 from tests.fakes.digests import digest
-from tests.fakes.discord import MISSING_ACCESS, MISSING_PERMISSIONS, TOKEN, UNKNOWN_CHANNEL, FakeDiscord
+from tests.fakes.discord import (
+    INVALID_FORM_BODY,
+    MISSING_ACCESS,
+    MISSING_PERMISSIONS,
+    TOKEN,
+    TOO_LARGE,
+    UNKNOWN_CHANNEL,
+    FakeDiscord,
+)
 
 pytestmark = pytest.mark.asyncio
 CHANNEL = "1100000000000000001"
@@ -107,6 +115,16 @@ async def test_a_refusal_is_a_channel_unavailable_error(sink: DiscordSink, disco
     discord_server.refuse[CHANNEL] = UNKNOWN_CHANNEL
     with pytest.raises(ChannelUnavailable):
         await sink.send(digest(CHANNEL, id=1, ref=REF))
+
+
+@pytest.mark.parametrize("rejection", [INVALID_FORM_BODY, TOO_LARGE], ids=["400 50035", "413"])
+async def test_a_message_discord_rejects_is_paperboys_fault_not_the_channels(
+    sink: DiscordSink, discord_server: FakeDiscord, rejection: tuple[int, int, str]
+) -> None:
+    discord_server.refuse[CHANNEL] = rejection
+    with pytest.raises(PayloadRejected, match=f"\\({rejection[0]}: .*{rejection[2]}.*a bug in paperboy"):
+        await sink.send(digest(CHANNEL, id=2, ref=REF))
+    assert len(discord_server.requests_to(f"/api/v10/channels/{CHANNEL}/messages")) == 1
 
 
 async def test_a_rate_limit_from_discord_is_waited_out(sink: DiscordSink, discord_server: FakeDiscord) -> None:

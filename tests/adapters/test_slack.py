@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from paperboy.adapters.slack import EVENT_TYPE, SlackSink
 from paperboy.adapters.slack_tokens import ConfiguredToken
 from paperboy.config import DeliverySettings, DigestSettings
 from paperboy.delivery import DigestRunner, Result
-from paperboy.errors import ChannelUnavailable, DeliveryError
+from paperboy.errors import ChannelUnavailable, DeliveryError, PayloadRejected
 from paperboy.models import ChannelRef, DigestState, Platform
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
@@ -32,7 +33,7 @@ def client(slack: FakeSlack) -> AsyncWebClient:
 
 
 #: tries as paperboy makes them, with short waits
-RETRY = DeliverySettings(attempts=3, backoff=timedelta(milliseconds=500))
+RETRY = DeliverySettings(attempts=3, backoff=timedelta(milliseconds=500), max_wait=timedelta(seconds=2))
 
 
 def bot(
@@ -77,6 +78,22 @@ async def test_a_refusal_for_good_is_a_channel_unavailable(slack_server: FakeSla
     slack_server.refuse[CHANNEL] = error
     with pytest.raises(ChannelUnavailable, match=says):
         await bot(slack_server).send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+
+
+async def test_a_message_slack_calls_invalid_is_paperboys_fault_and_tried_once(slack_server: FakeSlack) -> None:
+    slack_server.max_blocks = 2
+    with pytest.raises(PayloadRejected, match=r"\(invalid_blocks\); this is a bug in paperboy"):
+        await bot(slack_server).send(digest(CHANNEL, n=3, id=11, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    assert len(slack_server.requests_to("/api/chat.postMessage")) == 1
+
+
+async def test_a_429_beyond_max_wait_is_left_for_the_next_run(slack_server: FakeSlack) -> None:
+    slack_server.fail_next("/api/chat.postMessage", Fault(429, headers={"Retry-After": "30"}))
+    patient = bot(slack_server, web=AsyncWebClient(base_url=slack_server.api_url))  # no SDK handler to wait it out
+    async with asyncio.timeout(5):
+        with pytest.raises(DeliveryError, match="Slack asks paperboy to wait 30s before posting"):
+            await patient.send(digest(CHANNEL, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    assert len(slack_server.requests_to("/api/chat.postMessage")) == 1
 
 
 async def test_a_429_is_waited_out_and_the_message_posted_once(slack_server: FakeSlack) -> None:

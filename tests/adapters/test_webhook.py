@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -12,7 +15,7 @@ import pytest_asyncio
 
 from paperboy.adapters.webhook import WebhookSink, webhook_kind
 from paperboy.config import DeliverySettings
-from paperboy.errors import ChannelUnavailable, DeliveryError
+from paperboy.errors import ChannelUnavailable, DeliveryError, PayloadRejected
 from tests.fakes.digests import digest
 from tests.fakes.server import Fault
 from tests.fakes.webhooks import FakeWebhooks
@@ -23,6 +26,7 @@ FAST = DeliverySettings(
     webhook_timeout=timedelta(seconds=0.5),
     attempts=3,
     backoff=timedelta(milliseconds=10),
+    max_wait=timedelta(seconds=2),
 )
 
 
@@ -87,8 +91,85 @@ async def test_429_is_waited_out_as_asked(webhooks: FakeWebhooks, sink: WebhookS
     webhooks.fail_next(url.removeprefix(webhooks.url), Fault(429, headers={"Retry-After": "0.5"}))
     started = time.monotonic()
     await sink.send(digest(url))
-    assert time.monotonic() - started >= 0.5
+    assert 0.5 <= time.monotonic() - started < 1.5
     assert len(webhooks.payloads(url)) == 1
+
+
+async def test_a_429_asking_longer_than_max_wait_is_not_waited(webhooks: FakeWebhooks, sink: WebhookSink) -> None:
+    url = webhooks.discord_url()
+    webhooks.fail_next(url.removeprefix(webhooks.url), Fault(429, headers={"Retry-After": "30"}))
+    async with asyncio.timeout(5):
+        with pytest.raises(DeliveryError, match=r"asks paperboy to wait 30s \(rate limited\); the next run tries"):
+            await sink.send(digest(url))
+    assert len(webhooks.requests_to(url.removeprefix(webhooks.url))) == 1
+
+
+async def test_a_message_too_large_is_tried_once_and_is_paperboys_fault(
+    webhooks: FakeWebhooks, sink: WebhookSink
+) -> None:
+    url = webhooks.discord_url()
+    webhooks.max_bytes = 100
+    with pytest.raises(PayloadRejected, match=r"called the message too large \(413: .*a bug in paperboy"):
+        await sink.send(digest(url))
+    assert len(webhooks.requests_to(url.removeprefix(webhooks.url))) == 1
+
+
+async def test_a_malformed_message_is_paperboys_fault_not_a_channel_gone(
+    webhooks: FakeWebhooks, sink: WebhookSink
+) -> None:
+    url = webhooks.discord_url()
+    webhooks.max_embeds = 1
+    with pytest.raises(DeliveryError) as error:
+        await sink.send(digest(url))
+    assert isinstance(error.value, PayloadRejected)
+    assert "(400: Invalid Form Body (code 50035))" in str(error.value)
+    assert len(webhooks.requests_to(url.removeprefix(webhooks.url))) == 1
+
+
+async def test_a_rejected_message_is_logged_as_an_error(
+    webhooks: FakeWebhooks, sink: WebhookSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = webhooks.slack_url()
+    webhooks.max_bytes = 100
+    with caplog.at_level(logging.ERROR, logger="paperboy.adapters.webhook"), pytest.raises(PayloadRejected):
+        await sink.send(digest(url))
+    [record] = caplog.records
+    assert "request_too_large" in record.getMessage()
+    assert "token1" not in record.getMessage()
+
+
+async def test_a_503_then_a_200_is_sent_after_one_backoff(webhooks: FakeWebhooks) -> None:
+    url = webhooks.discord_url()
+    webhooks.fail_next(url.removeprefix(webhooks.url), Fault(503))
+    started = time.monotonic()
+    async with httpx.AsyncClient() as client:
+        await WebhookSink(client, replace(FAST, backoff=timedelta(seconds=0.3))).send(digest(url))
+    assert 0.3 <= time.monotonic() - started < 1.5  # one backoff (plus at most one of jitter), not two
+    assert len(webhooks.requests_to(url.removeprefix(webhooks.url))) == 2
+    assert len(webhooks.payloads(url)) == 1
+
+
+async def test_each_retry_is_logged_with_its_wait(
+    webhooks: FakeWebhooks, sink: WebhookSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = webhooks.discord_url()
+    sent = digest(url)
+    webhooks.fail_next(url.removeprefix(webhooks.url), Fault(503), Fault(502))
+    with caplog.at_level(logging.WARNING, logger="paperboy.adapters.webhook"):
+        await sink.send(sent)
+    assert [r.getMessage().split(";")[0] for r in caplog.records] == [
+        f"the webhook at {sent.ref.shown_channel} answered 503",
+        f"the webhook at {sent.ref.shown_channel} answered 502",
+    ]
+    assert "token-1" not in caplog.text
+
+
+async def test_tries_are_bounded_by_attempts(webhooks: FakeWebhooks, sink: WebhookSink) -> None:
+    url = webhooks.discord_url()
+    webhooks.fail_next(url.removeprefix(webhooks.url), *[Fault(503)] * 10)
+    with pytest.raises(DeliveryError):
+        await sink.send(digest(url))
+    assert len(webhooks.requests_to(url.removeprefix(webhooks.url))) == FAST.attempts
 
 
 async def test_server_errors_are_retried(webhooks: FakeWebhooks, sink: WebhookSink) -> None:

@@ -40,6 +40,9 @@ LIMITS |= {"field_value": 1024, "footer": 2048, "author": 256, "total": 6000}
 MISSING_ACCESS = (403, 50001, "Missing Access")
 MISSING_PERMISSIONS = (403, 50013, "Missing Permissions")
 UNKNOWN_CHANNEL = (404, 10003, "Unknown Channel")
+#: Discord's answers to a message it calls malformed or too large
+INVALID_FORM_BODY = (400, 50035, "Invalid Form Body")
+TOO_LARGE = (413, 40005, "Request entity too large")
 
 
 class FakeDiscord(FakeServer):

@@ -22,6 +22,8 @@ class FakeHuggingFace(FakeServer):
         self.ignore_paging = False
         #: date (YYYY-MM-DD) → a status answered on every request for that day (a day the API keeps failing on)
         self.failing_days: dict[str, int] = {}
+        #: answer 404 with an HTML page, as a base_url pointing at the wrong server would
+        self.missing = False
 
     def serve_corpus_day(self, day: date, **paper_overrides: Any) -> list[str]:
         """Serve the corpus papers of `day` (with `paper_overrides` applied to each); their distinct ids, sorted."""
@@ -36,6 +38,8 @@ class FakeHuggingFace(FakeServer):
         fault = await self.misbehave(request)
         if fault is not None:
             return fault
+        if self.missing:
+            return web.Response(status=404, text="<html><body>Not Found</body></html>", content_type="text/html")
         day = request.query.get("date") or max(self.days, default="")
         if day in self.failing_days:
             status = self.failing_days[day]

@@ -49,6 +49,8 @@ class FakeSlack(FakeServer):
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         #: channel id → the error chat.postMessage answers there (channel_not_found, not_in_channel, …)
         self.refuse: dict[str, str] = {}
+        #: the most blocks a message may have; more is answered `invalid_blocks`, as Slack does past 50
+        self.max_blocks = MAX_BLOCKS
         #: seconds between two messages to one channel; faster ones get 429 with Retry-After
         self.channel_interval = 0.0
         #: seconds chat.postMessage takes to answer after it posted (a slow Slack, or one about to be cut off)
@@ -179,7 +181,7 @@ class FakeSlack(FakeServer):
         channel = body.get("channel", "")
         if channel in self.refuse:
             return web.json_response({"ok": False, "error": self.refuse[channel]})
-        problem = _block_problem(body.get("blocks") or [])
+        problem = _block_problem(body.get("blocks") or [], self.max_blocks)
         if problem:
             return web.json_response({"ok": False, "error": "invalid_blocks", "errors": [problem]})
         now = time.monotonic()
@@ -208,9 +210,9 @@ class FakeSlack(FakeServer):
         return web.json_response({"ok": True, "messages": messages, "has_more": False})
 
 
-def _block_problem(blocks: list[dict[str, Any]]) -> str | None:
-    if len(blocks) > MAX_BLOCKS:
-        return f"more than {MAX_BLOCKS} blocks"
+def _block_problem(blocks: list[dict[str, Any]], max_blocks: int) -> str | None:
+    if len(blocks) > max_blocks:
+        return f"more than {max_blocks} blocks"
     for block in blocks:
         text = (block.get("text") or {}).get("text", "")
         if block.get("type") == "section" and len(text) > MAX_SECTION_TEXT:

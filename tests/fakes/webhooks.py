@@ -24,6 +24,10 @@ class FakeWebhooks(FakeServer):
         self.limited = 0
         #: seconds to wait, after taking a message, before answering (a sender killed meanwhile never hears)
         self.stall = 0.0
+        #: request bodies larger than this many bytes are refused with 413, as the platforms do past their limits
+        self.max_bytes: int | None = None
+        #: Discord messages with more embeds are refused with 400 50035 Invalid Form Body, as Discord does
+        self.max_embeds = 10
         self._accepted: deque[float] = deque()
         self._ids = 1000
 
@@ -62,6 +66,9 @@ class FakeWebhooks(FakeServer):
             return fault
         if request.path in self.gone:
             return web.json_response({"message": "Unknown Webhook", "code": 10015}, status=404)
+        malformed = await self._malformed(request)
+        if malformed is not None:
+            return malformed
         now = time.monotonic()
         if self.per_second is not None:
             recent = [t for t in self._accepted if now - t < 1.0]
@@ -79,6 +86,19 @@ class FakeWebhooks(FakeServer):
         if self.stall:
             await asyncio.sleep(self.stall)
         return payload
+
+    async def _malformed(self, request: web.Request) -> web.StreamResponse | None:
+        """The platform's refusal of a payload beyond its limits, if this one is."""
+        discord = request.path.startswith("/api/webhooks/")
+        if self.max_bytes is not None and len(await request.read()) > self.max_bytes:
+            if discord:
+                return web.json_response({"message": "Request entity too large", "code": 40005}, status=413)
+            return web.Response(status=413, text="request_too_large")
+        embeds = (await request.json()).get("embeds") or []
+        if discord and len(embeds) > self.max_embeds:
+            errors = {"embeds": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 10 or fewer."}]}}
+            return web.json_response({"message": "Invalid Form Body", "code": 50035, "errors": errors}, status=400)
+        return None
 
     async def discord(self, request: web.Request) -> web.StreamResponse:
         accepted = await self._accept(request)

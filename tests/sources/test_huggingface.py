@@ -11,6 +11,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from paperboy import errors
 from paperboy.config import Secret, Settings
 from paperboy.errors import SourceError
 from paperboy.http import USER_AGENT, SourceUnavailable, make_client
@@ -213,6 +214,13 @@ async def test_persistent_500_gives_a_clear_error(hf_server: FakeHuggingFace, so
     assert str(error.value) == "Hugging Face answered 500 Internal Server Error on all 4 tries; try again later"
 
 
+async def test_persistent_429_gives_a_clear_error(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
+    hf_server.fail_next(PATH, *[Fault(429)] * 4)
+    with pytest.raises(SourceUnavailable) as error:
+        await source.fetch_day(DAY)
+    assert str(error.value) == "Hugging Face answered 429 Too Many Requests on all 4 tries; try again later"
+
+
 async def test_persistent_timeout_gives_a_clear_error(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
     hf_server.fail_next(PATH, *[Fault(delay=1.0)] * 4)
     with pytest.raises(SourceUnavailable, match=r"did not answer within 0.5s on all 4 tries; try again later"):
@@ -238,6 +246,14 @@ async def test_refused_token_says_which_setting(hf_server: FakeHuggingFace, sour
     hf_server.fail_next(PATH, Fault(401))
     with pytest.raises(SourceUnavailable, match=r"refused the request \(401\); check HF_TOKEN"):
         await source.fetch_day(DAY)
+
+
+async def test_a_404_is_not_retried(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
+    hf_server.missing = True
+    with pytest.raises(SourceUnavailable, match=r"answered 404 .*check sources.huggingface.base_url") as error:
+        await source.fetch_day(DAY)
+    assert len(hf_server.requests_to(PATH)) == 1
+    assert errors.fault_of(error.value) is errors.Fault.PERMANENT
 
 
 async def test_unreachable_server_names_the_config_key(settings: Settings, client: httpx.AsyncClient) -> None:

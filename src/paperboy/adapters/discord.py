@@ -3,7 +3,9 @@ included), one message per part.
 
 Each part carries a message `nonce` made from (digest, part) with `enforce_nonce`: a part tried again after a
 lost answer or a crash returns the message Discord already holds instead of posting it twice. Discord keeps
-nonces for a few minutes only; a digest resent later than that goes out again marked "(resent)".
+nonces for a few minutes only; a digest resent later than that goes out again marked "(resent)". discord.py
+itself tries again after a 429 or a 5xx; a 400 (50035 Invalid Form Body) or a 413 is a message paperboy built
+wrong (`PayloadRejected`), never blamed on the channel.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from discord.http import HTTPClient, Route
 from paperboy.adapters.discord_embeds import discord_messages
 from paperboy.adapters.text import cut
 from paperboy.digest import Digest
-from paperboy.errors import ChannelUnavailable, DeliveryError
+from paperboy.errors import ChannelUnavailable, DeliveryError, PayloadRejected
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ _GONE = {
     50001: "paperboy cannot see the channel (Missing Access); give its role View Channel there",
     50013: "paperboy lacks a permission in the channel (Missing Permissions): Send Messages and Embed Links",
 }
+#: answers that call the message paperboy built malformed (50035 Invalid Form Body) or too large
+_REJECTED = {400: "called the message malformed", 413: "called the message too large"}
 THREAD_NAME = 100
 
 
@@ -93,6 +97,8 @@ class DiscordSink:
             # discord.py has tried again already; the nonce makes the next run's try safe
             raise DeliveryError(f"Discord failed ({error.status})", maybe_sent=True) from None
         except discord.HTTPException as error:
+            if error.status in _REJECTED:
+                raise _rejected(error, digest) from None
             raise DeliveryError(f"Discord refused the digest for {digest.ref} ({error.status} {error.text})") from None
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise DeliveryError(f"Discord did not answer ({type(error).__name__})", maybe_sent=True) from None
@@ -111,3 +117,12 @@ class DiscordSink:
             )
             return channel
         return str(thread["id"])
+
+
+def _rejected(error: discord.HTTPException, digest: Digest) -> PayloadRejected:
+    """Paperboy's own bug: Discord's words go to the log, and the channel is not blamed."""
+    log.error("Discord %s for %s: %s (code %s)", _REJECTED[error.status], digest.ref, error.text[:500], error.code)
+    return PayloadRejected(
+        f"Discord {_REJECTED[error.status]} for {digest.ref} ({error.status}: {error.text[:200]}); this is a bug in "
+        "paperboy, not a problem with the channel, and the details are in paperboy's log"
+    )

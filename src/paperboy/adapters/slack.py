@@ -3,13 +3,16 @@
 Every message carries Slack message metadata naming its digest and part. When a digest has to be sent again
 because a process stopped mid-send, the channel's history is read first (`conversations.history` with
 `include_all_metadata`), and parts Slack already holds are not posted twice: unlike webhooks, the bot can ask.
-Each channel's workspace is spoken to with that workspace's bot token (`slack_tokens`).
+Each channel's workspace is spoken to with that workspace's bot token (`slack_tokens`). A failed post is tried
+again by the one policy of `paperboy.retry` (`delivery.attempts`, `backoff`, `max_wait`), each new try after that
+history check; a message Slack calls malformed (`invalid_blocks`, `msg_too_long` …) is paperboy's bug
+(`PayloadRejected`), never tried again nor blamed on the channel.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -20,7 +23,8 @@ from paperboy.adapters.slack_blocks import slack_messages
 from paperboy.adapters.slack_tokens import WorkspaceTokens
 from paperboy.config import DeliverySettings
 from paperboy.digest import Digest
-from paperboy.errors import ChannelUnavailable, DeliveryError, WorkspaceUnavailable
+from paperboy.errors import ChannelUnavailable, DeliveryError, PaperboyError, PayloadRejected, WorkspaceUnavailable
+from paperboy.retry import GaveUp, RetryPolicy, Throttled
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,27 @@ _GONE = {
 }
 
 
+#: Slack errors that call the message paperboy built malformed or too large: paperboy's bug, not the channel's
+_REJECTED = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_arguments",
+        "invalid_array_arg",
+        "invalid_attachments",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "no_text",
+        "too_many_attachments",
+        "invalid_json",
+        "json_not_object",
+        "invalid_form_data",
+    }
+)
+
 #: refusals of paperboy itself rather than of one channel
 _WORKSPACE_GONE = {"account_inactive", "invalid_auth", "token_revoked", "not_authed", "missing_scope"}
 
@@ -57,7 +82,7 @@ class SlackSink:
         self._client = client
         self._tokens = tokens
         self._in_thread = continue_in_thread
-        self._retry = retry or DeliverySettings()
+        self._policy = RetryPolicy.for_delivery(retry or DeliverySettings())
 
     async def send(self, digest: Digest) -> tuple[str, ...]:
         token = await self._token(digest)
@@ -75,28 +100,33 @@ class SlackSink:
     async def _post_with_retries(
         self, token: str, digest: Digest, part: int, message: dict[str, Any], thread: str | None
     ) -> str:
-        """Post one part, trying again with backoff after a 5xx or a timeout. Such a failure may hide a
-        message Slack did post, so before each new try the channel's history is asked for this part."""
-        attempts = self._retry.attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                return await self._post(token, digest, part, message, thread)
-            except DeliveryError as error:
-                if isinstance(error, ChannelUnavailable) or not error.maybe_sent or attempt == attempts:
-                    raise
-                log.info(
-                    "Slack failed %s's digest (%s); trying again, try %d of %d",
-                    digest.ref,
-                    error,
-                    attempt + 1,
-                    attempts,
-                )
-                await asyncio.sleep(self._retry.backoff.total_seconds() * 2.0 ** (attempt - 1))
-                if digest.id:
-                    posted = await self._posted_parts(token, digest)
-                    if part in posted:
-                        return posted[part]
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        """Post one part, tried again as `paperboy.retry` decides (a 5xx, a timeout, a 429). Such a failure may
+        hide a message Slack did post, so before each new try the channel's history is asked for this part."""
+
+        async def already_posted() -> str | None:
+            return (await self._posted_parts(token, digest)).get(part)
+
+        def log_retry(error: BaseException, wait: float, next_try: int) -> None:
+            log.warning(
+                "Slack failed %s's digest (%s); trying again in %.1fs (try %d)", digest.ref, error, wait, next_try
+            )
+
+        try:
+            return await self._policy.run(
+                lambda: self._post(token, digest, part, message, thread),
+                on_retry=log_retry,
+                before_retry=already_posted if digest.id else None,
+                repeat_maybe_sent=True,
+            )
+        except GaveUp as end:
+            if isinstance(end.last, DeliveryError):
+                raise end.last from None
+            if end.asked_wait is not None:
+                raise DeliveryError(
+                    f"Slack asks paperboy to wait {end.asked_wait:.0f}s before posting to {digest.ref}; "
+                    "the next run tries again"
+                ) from None
+            raise DeliveryError(f"Slack kept rate limiting {digest.ref}; the next run tries again") from None
 
     async def _token(self, digest: Digest) -> str:
         try:
@@ -119,10 +149,7 @@ class SlackSink:
                 metadata={"event_type": EVENT_TYPE, "event_payload": {"digest": digest.id or 0, "part": part}},
             )
         except SlackApiError as error:
-            if error.response.status_code >= 500:
-                # Slack may have posted it all the same; the history check before the next try will tell
-                raise DeliveryError(f"Slack failed ({error.response.status_code})", maybe_sent=True) from None
-            raise _refusal(str(error.response.get("error", "unknown_error")), digest) from None
+            raise _post_refusal(error, digest) from None
         except (TimeoutError, aiohttp.ClientError) as error:
             # the message may have arrived; the history check before the next try will tell
             raise DeliveryError(f"Slack did not answer ({type(error).__name__})", maybe_sent=True) from None
@@ -146,6 +173,37 @@ class SlackSink:
             if metadata.get("event_type") == EVENT_TYPE and payload.get("digest") == digest.id:
                 found[int(payload.get("part", 0))] = str(message["ts"])
         return found
+
+
+def _post_refusal(error: SlackApiError, digest: Digest) -> PaperboyError:
+    """What an error answer to chat.postMessage means: a wait, Slack's own failure, paperboy's bad message, or
+    a refusal of the channel or workspace."""
+    status = error.response.status_code
+    code = str(error.response.get("error", "unknown_error"))
+    if status == 429:
+        return Throttled(f"Slack is rate limiting {digest.ref}", retry_after=_retry_after(error.response.headers))
+    if status >= 500:
+        # Slack may have posted it all the same; the history check before the next try will tell
+        return DeliveryError(f"Slack failed ({status})", maybe_sent=True)
+    if code in _REJECTED:
+        details = error.response.get("errors") or error.response.get("response_metadata") or ""
+        log.error("Slack rejected the message paperboy built for %s: %s %s", digest.ref, code, str(details)[:500])
+        return PayloadRejected(
+            f"Slack rejected the message paperboy built for {digest.ref} ({code}); this is a bug in paperboy, "
+            "not a problem with the channel, and the details are in paperboy's log"
+        )
+    return _refusal(code, digest)
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float | None:
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            text = value[0] if isinstance(value, list) and value else value
+            try:
+                return max(float(str(text)), 0.0)
+            except ValueError:
+                return None
+    return None
 
 
 def _refusal(code: str, digest: Digest) -> DeliveryError:
