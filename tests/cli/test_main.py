@@ -93,3 +93,34 @@ async def test_unknown_command_is_a_usage_error(cli: Cli) -> None:
 async def test_version_prints_the_package_version(cli: Cli) -> None:
     result = await cli("--version")
     assert result.stdout == f"paperboy {paperboy.__version__}\n"
+
+
+async def test_a_misspelt_database_folder_exits_2_and_creates_nothing(cli: Cli) -> None:
+    path = write_config(cli, 'database.path = "dta/paperboy.db"\n')
+    result = await cli("search", "diffusion", "--config", str(path))
+    assert result.code == 2
+    assert result.stderr == (
+        f"paperboy: error: the folder {cli.cwd / 'dta'} for database.path does not exist; create it or fix the path\n"
+    )
+    assert not (cli.cwd / "dta").exists()
+
+
+@pytest.mark.parametrize(
+    ("database", "message"),
+    [
+        pytest.param(
+            "/sys/paperboy.db",
+            "cannot create the database /sys/paperboy.db (",
+            marks=pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's /sys, unwritable even by root"),
+            id="unwritable folder",
+        ),
+        pytest.param("notes.txt/paperboy.db", "notes.txt is a file, not a folder", id="under a regular file"),
+    ],
+)
+async def test_a_database_path_that_cannot_be_written_is_one_line(cli: Cli, database: str, message: str) -> None:
+    (cli.cwd / "notes.txt").write_text("not a folder")
+    path = write_config(cli, f'database.path = "{database}"\n')
+    result = await cli("search", "diffusion", "--config", str(path))
+    assert result.code == 2
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1, "one line, no traceback: " + result.stderr
