@@ -280,3 +280,9 @@ def test_a_value_from_the_environment_names_the_variable_not_the_key(
     with pytest.raises(ConfigError) as error:
         load_settings(path, env=env)
     assert str(error.value).startswith(message)
+
+
+def test_slack_settings_that_disagree_name_the_variables_that_set_them(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, ""), env={"SLACK_CLIENT_ID": "1.2"})
+    assert f"({tmp_path / 'config.toml'} and $SLACK_CLIENT_ID)" in str(error.value)

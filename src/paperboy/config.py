@@ -266,11 +266,10 @@ def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None 
         if env.get(variable):
             _set_in(table, key_path, env[variable])
             origins[".".join(key_path)] = variable
-    if set(origins.values()) - set(SECRET_ENV):
-        where = f"{where} with $PAPERBOY_… settings"
     settings: Settings = _build(Settings, table, where, prefix="", origins=origins)
     _check_arxiv_courtesy(settings.sources.arxiv, _naming("sources.arxiv.request_interval", where, origins))
-    _check_slack_mode(settings.slack, where)
+    # the Slack settings that must agree may come from both: name the variables as well as the file
+    _check_slack_mode(settings.slack, " and ".join([where, *(f"${v}" for v in sorted(origins.values()))]))
     base = config_path.parent if config_path is not None else Path.cwd()
     database = replace(settings.database, path=(base / settings.database.path.expanduser()).resolve())
     return replace(settings, database=database, config_path=config_path)
