@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from paperboy.config import Secret, Settings, load_settings, setting_keys
+from paperboy.clock import OFFSET_ENV
+from paperboy.config import CONFIG_ENV, NON_SETTING_ENV, Secret, Settings, load_settings, setting_keys
 from paperboy.errors import ConfigError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
@@ -228,10 +229,6 @@ def test_the_readme_explains_settings_from_the_environment() -> None:
     [
         ({"PAPERBOY_HEALTH_PORT": "eighty"}, '$PAPERBOY_HEALTH_PORT: "eighty" is not a whole number'),
         ({"PAPERBOY_SOURCES_ARXIV_ENABLED": "maybe"}, '$PAPERBOY_SOURCES_ARXIV_ENABLED: "maybe" is not true or false'),
-        (
-            {"PAPERBOY_HEALTH_PORT": "70000"},
-            "built-in defaults with $PAPERBOY_… settings: health.port: must be between",
-        ),
     ],
 )
 def test_a_bad_environment_setting_names_the_variable(
@@ -241,3 +238,51 @@ def test_a_bad_environment_setting_names_the_variable(
     with pytest.raises(ConfigError) as error:
         load_settings(env=env)
     assert str(error.value).startswith(message)
+
+
+def test_a_misspelt_environment_setting_is_an_error_that_suggests_the_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, ""), env={"PAPERBOY_DIGST_TIME": "08:00"})
+    assert str(error.value) == "$PAPERBOY_DIGST_TIME is not a paperboy setting; did you mean $PAPERBOY_DIGEST_TIME?"
+
+
+def test_an_unknown_environment_setting_says_how_settings_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, ""), env={"PAPERBOY_FLAVOUR": "vanilla"})
+    assert str(error.value).startswith("$PAPERBOY_FLAVOUR is not a paperboy setting; settings are named")
+
+
+def test_paperboys_other_variables_are_not_settings_and_are_accepted(tmp_path: Path) -> None:
+    env = {name: "x" for name in NON_SETTING_ENV if name != CONFIG_ENV}
+    load_settings(write(tmp_path, ""), env=env)
+
+
+def test_every_paperboy_variable_read_outside_the_settings_is_listed() -> None:
+    # the variables read elsewhere (the clock, the CLI) must be in the list, or setting them would be an error
+    assert {CONFIG_ENV, OFFSET_ENV, "PAPERBOY_DISCORD_TOKEN"} <= set(NON_SETTING_ENV)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PAPERBOY_HEALTH_PORT": "70000"}, "$PAPERBOY_HEALTH_PORT: must be between 0 and 65535, not 70000"),
+        ({"PAPERBOY_DIGEST_TIMEZONE": "Mars/Base"}, '$PAPERBOY_DIGEST_TIMEZONE: "Mars/Base" is not a time zone'),
+        (
+            {"PAPERBOY_SOURCES_ARXIV_REQUEST_INTERVAL": "1s"},
+            "$PAPERBOY_SOURCES_ARXIV_REQUEST_INTERVAL: arXiv asks for at most one request every 3 seconds",
+        ),
+    ],
+)
+def test_a_value_from_the_environment_names_the_variable_not_the_key(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    path = write(tmp_path, '[health]\nport = 8080\n[digest]\ntimezone = "UTC"\n')
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, env=env)
+    assert str(error.value).startswith(message)
+
+
+def test_slack_settings_that_disagree_name_the_variables_that_set_them(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, ""), env={"SLACK_CLIENT_ID": "1.2"})
+    assert f"({tmp_path / 'config.toml'} and $SLACK_CLIENT_ID)" in str(error.value)

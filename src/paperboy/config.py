@@ -40,6 +40,15 @@ SECRET_ENV: Mapping[str, tuple[str, ...]] = {
     "SLACK_CLIENT_SECRET": ("slack", "client_secret"),
 }
 
+#: paperboy's environment variables that are not `PAPERBOY_<SECTION>_<KEY>` settings; any other `PAPERBOY_…`
+#: variable is a misspelt setting and an error, as an unknown key in the file is
+NON_SETTING_ENV: tuple[str, ...] = (
+    CONFIG_ENV,
+    "PAPERBOY_DISCORD_TOKEN",  # discord.token's secret variable (SECRET_ENV)
+    "PAPERBOY_CLOCK_OFFSET",  # clock.OFFSET_ENV: shifts the clock, for tests and demos
+    "PAPERBOY_DATABASE_URL",  # reserved for a database server, not read yet
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Secret:
@@ -239,6 +248,7 @@ def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None 
     A path that was asked for (argument or environment) must exist; the implicit `./config.toml` may not.
     """
     env = os.environ if env is None else env
+    _check_variable_names(env)
     explicit = path if path is not None else env.get(CONFIG_ENV) or None
     config_path = Path(explicit) if explicit is not None else DEFAULT_CONFIG_PATH
     if config_path.exists():
@@ -248,20 +258,21 @@ def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None 
         raise ConfigError(f"config file {config_path} does not exist; check the path, or leave it out to use defaults")
     else:
         table, where, config_path = {}, "built-in defaults", None  # type: ignore[assignment]
-    overridden = False
+    #: dotted key → the variable that set it, so that a bad value names the variable rather than the key
+    origins: dict[str, str] = {}
     for key in setting_keys():
         variable = env_variable(key)
         if env.get(variable):
             _set_in(table, tuple(key.split(".")), _from_env(key, variable, env[variable]))
-            overridden = overridden or variable not in SECRET_ENV
+            origins[key] = variable
     for variable, key_path in SECRET_ENV.items():
         if env.get(variable):
             _set_in(table, key_path, env[variable])
-    if overridden:
-        where = f"{where} with $PAPERBOY_… settings"
-    settings: Settings = _build(Settings, table, where, prefix="")
-    _check_arxiv_courtesy(settings.sources.arxiv, where)
-    _check_slack_mode(settings.slack, where)
+            origins[".".join(key_path)] = variable
+    settings: Settings = _build(Settings, table, where, prefix="", origins=origins)
+    _check_arxiv_courtesy(settings.sources.arxiv, _naming("sources.arxiv.request_interval", where, origins))
+    # the Slack settings that must agree may come from both: name the variables as well as the file
+    _check_slack_mode(settings.slack, " and ".join([where, *(f"${v}" for v in sorted(origins.values()))]))
     base = config_path.parent if config_path is not None else Path.cwd()
     database = replace(settings.database, path=(base / settings.database.path.expanduser()).resolve())
     return replace(settings, database=database, config_path=config_path)
@@ -286,14 +297,33 @@ def _check_slack_mode(slack: SlackSettings, where: str) -> None:
         )
 
 
-def _check_arxiv_courtesy(arxiv: ArxivSettings, where: str) -> None:
+def _check_variable_names(env: Mapping[str, str]) -> None:
+    """A `PAPERBOY_…` variable that names no setting is a typo: say so, as for an unknown key in the file."""
+    known = {env_variable(key) for key in setting_keys()} | set(NON_SETTING_ENV)
+    # compared without the prefix they all share, which would make any two names look alike
+    suffixes = sorted(name.removeprefix("PAPERBOY_") for name in known)
+    for name in sorted(env):
+        if not name.startswith("PAPERBOY_") or name in known or not env[name]:
+            continue
+        close = difflib.get_close_matches(name.removeprefix("PAPERBOY_"), suffixes, n=1)
+        if close:
+            raise ConfigError(f"${name} is not a paperboy setting; did you mean $PAPERBOY_{close[0]}?")
+        raise ConfigError(
+            f"${name} is not a paperboy setting; settings are named PAPERBOY_<SECTION>_<KEY> after the keys in "
+            "config.example.toml, like PAPERBOY_DIGEST_TIME; unset it or fix its name"
+        )
+
+
+def _naming(key: str, where: str, origins: Mapping[str, str]) -> str:
+    """Where a bad value came from, to begin its error with: the variable that set it, else the file and key."""
+    return f"${origins[key]}" if key in origins else f"{where}: {key}"
+
+
+def _check_arxiv_courtesy(arxiv: ArxivSettings, naming: str) -> None:
     # arXiv's terms of use ask for at most one request every 3 seconds; only a mirror or test server may go faster
     host = urlsplit(arxiv.base_url).hostname or ""
     if host.endswith("arxiv.org") and arxiv.request_interval < ARXIV_MIN_INTERVAL:
-        raise ConfigError(
-            f"{where}: sources.arxiv.request_interval: arXiv asks for at most one request every 3 seconds; "
-            'set it to "3s" or more'
-        )
+        raise ConfigError(f'{naming}: arXiv asks for at most one request every 3 seconds; set it to "3s" or more')
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -302,6 +332,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}; fix the file's syntax") from None
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: not UTF-8 text (line {line}); save the file as UTF-8") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot be read ({error.strerror}); check the path and its permissions") from None
 
@@ -357,7 +390,7 @@ def setting_keys(cls: type = Settings, prefix: str = "") -> list[str]:
     return keys
 
 
-def _build(cls: type[Any], table: Mapping[str, Any], where: str, prefix: str) -> Any:
+def _build(cls: type[Any], table: Mapping[str, Any], where: str, prefix: str, origins: Mapping[str, str]) -> Any:
     hints = typing.get_type_hints(cls)
     known = [f.name for f in fields(cls) if not f.metadata.get("internal")]
     for key in table:
@@ -375,7 +408,7 @@ def _build(cls: type[Any], table: Mapping[str, Any], where: str, prefix: str) ->
         if _is_section(hint):
             if not isinstance(raw, dict):
                 raise ConfigError(f'{where}: "{key}" must be a table ([{key}]), not {_describe(raw)}')
-            values[f.name] = _build(hint, raw, where, prefix=key + ".")
+            values[f.name] = _build(hint, raw, where, prefix=key + ".", origins=origins)
             continue
         try:
             value = _convert(hint, raw)
@@ -383,7 +416,7 @@ def _build(cls: type[Any], table: Mapping[str, Any], where: str, prefix: str) ->
         except ValueError as error:
             problem = str(error)
         if problem:
-            raise ConfigError(f"{where}: {key}: {problem}")
+            raise ConfigError(f"{_naming(key, where, origins)}: {problem}")
         values[f.name] = value
     return cls(**values)
 

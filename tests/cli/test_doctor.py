@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Cli, config_text
+from tests.fakes import discord as fake_discord
+from tests.fakes import slack as fake_slack
 from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.huggingface import FakeHuggingFace
+from tests.fakes.slack import FakeSlack
 
 pytestmark = pytest.mark.asyncio
 
@@ -43,3 +47,86 @@ async def test_doctor_reports_a_database_it_cannot_open(cli: Cli, tmp_path: Path
     result = await cli("doctor", "--config", str(config))
     assert result.code == 1
     assert any(line.startswith("FAIL database") for line in result.stdout.splitlines())
+
+
+def platforms_config(
+    tmp_path: Path, hf: FakeHuggingFace, slack: FakeSlack, discord: FakeDiscord, *, down: str = ""
+) -> Path:
+    """A config with both chat platforms pointed at the fakes; `down` points that one at a closed port."""
+    slack_url = "http://127.0.0.1:9/api/" if down == "slack" else slack.api_url
+    discord_url = "http://127.0.0.1:9/api/v10" if down == "discord" else discord.api_url
+    path = tmp_path / "config.toml"
+    extra = f'[slack]\napi_base_url = "{slack_url}"\n[discord]\napi_base_url = "{discord_url}"\n'
+    path.write_text(config_text(hf, extra=extra))
+    return path
+
+
+TOKENS = {"SLACK_BOT_TOKEN": fake_slack.TOKEN, "SLACK_APP_TOKEN": fake_slack.APP_TOKEN}
+TOKENS |= {"PAPERBOY_DISCORD_TOKEN": fake_discord.TOKEN}
+
+
+def outcomes(stdout: str) -> dict[str, str]:
+    return {line.split()[1]: line.split()[0] for line in stdout.splitlines()}
+
+
+def line_of(stdout: str, check: str) -> str:
+    return next(line for line in stdout.splitlines() if line.split()[1] == check)
+
+
+async def test_doctor_checks_both_chat_platforms_and_their_tokens(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, slack_server: FakeSlack, discord_server: FakeDiscord
+) -> None:
+    config = platforms_config(tmp_path, hf_server, slack_server, discord_server)
+    result = await cli("doctor", "--config", str(config), env=TOKENS)
+    assert result.code == 0, result.stdout + result.stderr
+    assert set(outcomes(result.stdout).values()) == {"ok"}
+    assert set(outcomes(result.stdout)) == {"config", "database", "huggingface", "slack", "discord"}
+    assert discord_server.requests_to("/api/v10/users/@me")[-1].headers["Authorization"] == f"Bot {fake_discord.TOKEN}"
+    assert {r.path for r in slack_server.requests} == {"/api/auth.test", "/api/apps.connections.open"}
+
+
+@pytest.mark.parametrize(
+    ("variable", "check", "message"),
+    [
+        ("SLACK_BOT_TOKEN", "slack", "Slack refused slack.bot_token (invalid_auth); copy "),
+        ("SLACK_APP_TOKEN", "slack", "Slack refused slack.app_token (invalid_auth); copy "),
+        ("PAPERBOY_DISCORD_TOKEN", "discord", "Discord refused discord.token (401 Unauthorized); copy "),
+    ],
+)
+async def test_doctor_names_a_refused_token_without_printing_it(
+    cli: Cli,
+    tmp_path: Path,
+    hf_server: FakeHuggingFace,
+    slack_server: FakeSlack,
+    discord_server: FakeDiscord,
+    variable: str,
+    check: str,
+    message: str,
+) -> None:
+    config = platforms_config(tmp_path, hf_server, slack_server, discord_server)
+    wrong = "wrong-token-0123456789"
+    result = await cli("doctor", "--config", str(config), env=TOKENS | {variable: wrong})
+    assert result.code == 1
+    assert [name for name, outcome in outcomes(result.stdout).items() if outcome == "FAIL"] == [check]
+    assert line_of(result.stdout, check).split(None, 2)[2].startswith(message)
+    assert result.stderr.splitlines()[-1] == f"paperboy: error: 1 check failed ({check}); see above"
+    for token in (wrong, *TOKENS.values()):
+        assert token not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("down", "config_key"), [("slack", "slack.api_base_url"), ("discord", "discord.api_base_url")])
+async def test_doctor_names_the_unreachable_platform(
+    cli: Cli,
+    tmp_path: Path,
+    hf_server: FakeHuggingFace,
+    slack_server: FakeSlack,
+    discord_server: FakeDiscord,
+    down: str,
+    config_key: str,
+) -> None:
+    config = platforms_config(tmp_path, hf_server, slack_server, discord_server, down=down)
+    result = await cli("doctor", "--config", str(config), env=TOKENS)
+    assert result.code == 1
+    assert [name for name, outcome in outcomes(result.stdout).items() if outcome == "FAIL"] == [down]
+    detail = line_of(result.stdout, down).split(None, 2)[2]
+    assert detail.startswith("cannot reach ") and f"check {config_key}" in detail

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import paperboy
-from tests.cli.conftest import Cli
+from tests.cli.conftest import COMMAND_TIMEOUT, Cli
+from tests.fakes.corpus import CorpusPaper
 
 pytestmark = pytest.mark.asyncio
 
@@ -93,3 +99,81 @@ async def test_unknown_command_is_a_usage_error(cli: Cli) -> None:
 async def test_version_prints_the_package_version(cli: Cli) -> None:
     result = await cli("--version")
     assert result.stdout == f"paperboy {paperboy.__version__}\n"
+
+
+async def test_a_misspelt_database_folder_exits_2_and_creates_nothing(cli: Cli) -> None:
+    path = write_config(cli, 'database.path = "dta/paperboy.db"\n')
+    result = await cli("search", "diffusion", "--config", str(path))
+    assert result.code == 2
+    assert result.stderr == (
+        f"paperboy: error: the folder {cli.cwd / 'dta'} for database.path does not exist; create it or fix the path\n"
+    )
+    assert not (cli.cwd / "dta").exists()
+
+
+@pytest.mark.parametrize(
+    ("database", "message"),
+    [
+        pytest.param(
+            "/sys/paperboy.db",
+            "cannot create the database /sys/paperboy.db (",
+            marks=pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's /sys, unwritable even by root"),
+            id="unwritable folder",
+        ),
+        pytest.param("notes.txt/paperboy.db", "notes.txt is a file, not a folder", id="under a regular file"),
+    ],
+)
+async def test_a_database_path_that_cannot_be_written_is_one_line(cli: Cli, database: str, message: str) -> None:
+    (cli.cwd / "notes.txt").write_text("not a folder")
+    path = write_config(cli, f'database.path = "{database}"\n')
+    result = await cli("search", "diffusion", "--config", str(path))
+    assert result.code == 2
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1, "one line, no traceback: " + result.stderr
+
+
+def into_a_closed_pipe(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `paperboy …` with stdout a pipe nobody reads any more, as `paperboy … | head -1` leaves it once head
+    has its line (closing the reading end first makes every write fail, not only those after head's exit)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "paperboy", *args],
+            cwd=cli.cwd,
+            env=cli.env,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        )
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("output", ["short", "long"])
+async def test_output_into_a_closed_pipe_ends_quietly(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper], output: str
+) -> None:
+    # short: written when the interpreter flushes at exit; long: more than the buffer, written mid-command
+    query = ["nothing-matches-this"] if output == "short" else ["model", "--json", "--limit", "100"]
+    result = await asyncio.to_thread(into_a_closed_pipe, cli, "search", *query, "--config", str(config_path))
+    assert result.stderr == ""
+    assert result.returncode == 128 + signal.SIGPIPE, "as a command killed by SIGPIPE, like other CLIs"
+
+
+async def test_a_config_file_that_is_not_utf8_is_one_line_naming_it(cli: Cli) -> None:
+    path = cli.cwd / "config.toml"
+    path.write_bytes('[digest]\ntimezone = "Europe/Zürich"\n'.encode("latin-1"))
+    result = await cli("search", "diffusion", "--config", str(path))
+    assert result.code == 2
+    assert result.stderr.startswith(f"paperboy: error: {path}: not UTF-8 text")
+    assert result.stderr.count("\n") == 1
+
+
+async def test_paperboy_without_a_command_prints_the_help(cli: Cli) -> None:
+    result = await cli()
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("usage: paperboy")
+    assert "doctor" in result.stdout and result.stderr == ""

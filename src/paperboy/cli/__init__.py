@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Protocol
@@ -68,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"paperboy {paperboy.__version__}")
     add_globals(parser, None)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")  # none: the help
     for name, module in COMMANDS.items():
         command = module.add_parser(sub)
         add_globals(command, argparse.SUPPRESS)
@@ -81,7 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(search.separate_query(list(sys.argv[1:] if argv is None else argv)))
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a reader gone (`| head -1`) shows here, not as "Exception ignored" at exit
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(search.separate_query(list(sys.argv[1:] if argv is None else argv)))
+    if args.command is None:
+        parser.print_help()
+        return 0
     verbose = args.verbose or 0
     try:
         settings = load_settings(args.config)
@@ -95,11 +111,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("interrupted")
         return 130
+    except BrokenPipeError:
+        raise
     except Exception as error:
         if verbose:
             log.exception("details")
         _fail(f"unexpected {type(error).__name__}: {error}; run again with -v for details, and please report it")
         return 1
+
+
+def _reader_gone() -> int:
+    """What reads our output has stopped (`paperboy search … | head -1`): end without a word, with the code of a
+    command killed by SIGPIPE as other command-line tools are. Standard output now goes nowhere, so that the
+    interpreter's own flush at exit has nothing to complain about."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 def _fail(message: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Awaitable
@@ -12,7 +13,7 @@ from pathlib import Path
 import aiosqlite
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
-from paperboy.errors import Fault, StoreError
+from paperboy.errors import ConfigError, Fault, StoreError
 from paperboy.store.migrations import LATEST_VERSION, migrate
 
 BUSY_TIMEOUT_MS = 10_000
@@ -21,14 +22,10 @@ MMAP_BYTES = 1 << 30
 
 
 async def connect(path: Path, *, migrate_to: int = LATEST_VERSION) -> aiosqlite.Connection:
-    """Open (creating if needed) the database at `path`, set it up and bring its schema up to date."""
+    """Open (creating the file if needed, never its folder) the database at `path`, set it up and bring its
+    schema up to date."""
     where = f"the database {path}"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise StoreError(
-            f"cannot create the folder for {where} ({error.strerror}); check database.path in the config"
-        ) from None
+    _create_file(path)
     try:
         # autocommit at the driver level: every write goes through `transaction()`, which says BEGIN itself
         conn = await aiosqlite.connect(path, isolation_level=None)
@@ -52,6 +49,27 @@ async def connect(path: Path, *, migrate_to: int = LATEST_VERSION) -> aiosqlite.
         await conn.close()
         raise
     return conn
+
+
+def _create_file(path: Path) -> None:
+    """Check the path and create the file before SQLite sees it, so that a wrong path is one clear sentence.
+    A misspelt folder is not created: that would hide the typo behind a new, empty database. And aiosqlite must
+    not fail to connect: its worker thread then answers after the event loop has closed, with a traceback."""
+    folder = path.parent
+    if path.is_dir():
+        raise ConfigError(f"database.path {path} is a folder; name a file in it, like {path / 'paperboy.db'}")
+    if not folder.is_dir():
+        if folder.exists():
+            raise ConfigError(f"{folder} is a file, not a folder; fix database.path")
+        raise ConfigError(f"the folder {folder} for database.path does not exist; create it or fix the path")
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError as error:
+        verb = "open" if path.exists() else "create"
+        raise ConfigError(
+            f"cannot {verb} the database {path} ({error.strerror}); check database.path and that paperboy may "
+            "write there"
+        ) from None
 
 
 @asynccontextmanager
