@@ -130,4 +130,4 @@ async def test_a_channel_without_a_subscription_is_told_to_subscribe(service: Su
 async def test_a_webhook_url_is_never_shown_whole() -> None:
     ref = ChannelRef(Platform.WEBHOOK, "https://hooks.slack.com/services/T000/B000/SECRETSECRET")
     assert "SECRET" not in str(ref)
-    assert str(ref) == "webhook:https://hooks.slack.com/…"
+    assert str(ref).startswith("webhook:https://hooks.slack.com/…#")

@@ -45,12 +45,9 @@ async def sink() -> AsyncIterator[WebhookSink]:
 
 async def test_a_discord_digest_is_a_title_and_an_embed_per_paper(webhooks: FakeWebhooks, sink: WebhookSink) -> None:
     url = webhooks.discord_url()
-    message_ids = await sink.send(digest(url, left_out=4))
+    message_ids = await sink.send(digest(url, left_out=4, id=17))
     [payload] = webhooks.payloads(url)
-    assert (
-        payload["content"]
-        == "Papers for Thu 16 Jan 2025: 3 new papers\nand 4 more: /papers search diffusion since:2025-01-16"
-    )
+    assert payload["content"] == "Papers for Thu 16 Jan 2025: 3 new papers\nand 4 more: /papers search more:17"
     assert [e["title"] for e in payload["embeds"]] == [
         "Paper <1> & friends",
         "Paper <2> & friends",
