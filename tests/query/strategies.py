@@ -1,12 +1,17 @@
-"""Hypothesis strategies for the query language: canonical syntax trees (as the parser builds them)."""
+"""Hypothesis strategies for the query language: canonical syntax trees (as the parser builds them), other
+spellings of a tree paired with it, and query-like text for the parser to accept or refuse."""
 
 from __future__ import annotations
 
-from datetime import date
+import sys
+import unicodedata
 
 from hypothesis import strategies as st
 
 from paperboy.query.ast import (
+    MAX_COUNT,
+    MAX_DAYS_AGO,
+    MAX_DIGEST,
     And,
     Bound,
     Compare,
@@ -21,13 +26,22 @@ from paperboy.query.ast import (
     Phrase,
     Term,
     TextField,
+    render,
 )
-from paperboy.query.parser import MIN_PREFIX, WORD_CHARS
+from paperboy.query.parser import MAX_LENGTH, MIN_PREFIX, WORD_CHARS
 
-words = st.text(
-    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=8
+# --- canonical trees ----------------------------------------------------------------------------------------
+
+_ASCII_WORD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#: letters and decimal digits of every script: what the full-text index counts as word characters
+_ANY_SCRIPT_WORD = st.characters(categories=["L", "Nd"])
+words = st.one_of(
+    st.text(alphabet=_ASCII_WORD, min_size=1, max_size=8),
+    st.text(alphabet=_ANY_SCRIPT_WORD, min_size=1, max_size=8),
 ).filter(lambda w: w not in ("OR", "AND", "NOT"))
 words_with_marks = st.builds(lambda a, sep, b: a + sep + b, words, st.sampled_from(["-", ".", "'", ""]), words)
+#: words with punctuation that once tripped the tokenizer
+odd_words = st.sampled_from(["GPT-4", "E=mc2", "state-of-the-art", "https://arxiv.org/abs/2401.12345", "--x", "🚀go"])
 fields = st.none() | st.sampled_from(list(TextField))
 
 
@@ -35,20 +49,32 @@ def _prefixable(text: str) -> bool:
     return len(WORD_CHARS.findall(text)[-1]) >= MIN_PREFIX
 
 
-terms = st.builds(Term, words_with_marks, st.booleans(), fields).filter(lambda t: not t.prefix or _prefixable(t.text))
+terms = st.builds(Term, words_with_marks | odd_words, st.booleans(), fields).filter(
+    lambda t: not t.prefix or _prefixable(t.text)
+)
 phrases = st.builds(Phrase, st.lists(words, min_size=1, max_size=3).map(" ".join), st.booleans(), fields).filter(
     lambda p: not p.prefix or _prefixable(p.text)
 )
-matches = st.one_of(
-    st.builds(Match, st.just(MatchField.ORG), st.lists(words, min_size=1, max_size=2).map(" ".join)),
-    st.builds(Match, st.just(MatchField.CATEGORY), st.sampled_from(["cs.CL", "cs.LG", "hep-th", "math.AG", "stat.ML"])),
-    st.builds(Match, st.just(MatchField.ID), st.from_regex(r"2[0-4](0[1-9]|1[0-2])\.[0-9]{5}", fullmatch=True)),
-    st.builds(Match, st.just(MatchField.CODE), st.sampled_from(["yes", "no"])),
+#: organisation names as the parser keeps them: single spaces, no quotes, any punctuation
+_org_words = st.text(
+    alphabet=st.characters(categories=["L", "Nd", "P", "S"], exclude_characters='"'), min_size=1, max_size=10
 )
-compares = st.builds(Compare, st.sampled_from(list(Count)), st.sampled_from(list(Op)), st.integers(0, 10**6))
+_arxiv_ids = st.one_of(
+    st.from_regex(r"(07(0[4-9]|1[0-2])|(0[89]|1[0-4])(0[1-9]|1[0-2]))\.[0-9]{4}", fullmatch=True),
+    st.from_regex(r"(1[5-9]|[2-9][0-9])(0[1-9]|1[0-2])\.[0-9]{5}", fullmatch=True),
+    st.from_regex(r"(hep-th|math\.GT|cond-mat|cs)/[0-9]{2}(0[1-9]|1[0-2])[0-9]{3}", fullmatch=True),
+)
+matches = st.one_of(
+    st.builds(Match, st.just(MatchField.ORG), st.lists(_org_words, min_size=1, max_size=3).map(" ".join)),
+    st.builds(Match, st.just(MatchField.CATEGORY), st.from_regex(r"[A-Za-z-]+(\.[A-Za-z-]+)?", fullmatch=True)),
+    st.builds(Match, st.just(MatchField.ID), _arxiv_ids),
+    st.builds(Match, st.just(MatchField.CODE), st.sampled_from(["yes", "no"])),
+    st.builds(Match, st.just(MatchField.MORE), st.integers(1, MAX_DIGEST).map(str)),
+)
+compares = st.builds(Compare, st.sampled_from(list(Count)), st.sampled_from(list(Op)), st.integers(0, MAX_COUNT))
 dates = st.one_of(
-    st.builds(DateLimit, st.sampled_from(list(Bound)), st.dates(date(1990, 1, 1), date(2100, 1, 1))),
-    st.builds(lambda b, n: DateLimit(b, days_ago=n), st.sampled_from(list(Bound)), st.integers(0, 9999)),
+    st.builds(DateLimit, st.sampled_from(list(Bound)), st.dates()),
+    st.builds(lambda b, n: DateLimit(b, days_ago=n), st.sampled_from(list(Bound)), st.integers(0, MAX_DAYS_AGO)),
 )
 leaves = st.one_of(terms, phrases, matches, compares, dates)
 
@@ -72,4 +98,88 @@ trees = st.recursive(
         st.lists(children, min_size=2, max_size=3).map(lambda items: _combine(Or, items)),
     ),
     max_leaves=10,
+).filter(lambda tree: len(render(tree)) <= MAX_LENGTH)
+
+# --- other spellings of a tree ------------------------------------------------------------------------------
+
+#: the zero of every script's decimal digits (Unicode puts each script's 0–9 in a row)
+ZEROS = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Nd" and int(chr(c)) == 0]
+
+
+@st.composite
+def _digits(draw: st.DrawFn, number: int) -> str:
+    """`number` in one script's digits, maybe with leading zeros: `٤٢`, `0042`, `４２`."""
+    zero = ord(draw(st.sampled_from(ZEROS)))
+    leading = chr(zero) * draw(st.integers(0, 2))
+    return leading + "".join(chr(zero + int(d)) for d in str(number))
+
+
+_cases = st.sampled_from([str.lower, str.upper, str.title])
+
+
+@st.composite
+def _spelled_leaf(draw: st.DrawFn) -> tuple[str, Node]:
+    """A leaf as a person might type it, other than canonically, with the tree it means."""
+    bound = draw(st.sampled_from(list(Bound)))
+    count = draw(st.sampled_from(list(Count)))
+    op = draw(st.sampled_from(list(Op)))
+    case = draw(_cases)
+    weeks = draw(st.integers(0, MAX_DAYS_AGO // 7))
+    days = draw(st.integers(0, MAX_DAYS_AGO))
+    number = draw(st.integers(0, MAX_COUNT))
+    digest = draw(st.integers(1, MAX_DIGEST))
+    day = draw(st.dates())
+    tree = draw(trees)
+    arxiv_id = draw(_arxiv_ids)
+    spellings: list[tuple[str, Node]] = [
+        (f"{bound.value}:{draw(_digits(weeks))}{case('w')}", DateLimit(bound, days_ago=7 * weeks)),
+        (f"{bound.value}:{draw(_digits(days))}{case('d')}", DateLimit(bound, days_ago=days)),
+        (f"{case(bound.value)}:{case('today')}", DateLimit(bound, days_ago=0)),
+        (f"{bound.value}:{case('yesterday')}", DateLimit(bound, days_ago=1)),
+        (f"{bound.value}:{day.year:04}{day.month:02}{day.day:02}", DateLimit(bound, day=day)),
+        (f"{case(count.value)}{op.value}{draw(_digits(number))}", Compare(count, op, number)),
+        (f"{case(count.value)}:{op.value}{draw(_digits(number))}", Compare(count, op, number)),
+        (f"{count.value}:{draw(_digits(number))}", Compare(count, Op.EQ, number)),
+        (f"more:{draw(_digits(digest))}", Match(MatchField.MORE, str(digest))),
+        (f"id:arXiv:{arxiv_id}v{draw(st.integers(1, 9))}", Match(MatchField.ID, arxiv_id)),
+        (f"code:{case('yes')}", Match(MatchField.CODE, "yes")),
+        (f"({render(tree)})", tree),
+    ]
+    return draw(st.sampled_from(spellings))
+
+
+@st.composite
+def _spelled_query(draw: st.DrawFn) -> tuple[str, Node]:
+    """A few spelled leaves, each maybe negated, joined by AND or by OR in one of their spellings."""
+    parts = draw(st.lists(_spelled_leaf(), min_size=1, max_size=3))
+    negated = [(f"NOT {text}", _negate(tree)) if draw(st.booleans()) else (text, tree) for text, tree in parts]
+    kind, joiner = draw(st.sampled_from([(And, " "), (And, " AND "), (Or, " OR "), (Or, " | ")]))
+    return joiner.join(text for text, _ in negated), _combine(kind, [tree for _, tree in negated])
+
+
+spelled_queries = _spelled_query().filter(lambda q: len(q[0]) <= MAX_LENGTH and len(render(q[1])) <= MAX_LENGTH)
+
+# --- query-like text ----------------------------------------------------------------------------------------
+
+#: every character Python's str holds, surrogates and unassigned code points included
+any_character = st.characters(categories=["L", "M", "N", "P", "S", "Z", "C"])
+_NAMES = [*(f.value for f in TextField), *(f.value for f in MatchField), *(b.value for b in Bound)]
+_NAMES += [c.value for c in Count] + ["upvote", "Stars", "titel", "https", "e"]
+_VALUES = st.one_of(
+    st.sampled_from(["7", "2", "0", "²", "٣", "7d", "2w", "20000w", "5217w", "36526d", "today", "yesterday"]),
+    st.sampled_from(["2025-01-01", "20250101", "2401.12345", "2401.1234", "yes", "No", "cs.CL", "-1", "1_000"]),
+    st.integers(0, 10**20).map(str),
+    st.text(any_character, max_size=4),
 )
+clauses = st.builds(
+    lambda name, sep, value: name + sep + value,
+    st.sampled_from(_NAMES) | st.text(any_character, max_size=3),
+    st.sampled_from([":", ">", ">=", "<", "<=", "=", ":>", ":>=", ":=", ":<", ""]),
+    _VALUES,
+)
+_FRAGMENTS = st.sampled_from(['"', "(", ")", "|", "-", "*", "OR", "AND", "NOT", "--", "\u00a0", "\n", "\x00"])
+#: clauses, fragments of syntax and stray characters, with or without spaces between them
+query_texts = st.lists(
+    st.tuples(clauses | _FRAGMENTS | st.text(any_character, max_size=3), st.sampled_from([" ", "", "  "])),
+    max_size=12,
+).map(lambda pieces: "".join(piece + sep for piece, sep in pieces))

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paperboy.errors import QueryError
 from paperboy.query.ast import (
+    MAX_COUNT,
+    MAX_DAYS_AGO,
+    MAX_DIGEST,
     And,
     Bound,
     Compare,
@@ -27,6 +30,7 @@ from paperboy.query.ast import (
     render,
 )
 from paperboy.query.parser import MAX_LENGTH, MAX_TERMS, parse
+from tests.query.strategies import any_character, query_texts
 
 T = Term
 
@@ -74,9 +78,29 @@ VALID: list[tuple[str, Node]] = [
     ("comments<3", Compare(Count.COMMENTS, Op.LT, 3)),
     ("upvotes<=5", Compare(Count.UPVOTES, Op.LE, 5)),
     ("upvotes=0", Compare(Count.UPVOTES, Op.EQ, 0)),
+    ("upvotes>=999999999", Compare(Count.UPVOTES, Op.GE, MAX_COUNT)),
+    ("upvotes>=\u0663", Compare(Count.UPVOTES, Op.GE, 3)),
+    ("upvotes>=007", Compare(Count.UPVOTES, Op.GE, 7)),
+    ("upvotes:>50", Compare(Count.UPVOTES, Op.GT, 50)),
+    ("stars:>=100", Compare(Count.STARS, Op.GE, 100)),
+    ("comments:<3", Compare(Count.COMMENTS, Op.LT, 3)),
+    ("Upvotes:<=5", Compare(Count.UPVOTES, Op.LE, 5)),
+    ("upvotes:=5", Compare(Count.UPVOTES, Op.EQ, 5)),
+    ("upvotes:50", Compare(Count.UPVOTES, Op.EQ, 50)),
+    ("-upvotes:>50", Not(Compare(Count.UPVOTES, Op.GT, 50))),
+    ("more:123", Match(MatchField.MORE, "123")),
+    ("more:00123", Match(MatchField.MORE, "123")),
+    ('more:"123"', Match(MatchField.MORE, "123")),
+    ("more:\u0661\u0662\u0663", Match(MatchField.MORE, "123")),
+    (f"more:{MAX_DIGEST}", Match(MatchField.MORE, str(MAX_DIGEST))),
     ("since:7d", DateLimit(Bound.SINCE, days_ago=7)),
     ("since:2w", DateLimit(Bound.SINCE, days_ago=14)),
     ("since:today", DateLimit(Bound.SINCE, days_ago=0)),
+    ("since:yesterday", DateLimit(Bound.SINCE, days_ago=1)),
+    ("before:3W", DateLimit(Bound.BEFORE, days_ago=21)),
+    ("since:\u0667d", DateLimit(Bound.SINCE, days_ago=7)),
+    ("since:5217w", DateLimit(Bound.SINCE, days_ago=36519)),
+    (f"since:{MAX_DAYS_AGO}d", DateLimit(Bound.SINCE, days_ago=MAX_DAYS_AGO)),
     ("since:2025-01-01", DateLimit(Bound.SINCE, day=date(2025, 1, 1))),
     ("before:2025-06-01", DateLimit(Bound.BEFORE, day=date(2025, 6, 1))),
     ("GPT-4", T("GPT-4")),
@@ -100,7 +124,7 @@ INVALID: list[tuple[str, str]] = [
     (
         "foo:bar",
         'unknown field "foo" at column 1; the fields are title, abstract, author, keyword, org, cat, id, code, '
-        "since, before, upvotes, stars, comments (put text with a colon in quotes to search for it)",
+        "more, since, before, upvotes, stars, comments (put text with a colon in quotes to search for it)",
     ),
     ("OR a", '"OR" at column 1 needs a term before it'),
     ("| a", '"|" at column 1 needs a term before it'),
@@ -123,15 +147,45 @@ INVALID: list[tuple[str, str]] = [
     (")", "unmatched ) at column 1; remove it or add a ( before it"),
     ("title:", '"title:" at column 1 needs a value after the colon, like title:diffusion'),
     ("title: diffusion", '"title:" at column 1 needs a value after the colon, like title:diffusion'),
-    ("upvotes:10", '"upvotes:" at column 1 compares numbers; write it like upvotes>=10'),
+    ('upvotes:"10"', '"upvotes:" at column 1 compares numbers; write it like upvotes>=10'),
+    ("upvotes:(10)", '"upvotes:" at column 1 compares numbers; write it like upvotes>=10'),
     ("upvotes>=ten", "upvotes>= at column 1 needs a whole number, like upvotes>=10"),
+    ("upvotes:>ten", "upvotes:> at column 1 needs a whole number, like upvotes>=10"),
+    ("upvotes:>=", "upvotes:>= at column 1 needs a whole number, like upvotes>=10"),
     ("stars>-1", "stars> at column 1 needs a whole number, like stars>100"),
+    ("upvotes>=\u00b2", "upvotes>= at column 1 needs a whole number, like upvotes>=10"),
+    ("upvotes:\u00b2", "upvotes: at column 1 needs a whole number, like upvotes>=10"),
+    ("upvotes>= 5", "upvotes>= at column 1 needs a whole number, like upvotes>=10"),
+    ("upvotes>=1_000", "upvotes>= at column 1 needs a whole number, like upvotes>=10"),
+    ("stars>1000000000", "stars>1000000000 at column 1 is more than any paper has; use at most 999999999"),
+    ("since>5", '"since" at column 1 takes a colon, like since:7d or since:2025-01-01'),
+    ("more:0", 'more: takes a digest number, like more:123, not "0" (column 6)'),
+    ("more:abc", 'more: takes a digest number, like more:123, not "abc" (column 6)'),
+    ("more:-1", 'more: takes a digest number, like more:123, not "-1" (column 6)'),
+    ("more:\u00b2", 'more: takes a digest number, like more:123, not "\u00b2" (column 6)'),
+    (f"more:{MAX_DIGEST + 1}", f'more: takes a digest number, like more:123, not "{MAX_DIGEST + 1}" (column 6)'),
+    ("more:(1 2)", '"more:" at column 1 takes one value, like more:123'),
     (
         "id:2401.1",
         '"2401.1" is not an arXiv id; use a form like 2401.12345, 2401.12345v2 or hep-th/9901001 (id: at column 4)',
     ),
     ("code:maybe", 'code: takes yes or no, not "maybe" (column 6)'),
     ("cat:cs.CL.x", '"cs.CL.x" at column 5 is not an arXiv category; write it like cat:cs.CL or cat:hep-th'),
+    (
+        "since:20000w",
+        '"20000w" at column 7 reaches back more than 36525 days (100 years); write a date instead, like '
+        "since:2025-01-01",
+    ),
+    (
+        "before:36526d",
+        '"36526d" at column 8 reaches back more than 36525 days (100 years); write a date instead, like '
+        "before:2025-01-01",
+    ),
+    (
+        "since:" + "9" * 400 + "d",
+        f'"{"9" * 400}d" at column 7 reaches back more than 36525 days (100 years); write a date instead, like '
+        "since:2025-01-01",
+    ),
     ("since:soon", '"soon" at column 7 is not a date; write since:7d, since:2w or since:2025-01-01'),
     ("before:2025-13-01", '"2025-13-01" at column 8 is not a date; write before:7d, before:2w or before:2025-01-01'),
     ("org:(a b)", '"org:" at column 1 takes one value, like org:nvidia'),
@@ -145,6 +199,14 @@ INVALID: list[tuple[str, str]] = [
         'nothing to search for in "\';" at column 1; use letters or digits, like quant* or "flow matching"',
     ),
     ("x" * (MAX_LENGTH + 1), f"the query is {MAX_LENGTH + 1} characters long; keep it under {MAX_LENGTH}"),
+    (
+        "|".join(["x" * 165] * 3),
+        "the query is 503 characters long written out in full (" + "x" * 37 + "...); keep it under 500",
+    ),
+    (
+        "title:(" + "y" * 245 + " " + "z" * 245 + ")",
+        "the query is 503 characters long written out in full (title:" + "y" * 31 + "...); keep it under 500",
+    ),
     (" ".join(["w"] * (MAX_TERMS + 1)), f"the query has {MAX_TERMS + 1} terms; keep it to {MAX_TERMS} or fewer"),
     ("(" * 11 + "a" + ")" * 11, "parentheses nest more than 10 deep at column 11; simplify"),
 ]
@@ -163,16 +225,26 @@ def test_refuses_with_a_message_saying_where_and_what(text: str, message: str) -
 
 
 def parses_to_a_stable_tree_or_refuses(text: str) -> None:
+    """What the parser accepts, it writes back as text that parses to the same tree and writes back the same;
+    anything else is a one-line QueryError (any other exception fails the test)."""
     try:
         tree = parse(text)
     except QueryError as error:
         assert str(error) and "\n" not in str(error)
         return
-    assert parse(render(tree)) == tree
+    canonical = render(tree)
+    assert parse(canonical) == tree
+    assert render(parse(canonical)) == canonical
 
 
-@given(st.text(max_size=200))
+@given(st.text(any_character, max_size=MAX_LENGTH + 20))
 def test_any_text_parses_to_a_stable_tree_or_gets_a_query_error(text: str) -> None:
+    parses_to_a_stable_tree_or_refuses(text)
+
+
+@settings(max_examples=1000)
+@given(query_texts)
+def test_any_query_like_text_parses_to_a_stable_tree_or_gets_a_query_error(text: str) -> None:
     parses_to_a_stable_tree_or_refuses(text)
 
 

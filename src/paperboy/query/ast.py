@@ -2,7 +2,8 @@
 
 `render(node)` is the one spelling of a query shown back to users (a channel's saved filter, say); parsing it
 gives the same tree again. The parser builds trees in canonical form only: `And`/`Or` hold at least two items
-and never an item of their own kind, and `Not` never holds a `Not`.
+and never an item of their own kind, and `Not` never holds a `Not`. Numbers have bounds (`MAX_COUNT`,
+`MAX_DAYS_AGO`) that the values themselves enforce, so no tree renders to text the parser would refuse.
 """
 
 from __future__ import annotations
@@ -10,6 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+
+#: the largest number a count comparison takes (`upvotes>=999999999`); a bound keeps it a 64-bit SQL integer
+MAX_COUNT = 999_999_999
+#: how far back a relative date may reach (`since:36525d`, about 100 years): a larger one is a typo, and
+#: today minus it could leave the calendar
+MAX_DAYS_AGO = 36_525
+#: the largest digest number `more:` takes: SQLite's largest integer, the delivery ledger's ids
+MAX_DIGEST = 2**63 - 1
 
 
 class TextField(Enum):
@@ -49,11 +58,14 @@ class MatchField(Enum):
     CATEGORY = "cat"
     ID = "id"
     CODE = "code"
+    #: the papers that digest number `value` left out (its "and N more")
+    MORE = "more"
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """`org:nvidia` (organisation contains), `cat:cs.CL` (arXiv category), `id:2401.12345`, `code:yes`/`code:no`."""
+    """`org:nvidia` (organisation contains), `cat:cs.CL` (arXiv category), `id:2401.12345`, `code:yes`/`code:no`,
+    `more:123` (what digest 123 left out; the value is the digest's number in ASCII digits)."""
 
     field: MatchField
     value: str
@@ -83,6 +95,10 @@ class Compare:
     op: Op
     value: int
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.value <= MAX_COUNT:
+            raise ValueError(f"a count is compared with 0 to {MAX_COUNT}, not {self.value}")
+
 
 class Bound(Enum):
     SINCE = "since"  # on or after
@@ -100,6 +116,12 @@ class DateLimit:
     bound: Bound
     day: date | None = None
     days_ago: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.day is None) == (self.days_ago is None):
+            raise ValueError("a date limit has either a day or a number of days ago")
+        if self.days_ago is not None and not 0 <= self.days_ago <= MAX_DAYS_AGO:
+            raise ValueError(f"a relative date is 0 to {MAX_DAYS_AGO} days ago, not {self.days_ago}")
 
 
 @dataclass(frozen=True, slots=True)

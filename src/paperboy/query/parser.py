@@ -4,10 +4,13 @@
     or       := and (("OR" | "|") and)*
     and      := unary (["AND"] unary)*          juxtaposition means AND
     unary    := ("-" | "NOT") unary | primary
-    primary  := "(" or ")" | field ":" value | count op number | word["*"] | '"' phrase '"'["*"]
+    primary  := "(" or ")" | field ":" value | count op number | count ":" [op] number
+              | word["*"] | '"' phrase '"'["*"]
 
 Operators are upper case (`OR`, `AND`, `NOT`); in lower case they are words. Every refusal is a `QueryError`
-whose message names the column (1-based) and what to write instead.
+whose message names the column (1-based) and what to write instead. Whatever `parse` accepts, `render` writes
+back as text that `parse` turns into the same tree: numbers are bounded here and in the tree's values alike,
+digits of any script become ASCII, and a query must fit `MAX_LENGTH` as typed and as spelled out in full.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from enum import Enum, auto
 from paperboy.arxiv_ids import parse_arxiv_id
 from paperboy.errors import InvalidPaperId, QueryError
 from paperboy.query.ast import (
+    MAX_COUNT,
+    MAX_DAYS_AGO,
+    MAX_DIGEST,
     And,
     Bound,
     Compare,
@@ -35,6 +41,7 @@ from paperboy.query.ast import (
     Phrase,
     Term,
     TextField,
+    render,
     walk,
 )
 
@@ -47,8 +54,12 @@ MIN_PREFIX = 3
 #: what the full-text index treats as a word: letters and digits (the `unicode61` tokenizer's rule)
 WORD_CHARS = re.compile(r"[^\W_]+")
 _SPECIAL = '()"|'
-_COMPARISON = re.compile(r"([A-Za-z]+)(>=|<=|>|<|=)(.*)", re.DOTALL)
-_RELATIVE_DAYS = re.compile(r"(\d{1,5})([dw])", re.IGNORECASE)
+_OPERATOR = r"(>=|<=|>|<|=)"
+_COMPARISON = re.compile(rf"([A-Za-z]+){_OPERATOR}(.*)", re.DOTALL)
+#: the value of `upvotes:>50`, `upvotes:50` (=)
+_COLON_COMPARISON = re.compile(rf"{_OPERATOR}?(.*)", re.DOTALL)
+#: `\d` is any script's decimal digit, as `int()` reads them all
+_RELATIVE_DAYS = re.compile(r"(\d+)([dw])", re.IGNORECASE)
 _CATEGORY = re.compile(r"[A-Za-z-]+(\.[A-Za-z-]+)?")
 _URL_SCHEMES = {"http", "https"}
 
@@ -95,7 +106,19 @@ def parse(text: str) -> Node:
     terms = sum(1 for node in walk(tree) if not isinstance(node, And | Or | Not))
     if terms > MAX_TERMS:
         raise QueryError(f"the query has {terms} terms; keep it to {MAX_TERMS} or fewer")
+    # the canonical text can be longer than what was typed (`a|b` → `a OR b`, `title:(a b)` → `title:a title:b`),
+    # and it is what is stored and parsed again
+    spelled_out = len(render(tree))
+    if spelled_out > MAX_LENGTH:
+        raise QueryError(
+            f"the query is {spelled_out} characters long written out in full ({_shortened(render(tree))}); "
+            f"keep it under {MAX_LENGTH}"
+        )
     return tree
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --- tokens -------------------------------------------------------------------------------------------------
@@ -188,6 +211,7 @@ def _example(field: str) -> str:
         "cat": "cat:cs.CL",
         "id": "id:2401.12345",
         "code": "code:yes",
+        "more": "more:123",
         "since": "since:7d or since:2025-01-01",
         "before": "before:2025-06-01",
         "upvotes": "upvotes>=10",
@@ -298,13 +322,15 @@ class _Parser:
     def _field(self, token: Token) -> Node:
         name = token.text.lower()
         known = _FIELDS.get(name)
-        if known is None:
-            if name in _COUNTS:
+        value = self._next()
+        if known is None and name in _COUNTS:
+            if value.kind is not Kind.WORD:
                 raise QueryError(
                     f'"{token.text}:" at column {token.column} compares numbers; write it like {_example(name)}'
                 )
+            return _colon_compare(_COUNTS[name], token, value)
+        if known is None:
             raise QueryError(_unknown_field(token))
-        value = self._next()
         if isinstance(known, TextField):
             if value.kind is Kind.OPEN:
                 return self._group(value, field=known)
@@ -382,7 +408,9 @@ def _match(field: MatchField, token: Token) -> Match:
     value = token.text.strip()
     if not value:
         raise QueryError(f'"{field.value}:" at column {token.column} needs a value, like {_example(field.value)}')
-    if field is MatchField.ID:
+    if field is MatchField.MORE:
+        value = _digest_number(value, token.column)
+    elif field is MatchField.ID:
         try:
             value = parse_arxiv_id(value).base
         except InvalidPaperId as error:
@@ -399,6 +427,14 @@ def _match(field: MatchField, token: Token) -> Match:
     return Match(field, value)
 
 
+def _digest_number(value: str, column: int) -> str:
+    """`more:123` → "123": a digest's number, in ASCII digits whatever digits it was typed in."""
+    number = int(value) if value.isdecimal() else 0
+    if not 0 < number <= MAX_DIGEST:
+        raise QueryError(f'more: takes a digest number, like more:123, not "{value}" (column {column})')
+    return str(number)
+
+
 def _date_limit(bound: Bound, token: Token) -> DateLimit:
     text = token.text.strip().lower()
     named = {"today": 0, "yesterday": 1}
@@ -407,6 +443,11 @@ def _date_limit(bound: Bound, token: Token) -> DateLimit:
     relative = _RELATIVE_DAYS.fullmatch(text)
     if relative:
         days = int(relative[1]) * (7 if relative[2] == "w" else 1)
+        if days > MAX_DAYS_AGO:
+            raise QueryError(
+                f'"{token.text}" at column {token.column} reaches back more than {MAX_DAYS_AGO} days (100 years); '
+                f"write a date instead, like {bound.value}:2025-01-01"
+            )
         return DateLimit(bound, days_ago=days)
     try:
         return DateLimit(bound, day=date.fromisoformat(text))
@@ -418,14 +459,32 @@ def _date_limit(bound: Bound, token: Token) -> DateLimit:
 
 
 def _compare(token: Token) -> Compare:
-    count = _COUNTS.get(token.text.lower())
+    """`upvotes>=10`: a COMPARE token, whose name may still be a typo or a field that takes a colon."""
+    name = token.text.lower()
+    count = _COUNTS.get(name)
+    if count is None and name in _FIELDS:
+        raise QueryError(f'"{token.text}" at column {token.column} takes a colon, like {_example(name)}')
     if count is None:
         raise QueryError(_unknown_field(token))
-    if not token.value.isdigit() or len(token.value) > 9:
-        raise QueryError(
-            f"{token.text}{token.op} at column {token.column} needs a whole number, like {_example(count.value)}"
-        )
-    return Compare(count, Op(token.op), int(token.value))
+    return _comparison(count, Op(token.op), token.value, f"{token.text}{token.op}", token.column)
+
+
+def _colon_compare(count: Count, field: Token, value: Token) -> Compare:
+    """`upvotes:>50`, `upvotes:50` (=): the colon spelling of a comparison."""
+    spelled = _COLON_COMPARISON.fullmatch(value.text)
+    assert spelled is not None  # the pattern matches any text
+    op = Op(spelled[1] or "=")
+    return _comparison(count, op, spelled[2], f"{field.text}:{spelled[1] or ''}", field.column)
+
+
+def _comparison(count: Count, op: Op, number: str, written: str, column: int) -> Compare:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; any script's decimal digits int() reads
+    if not number.isdecimal():
+        raise QueryError(f"{written} at column {column} needs a whole number, like {_example(count.value)}")
+    value = int(number)
+    if value > MAX_COUNT:
+        raise QueryError(f"{written}{number} at column {column} is more than any paper has; use at most {MAX_COUNT}")
+    return Compare(count, op, value)
 
 
 def _unknown_field(token: Token) -> str:
