@@ -131,3 +131,8 @@ async def test_a_webhook_url_is_never_shown_whole() -> None:
     ref = ChannelRef(Platform.WEBHOOK, "https://hooks.slack.com/services/T000/B000/SECRETSECRET")
     assert "SECRET" not in str(ref)
     assert str(ref).startswith("webhook:https://hooks.slack.com/…#")
+
+
+async def test_a_digests_left_out_papers_are_no_filter(service: SubscriptionService) -> None:
+    with pytest.raises(QueryError, match="more: finds the papers one digest left out"):
+        await service.subscribe(REF, by="alice", filter="diffusion more:12")

@@ -69,6 +69,8 @@ class Compiled:
     title_terms: tuple[str, ...] = ()
     #: every positive word or phrase of `match`, OR-ed: the papers bm25 would read through
     any_term: str | None = None
+    #: the digest whose left-out papers a top-level `more:` asks for: their relevance is the digest's order
+    left_out_of: int | None = None
 
 
 def compile_query(node: Node, today: date, tables: Tables = Tables()) -> Compiled:
@@ -98,6 +100,7 @@ def compile_query(node: Node, today: date, tables: Tables = Tables()) -> Compile
         tuple(value for _, value in bounds),
         _title_terms(matched) if matched is not None else (),
         _any_term(matched) if matched is not None else None,
+        next((int(item.value) for item in rest if isinstance(item, Match) and item.field is MatchField.MORE), None),
     )
 
 
@@ -204,6 +207,10 @@ class _Compiler:
                 return f"p.id = {self.bind(value)}"
             case MatchField.CODE:
                 return "p.github_repo IS NOT NULL" if value == "yes" else "p.github_repo IS NULL"
+            case MatchField.MORE:
+                left_out = "SELECT paper_id FROM deliveries WHERE digest_id = ? AND position < 0"
+                self.params.append(int(value))
+                return f"p.id IN ({left_out})"
         raise TypeError(f"cannot compile {field!r}")  # pragma: no cover
 
 
@@ -256,13 +263,21 @@ def search_statement(
     page = "LIMIT ? OFFSET ?"
     if compiled.match is None:
         window = f"ORDER BY p.pk DESC LIMIT {ranking.CANDIDATES}" if sort is Sort.RELEVANCE else ""
+        ordered_by: tuple[object, ...] = ()
+        if sort is Sort.RELEVANCE and compiled.left_out_of is not None:
+            # what a digest left out ("and N more: /papers search more:N"), in the order it would have listed
+            # them next: its positions are -1, -2, …
+            order, window = "(SELECT d.position FROM deliveries d WHERE d.digest_id = ? AND d.paper_id = p.id) DESC", ""
+            ordered_by = (compiled.left_out_of,)
         where = f"{compiled.where} AND {compiled.bounds.format(rowid='p.pk')}"
         sql = (
             f"WITH candidates AS (SELECT p.pk FROM papers p WHERE {where} {window}) "
             f"SELECT {columns}, {boosts} AS score, NULL FROM candidates c JOIN papers p ON p.pk = c.pk "
             f"ORDER BY {order}, p.pk DESC {page}"
         )
-        return Statement(sql, (*compiled.params, *compiled.bound_params, today.isoformat(), limit + 1, offset))
+        return Statement(
+            sql, (*compiled.params, *compiled.bound_params, today.isoformat(), *ordered_by, limit + 1, offset)
+        )
     matches = _matches(compiled)
     found = (compiled.match, *compiled.params, *compiled.bound_params)
     if sort is Sort.RELEVANCE and broad:
