@@ -202,9 +202,9 @@ def _matching(index: CandidateIndex, window: Window, papers: Sequence[Paper]) ->
 
 def choose(window: Window, papers: Sequence[Paper], matching: set[str], given: set[str]) -> DigestPlan:
     """The window's digest: every paper `ineligible` lets through, best first, cut at the maximum."""
-    eligible = [
-        p for p in papers if ineligible(window, p, matches=p.id in matching, given=p.id in given) is None
-    ]  # fmt: skip
+    # the set lookups first: most papers fail them, and this runs for every paper of every channel
+    candidates = [p for p in papers if p.id in matching and p.id not in given]
+    eligible = [p for p in candidates if ineligible(window, p, matches=True, given=False) is None]
     eligible.sort(key=rank_key, reverse=True)
     most = window.subscription.max_papers
     return DigestPlan(window, tuple(p.id for p in eligible[:most]), tuple(p.id for p in eligible[most:]))

@@ -46,6 +46,7 @@ def _json(s: Subscription) -> dict[str, Any]:
         "min_upvotes": s.min_upvotes,
         "post_empty": s.post_empty,
         "paused": s.paused_reason,
+        "problem": s.last_error,
         "updated_by": s.updated_by,
         "updated_at": s.updated_at.isoformat() if s.updated_at else None,
     }
