@@ -20,6 +20,7 @@ from paperboy.adapters.services import Services
 from paperboy.adapters.slack_app import build_slack_app, change_policy
 from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner
+from paperboy.models import ChannelRef, PauseCause, Platform
 from paperboy.service import PaperService
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
@@ -130,6 +131,18 @@ async def test_preview_and_why(app: AsyncApp, slack_server: FakeSlack) -> None:
     paper = corpus_papers()[0]
     why = await papers(app, slack_server, f"why {paper.id}")
     assert text_of(why).startswith(("Yes: ", "No: "))
+
+
+async def test_a_paused_channel_is_told_so_by_preview_why_and_settings(
+    app: AsyncApp, slack_server: FakeSlack, store: Store
+) -> None:
+    await papers(app, slack_server, "subscribe 09:00 UTC daily")
+    ref = ChannelRef(Platform.SLACK, CHANNEL, "T0456")
+    await store.subscriptions.pause(ref, "the channel is archived", PauseCause.CHANNEL, datetime.now(UTC))
+    said = "paused: the channel is archived"
+    assert said in text_of(await papers(app, slack_server, "preview"))
+    assert said in text_of(await papers(app, slack_server, f"why {corpus_papers()[0].id}"))
+    assert "PAUSED: the channel is archived" in text_of(await papers(app, slack_server, "settings"))
 
 
 async def test_schedule_and_settings(app: AsyncApp, slack_server: FakeSlack) -> None:

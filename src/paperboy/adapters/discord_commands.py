@@ -210,7 +210,11 @@ def build_papers_group(services: Services, view_timeout: float = VIEW_TIMEOUT) -
     @papers.command(name="preview", description="The digest this channel would get now")
     async def preview(interaction: discord.Interaction[Any]) -> None:
         ref = channel_ref(interaction)
-        await services.subscriptions.get(ref)
+        subscription = await services.subscriptions.get(ref)
+        if subscription.paused_reason:
+            paused = escape(f"This channel's digest is paused: {subscription.paused_reason}")
+            await interaction.response.send_message(paused, ephemeral=True)
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         digests: list[Digest] = await services.digests.preview(ref)
         if not digests or not digests[0].items:

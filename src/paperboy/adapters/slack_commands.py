@@ -139,7 +139,9 @@ async def _schedule(services: Services, invocation: Invocation, rest: str) -> Re
 
 
 async def _preview(services: Services, invocation: Invocation, rest: str) -> Reply:
-    await services.subscriptions.get(invocation.ref)
+    subscription = await services.subscriptions.get(invocation.ref)
+    if subscription.paused_reason:
+        return _message(escape(f"This channel's digest is paused: {subscription.paused_reason}"))
     digests = await services.digests.preview(invocation.ref)
     if not digests or not digests[0].items:
         return _message("The next digest would have nothing new.")
