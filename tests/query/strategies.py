@@ -64,13 +64,15 @@ _arxiv_ids = st.one_of(
     st.from_regex(r"(1[5-9]|[2-9][0-9])(0[1-9]|1[0-2])\.[0-9]{5}", fullmatch=True),
     st.from_regex(r"(hep-th|math\.GT|cond-mat|cs)/[0-9]{2}(0[1-9]|1[0-2])[0-9]{3}", fullmatch=True),
 )
-matches = st.one_of(
-    st.builds(Match, st.just(MatchField.ORG), st.lists(_org_words, min_size=1, max_size=3).map(" ".join)),
-    st.builds(Match, st.just(MatchField.CATEGORY), st.from_regex(r"[A-Za-z-]+(\.[A-Za-z-]+)?", fullmatch=True)),
-    st.builds(Match, st.just(MatchField.ID), _arxiv_ids),
-    st.builds(Match, st.just(MatchField.CODE), st.sampled_from(["yes", "no"])),
-    st.builds(Match, st.just(MatchField.MORE), st.integers(1, MAX_DIGEST).map(str)),
-)
+#: the canonical values of each match field
+MATCH_VALUES: dict[MatchField, st.SearchStrategy[str]] = {
+    MatchField.ORG: st.lists(_org_words, min_size=1, max_size=3).map(" ".join),
+    MatchField.CATEGORY: st.from_regex(r"[A-Za-z-]+(\.[A-Za-z-]+)?", fullmatch=True),
+    MatchField.ID: _arxiv_ids,
+    MatchField.CODE: st.sampled_from(["yes", "no"]),
+    MatchField.MORE: st.integers(1, MAX_DIGEST).map(str),
+}
+matches = st.one_of([st.builds(Match, st.just(field), values) for field, values in MATCH_VALUES.items()])
 compares = st.builds(Compare, st.sampled_from(list(Count)), st.sampled_from(list(Op)), st.integers(0, MAX_COUNT))
 dates = st.one_of(
     st.builds(DateLimit, st.sampled_from(list(Bound)), st.dates()),

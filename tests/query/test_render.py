@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 
 from paperboy.query import canonical
-from paperboy.query.ast import MAX_COUNT, MAX_DAYS_AGO, Bound, Compare, Count, DateLimit, Node, Op, render
+from paperboy.query.ast import MAX_COUNT, MAX_DAYS_AGO, Bound, Compare, Count, DateLimit, MatchField, Node, Op, render
 from paperboy.query.parser import parse
-from tests.query.strategies import spelled_queries, trees
+from tests.query.strategies import MATCH_VALUES, spelled_queries, trees
 
 
 @pytest.mark.parametrize(
@@ -46,6 +46,11 @@ def test_canonical_spelling(text: str, shown: str) -> None:
 @given(trees)
 def test_parsing_the_rendering_gives_the_same_tree(tree: Node) -> None:
     assert parse(render(tree)) == tree
+    assert render(parse(render(tree))) == render(tree)
+
+
+def test_the_trees_tried_hold_every_kind_of_match() -> None:
+    assert set(MATCH_VALUES) == set(MatchField)
 
 
 @given(spelled_queries)
