@@ -23,7 +23,8 @@ FETCH_ERRORS = Counter(
 )
 DIGESTS = Counter(
     "paperboy_digests",
-    "Digests by platform and outcome: sent, failed (channel paused), retry (tried again later), empty",
+    "Digests by platform and outcome: sent, empty, retry (tried again at a later run), failed (given up: "
+    "tries used up, or paperboy's bug), paused (refused for good: the channel is paused)",
     ["platform", "outcome"],
     registry=REGISTRY,
 )
