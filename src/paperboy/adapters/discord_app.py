@@ -183,7 +183,6 @@ class Gateway:
             if self._closing.is_set():
                 return
             if isinstance(error, ConfigError):
-                self.refused = error
                 if self.in_background:
                     log.error("%s; Discord stays off until paperboy is restarted", error)
                 return
@@ -208,6 +207,8 @@ class Gateway:
             return None, ready.done()
         except Exception as error:  # whatever ended it, the answer is the same: wait, then again
             log.debug("the Discord connection ended", exc_info=True)
+            if isinstance(error, ConfigError):
+                self.refused = error  # before `first_answer`: start-up reads it as soon as that is set
             return error, ready is not None and ready.done()
         finally:
             self.first_answer.set()
@@ -269,6 +270,9 @@ async def serve_discord(runtime: Runtime) -> AsyncIterator[str]:
         else:
             yield "Discord not answering yet, trying in the background"
     finally:
-        await gateway.close()
-        await asyncio.wait([connection], timeout=CLOSE_SECONDS)
+        # a gateway that stopped answering would hold discord.py's close for up to 30 s
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await gateway.close()
+                await asyncio.wait([connection])
         connection.cancel()

@@ -244,9 +244,10 @@ async def socket_mode(app: AsyncApp, app_token: str) -> AsyncIterator[str]:
         yield "Slack in Socket Mode (connecting)"
     finally:
         connection.cancel()
-        await asyncio.wait([connection], timeout=CLOSE_SECONDS)
         try:
-            await asyncio.wait_for(handler.close_async(), CLOSE_SECONDS)  # type: ignore[no-untyped-call]
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await asyncio.wait([connection])
+                await handler.close_async()  # type: ignore[no-untyped-call]
         except TimeoutError:
             log.debug("the Socket Mode connection did not close in time; left to the end of the process")
         SOCKET_MODE_LOG.removeFilter(quiet)
