@@ -34,7 +34,8 @@ async def test_run_serves_health_and_metrics(settings: Settings) -> None:
             while True:
                 try:
                     health = await client.get(f"http://127.0.0.1:{port}/healthz")
-                    if health.status_code == 200:
+                    # healthy from the start; the fetch at start is what the test waits for
+                    if health.status_code == 200 and health.json()["sources"]["huggingface"]["last_fetched"]:
                         break
                 except httpx.ConnectError:
                     pass
