@@ -11,11 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from paperboy.app import serve
-from paperboy.config import Settings
+from paperboy.config import Secret, Settings
 from paperboy.store import Store
 from tests.fakes.corpus import by_day, hf_item
 from tests.fakes.huggingface import PATH, FakeHuggingFace
+from tests.fakes.running import HangingServer
 from tests.fakes.server import Fault
+from tests.fakes.slack import APP_TOKEN, TOKEN
 
 pytestmark = pytest.mark.asyncio
 
@@ -61,3 +63,41 @@ async def test_serve_stops_promptly_in_the_middle_of_a_fetch(
         assert await store.papers.count() == 0
     assert "fetching huggingface stopped: paperboy is shutting down" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "a shutdown is not an error"
+
+
+def slack_behind(settings: Settings, hanging: HangingServer) -> Settings:
+    """Socket Mode settings whose Slack Web API accepts connections and never answers (a long client timeout:
+    only paperboy's own limits end the wait)."""
+    slack = replace(
+        settings.slack,
+        bot_token=Secret(TOKEN),
+        app_token=Secret(APP_TOKEN),
+        api_base_url=f"http://127.0.0.1:{hanging.port}/api/",
+    )
+    delivery = replace(settings.delivery, webhook_timeout=timedelta(seconds=60))
+    return replace(only_huggingface(settings), slack=slack, delivery=delivery)
+
+
+async def test_serve_stops_promptly_while_slack_is_being_checked(settings: Settings) -> None:
+    async with HangingServer() as hanging:
+        stop = asyncio.Event()
+        running = asyncio.create_task(serve(slack_behind(settings, hanging), stop))
+        async with asyncio.timeout(10):
+            await hanging.connected.wait()
+        stop.set()
+        await asyncio.wait_for(running, 2)
+
+
+async def test_serve_fetches_while_slack_is_being_checked(
+    settings: Settings, hf_server: FakeHuggingFace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    hf_server.days[datetime.now(UTC).date().isoformat()] = [hf_item(p) for p in by_day()[datetime(2025, 1, 16).date()]]
+    async with HangingServer() as hanging:
+        stop = asyncio.Event()
+        running = asyncio.create_task(serve(slack_behind(settings, hanging), stop))
+        await wait_until(lambda: "fetched huggingface" in caplog.text)
+        assert "running: database" not in caplog.text, "fetched before Slack's check (5 s) was given up"
+        stop.set()
+        await asyncio.wait_for(running, 5)
+    assert hanging.connected.is_set(), "Slack was asked"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 import paperboy
 from paperboy.adapters.discord_app import serve_discord
@@ -11,37 +14,79 @@ from paperboy.adapters.slack_app import serve_slack
 from paperboy.config import Settings
 from paperboy.health import serve_health
 from paperboy.models import Platform
+from paperboy.run_lock import hold_run_lock
 from paperboy.runtime import Runtime, open_runtime
 from paperboy.scheduler import build_scheduler
 from paperboy.timespec import format_duration
 
 log = logging.getLogger(__name__)
 
-#: how long in-flight work may take to wind down after a stop was asked for
-SHUTDOWN_GRACE_SECONDS = 8.0
+#: how long in-flight work may take to wind down after a stop was asked for (Slack and Discord take up to 2 s
+#: more each to close: a stop ends within 10 s whatever the state)
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Run the fetch jobs until `stop` is set, then wind down: cancel running jobs (each day's write is one
-    transaction, so a cancelled fetch leaves no half-written day), close the HTTP client and the database."""
-    async with (
-        open_runtime(settings) as runtime,
-        serve_health(runtime) as health,
-        serve_slack(runtime) as slack,
-        serve_discord(runtime) as discord,
-    ):
+    """Run the fetch jobs and digests, and answer the chat platforms, until `stop` is set; then wind down:
+    cancel running jobs (each day's write is one transaction, so a cancelled fetch leaves no half-written day),
+    close the connections, the HTTP client and the database. One run per database (`run_lock`).
+
+    A stop while starting (a platform being checked) cuts the start short: whatever state Slack or Discord are
+    in, a stop never waits on them."""
+    with hold_run_lock(settings.database.path):
+        started = asyncio.Event()
+        running = asyncio.create_task(_serve(settings, stop, started), name="paperboy-run")
+        stopped = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait([running, stopped], return_when=asyncio.FIRST_COMPLETED)
+            if not running.done() and not started.is_set():
+                log.info("stopping while starting")
+                running.cancel()
+            await _outcome(running)
+        finally:
+            stopped.cancel()
+            if not running.done():  # serve itself is cancelled: so is the run, and its ending is waited for
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+    log.info("stopped")
+
+
+async def _outcome(running: asyncio.Task[None]) -> None:
+    """Await `running`; its cancellation by `serve` (a stop while starting) is a normal end."""
+    try:
+        await running
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise  # serve itself is being cancelled
+
+
+async def _serve(settings: Settings, stop: asyncio.Event, started: asyncio.Event) -> None:
+    async with open_runtime(settings) as runtime, serve_health(runtime) as health:
+        # fetching and digests go on whatever the chat platforms do
         scheduler = build_scheduler(runtime)
         scheduler.start()
-        log.info("%s; %s; %s; %s; press Ctrl-C to stop", await startup_summary(runtime), slack, discord, health)
-        if (console := chat_platforms(runtime)) is not None:
-            log.info(console)
+        jobs_stopped = False
         try:
-            await stop.wait()
+            async with serve_slack(runtime) as slack, serve_discord(runtime) as discord:
+                log.info("%s; %s; %s; %s; press Ctrl-C to stop", await startup_summary(runtime), slack, discord, health)
+                if (console := chat_platforms(runtime)) is not None:
+                    log.info(console)
+                started.set()
+                await stop.wait()
+                log.info("stopping")
+                jobs_stopped = True
+                await _stop_jobs(scheduler, runtime)
         finally:
-            log.info("stopping")
-            scheduler.shutdown(wait=False)
-            await runtime.jobs.wait_idle(SHUTDOWN_GRACE_SECONDS)
-    log.info("stopped")
+            if not jobs_stopped:
+                await _stop_jobs(scheduler, runtime)
+
+
+async def _stop_jobs(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:
+    """No new jobs; cancel the running ones and give them a moment to unwind."""
+    scheduler.shutdown(wait=False)
+    await runtime.jobs.wait_idle(SHUTDOWN_GRACE_SECONDS)
 
 
 async def startup_summary(runtime: Runtime) -> str:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from dataclasses import replace
 
 import pytest
 
+from paperboy.adapters.slack_app import QuietRetries
 from paperboy.app import serve
 from paperboy.config import Secret, Settings
 from paperboy.errors import ConfigError
-from tests.fakes.running import serving, without_sources
+from tests.fakes.running import HangingServer, free_port, serving, without_sources
 from tests.fakes.slack import APP_TOKEN, TOKEN, FakeSlack
 
 pytestmark = pytest.mark.asyncio
@@ -66,3 +69,76 @@ async def test_a_wrong_token_is_a_clear_error_at_start(
         await asyncio.wait_for(serve(broken, asyncio.Event()), 10)
     assert str(raised.value).startswith(f"Slack refused slack.{key} (invalid_auth)")
     assert wrong not in str(raised.value)
+
+
+async def wait_for_log(caplog: pytest.LogCaptureFixture, text: str) -> logging.LogRecord:
+    async with asyncio.timeout(15):
+        while not [r for r in caplog.records if text in r.getMessage()]:  # noqa: ASYNC110 - logged by other tasks
+            await asyncio.sleep(0.02)
+    return next(r for r in caplog.records if text in r.getMessage())
+
+
+async def test_a_socket_that_refuses_the_connection_does_not_hold_up_the_start(
+    settings: Settings, slack_server: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    slack_server.socket_url = f"ws://127.0.0.1:{free_port()}/socket"
+    async with serving(socket_mode_settings(settings, slack_server)) as running:
+        summary = await wait_for_log(caplog, "running: database")
+        stopped_at = time.monotonic()
+    assert running.done()
+    assert time.monotonic() - stopped_at < 5
+    assert "Slack in Socket Mode (connecting)" in summary.getMessage()
+
+
+async def test_a_socket_that_hangs_does_not_hold_up_the_start(
+    settings: Settings, slack_server: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with HangingServer() as hanging:
+        slack_server.socket_url = f"ws://127.0.0.1:{hanging.port}/socket"
+        async with serving(socket_mode_settings(settings, slack_server)) as running:
+            await wait_for_log(caplog, "running: database")
+            await hanging.connected.wait()
+            stopped_at = time.monotonic()
+    assert running.done()
+    assert time.monotonic() - stopped_at < 5
+
+
+async def test_a_socket_that_fails_is_said_in_one_line_without_traceback(
+    settings: Settings, slack_server: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    slack_server.socket_down = True
+    async with serving(socket_mode_settings(settings, slack_server)):
+        said = await wait_for_log(caplog, "Slack's Socket Mode: Failed to connect")
+    assert said.levelno == logging.WARNING
+    assert "paperboy keeps trying" in said.getMessage()
+    assert not [r for r in caplog.records if r.exc_info and r.levelno >= logging.WARNING], "no traceback"
+
+
+async def test_socket_mode_errors_after_the_first_are_left_out_for_a_while(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    logger = logging.getLogger("slack_sdk.socket_mode.test")
+    quiet = QuietRetries()
+    logger.addFilter(quiet)
+    try:
+        for attempt in range(3):
+            logger.error("Failed to connect (attempt %d); Retrying...", attempt)
+        quiet.reset()  # connected: the next error is news
+        logger.error("Failed to connect (attempt 3); Retrying...")
+    finally:
+        logger.removeFilter(quiet)
+    said = [r.getMessage() for r in caplog.records]
+    assert [m.split(";")[0] for m in said] == [
+        "Slack's Socket Mode: Failed to connect (attempt 0)",
+        "Slack's Socket Mode: Failed to connect (attempt 3)",
+    ]
+
+
+async def test_socket_mode_says_when_it_is_connected(
+    settings: Settings, slack_server: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with serving(socket_mode_settings(settings, slack_server)):
+        await wait_for_log(caplog, "connected to Slack in Socket Mode")

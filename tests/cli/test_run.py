@@ -14,6 +14,7 @@ from tests.cli.conftest import COMMAND_TIMEOUT, Cli, config_text, read_until
 from tests.fakes.corpus import by_day, hf_item
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.huggingface import FakeHuggingFace
+from tests.fakes.slack import TOKEN, FakeSlack
 
 pytestmark = pytest.mark.asyncio
 
@@ -100,3 +101,30 @@ async def test_run_with_a_refused_discord_token_exits_2_in_one_line(
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("paperboy: error: Discord does not accept discord.token")
     assert "not-the-token" not in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_run_with_only_a_slack_bot_token_says_it_sends_slack_digests(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, slack_server: FakeSlack
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(hf_server, extra=f'[slack]\napi_base_url = "{slack_server.api_url}"\n'))
+    process = await cli.start("run", "--config", str(config), env={"SLACK_BOT_TOKEN": TOKEN})
+    assert process.stderr is not None
+    lines = await read_until(process.stderr, "running: database")
+    process.send_signal(signal.SIGTERM)
+    async with asyncio.timeout(COMMAND_TIMEOUT):
+        assert await process.wait() == 0
+    assert "Slack digests only (no app token or signing secret, so no /papers); Discord off" in lines[-1]
+    assert slack_server.requests_to("/api/auth.test"), "the token was checked"
+
+
+async def test_run_with_only_a_refused_slack_bot_token_exits_2_in_one_line(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, slack_server: FakeSlack
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(hf_server, extra=f'[slack]\napi_base_url = "{slack_server.api_url}"\n'))
+    result = await cli("run", "--config", str(config), env={"SLACK_BOT_TOKEN": "xoxb-not-the-token"})
+    assert result.code == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("paperboy: error: Slack refused slack.bot_token (invalid_auth)")
+    assert "xoxb-not-the-token" not in result.stderr and "Traceback" not in result.stderr

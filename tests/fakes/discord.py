@@ -72,6 +72,8 @@ class FakeDiscord(FakeServer):
         self._sequence = itertools.count(1)
         #: close codes to end the next gateway connections with, right after HELLO (4004: authentication failed)
         self.gateway_closes: list[int] = []
+        #: how many of the next gateway connections are cut at once, before HELLO (a gateway that drops the bot)
+        self.gateway_drops = 0
         self.gateway_connections = 0
 
     @property
@@ -109,6 +111,10 @@ class FakeDiscord(FakeServer):
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.gateway_connections += 1
+        if self.gateway_drops > 0:
+            self.gateway_drops -= 1
+            await socket.close(code=1011)
+            return socket
         await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
         if self.gateway_closes:
             await socket.close(code=self.gateway_closes.pop(0))

@@ -15,9 +15,38 @@ from paperboy.config import Settings
 
 
 def free_port() -> int:
+    """A local port nobody listens on (a connection to it is refused), until someone binds it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class HangingServer:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers a byte: a service that hangs."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        #: set once a client has connected
+        self.connected = asyncio.Event()
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        self.connected.set()
+        await reader.read()  # until the client hangs up; nothing is ever sent back
+
+    async def __aenter__(self) -> HangingServer:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.close()
+        await self._server.wait_closed()
 
 
 def without_sources(settings: Settings) -> Settings:

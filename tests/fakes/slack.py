@@ -42,6 +42,11 @@ class FakeSlack(FakeServer):
         #: Socket Mode: the open WebSocket, and the answers (acks) to envelopes sent down it, by envelope id
         self.socket: web.WebSocketResponse | None = None
         self.socket_connected = asyncio.Event()
+        #: where apps.connections.open sends the app, when not to this server's own socket (a dead or hanging one)
+        self.socket_url: str | None = None
+        #: Socket Mode connections asked for, and whether they are answered 503 instead (Slack's end is down)
+        self.socket_attempts = 0
+        self.socket_down = False
         self.acks: dict[str, dict[str, Any]] = {}
         self._ack_arrived = asyncio.Condition()
         self._envelopes = itertools.count(1)
@@ -98,7 +103,8 @@ class FakeSlack(FakeServer):
         if method == "apps.connections.open":
             if token != APP_TOKEN:
                 return web.json_response({"ok": False, "error": "invalid_auth"})
-            return web.json_response({"ok": True, "url": f"{self.url.replace('http', 'ws', 1)}/socket"})
+            url = self.socket_url or f"{self.url.replace('http', 'ws', 1)}/socket"
+            return web.json_response({"ok": True, "url": url})
         if token not in self.tokens:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         body["_team"] = self.tokens[token]
@@ -142,6 +148,9 @@ class FakeSlack(FakeServer):
             del self.tokens[token]
 
     async def socket_mode(self, request: web.Request) -> web.StreamResponse:
+        self.socket_attempts += 1
+        if self.socket_down:
+            return web.Response(status=503, text="down")
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.socket = socket

@@ -9,6 +9,7 @@ commands from servers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -24,7 +25,7 @@ from paperboy.adapters.discord import point_at
 from paperboy.adapters.discord_commands import VIEW_TIMEOUT, answer_error, build_papers_group
 from paperboy.adapters.services import Services
 from paperboy.config import DiscordSettings
-from paperboy.errors import ConfigError, PaperboyError
+from paperboy.errors import ConfigError, Fault, PaperboyError
 from paperboy.runtime import Runtime
 from paperboy.service import PaperService
 from paperboy.store import MarkerStore
@@ -89,16 +90,25 @@ def invite_url(application_id: int, *, threads: bool) -> str:
     return discord.utils.oauth_url(application_id, permissions=permissions, scopes=SCOPES)
 
 
+#: how long one log-in may take before it counts as Discord being out of reach (discord.py sets no limit)
+LOGIN_TIMEOUT_SECONDS = 30.0
+
+
 async def log_in(client: discord.Client, token: str) -> None:
     """Log in over REST (no gateway yet), with Discord's refusal or absence said in words."""
     try:
-        await client.login(token)
+        async with asyncio.timeout(LOGIN_TIMEOUT_SECONDS):
+            await client.login(token)
     except discord.LoginFailure:
         raise ConfigError(
             "Discord does not accept discord.token; copy the bot token again from the Developer Portal (Bot → "
             "Reset Token)"
         ) from None
-    except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError) as error:
+    except TimeoutError:
+        raise DiscordUnreachable(
+            f"cannot reach Discord to log in (no answer within {LOGIN_TIMEOUT_SECONDS:.0f} s); check the network"
+        ) from None
+    except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
         raise DiscordUnreachable(
             f"cannot reach Discord to log in ({type(error).__name__}); check the network"
         ) from None
@@ -107,16 +117,44 @@ async def log_in(client: discord.Client, token: str) -> None:
 class DiscordUnreachable(PaperboyError):
     """Discord did not answer (network, outage); unlike a refused token, waiting may fix it."""
 
+    fault = Fault.RETRYABLE
+
 
 #: waits between attempts to get the gateway connection back, doubling up to the last
 RECONNECT_BACKOFF = (5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 300.0)
+#: how long `paperboy run` waits at start for Discord to take the token before going on without knowing
+START_WAIT_SECONDS = 5.0
+#: how long a stop waits for the gateway connection to close before cutting it
+CLOSE_SECONDS = 2.0
+
+
+def describe_failure(error: BaseException, *, ready: bool) -> str:
+    """What ended a gateway connection, in words. discord.py's own errors for a gateway that drops the bot
+    before READY are internal (an AttributeError on its missing socket), so whether the connection got that far
+    says more than the error does."""
+    if isinstance(error, DiscordUnreachable):
+        return str(error)
+    if isinstance(error, aiohttp.WSServerHandshakeError):
+        return f"the Discord gateway refused the connection (HTTP {error.status})"
+    if isinstance(error, (aiohttp.ClientError, OSError)):
+        return f"cannot reach the Discord gateway ({error})"
+    if isinstance(error, TimeoutError):
+        return "the Discord gateway did not answer in time"
+    code = f" (code {error.code})" if isinstance(error, discord.ConnectionClosed) else ""
+    if not ready:
+        return f"the Discord gateway closed the connection before it was ready{code}"
+    return f"the Discord gateway closed the connection{code}"
 
 
 class Gateway:
     """The bot's connection to Discord, kept until `close()`: log in, register the commands if they changed,
-    and hold the gateway. discord.py reconnects through passing failures itself; when it gives up (closing
-    its client) or Discord cannot be reached, a fresh client tries again after a wait that grows with each
-    failure, so that Discord being away for a while never stops digests or Slack."""
+    and hold the gateway. Each attempt is a fresh client (discord.py cannot reuse a closed one), logged in once;
+    when the connection ends, the next attempt follows after a wait that grows with each failure, so that
+    Discord being away for a while never stops digests or Slack. A refused token ends the attempts.
+
+    discord.py's own reconnect loop (`reconnect=True`) is not used: when the very first connection fails it logs
+    a traceback at ERROR and then fails on its missing socket. It still resumes by itself after the drops
+    Discord asks it to resume from; any other end is a new attempt here."""
 
     def __init__(
         self,
@@ -124,47 +162,90 @@ class Gateway:
         token: str,
         markers: MarkerStore,
     ) -> None:
-        self.client, self._tree = build()
         self._build = build
         self._token = token
         self._markers = markers
-        self._closing = False
-
-    async def log_in(self) -> None:
-        """Log in and register the commands if they changed; raises what `log_in` raises."""
-        await log_in(self.client, self._token)
-        synced = await sync_commands(self._tree, self._markers)
-        if synced is not None:
-            log.info("registered %d Discord command(s) with Discord", synced)
+        self._closing = asyncio.Event()
+        self._client: discord.Client | None = None
+        #: whom Discord knows the bot as, once a log-in went through
+        self.user: str | None = None
+        #: the refusal of the token, if Discord refused it (the attempts then stop)
+        self.refused: ConfigError | None = None
+        #: set when the first log-in was answered, either way, or could not be
+        self.first_answer = asyncio.Event()
+        #: set once start-up went on without waiting further: a refusal is then logged, as nobody raises it
+        self.in_background = False
 
     async def run(self) -> None:
         failures = 0
-        while not self._closing:
-            try:
-                if self.client.is_closed():
-                    self.client, self._tree = self._build()
-                if self.client.user is None:
-                    await self.log_in()
-                await self.client.connect(reconnect=True)
-                failures = 0
-            except Exception as error:  # whatever ended it, the answer is the same: wait, then again
-                if self._closing:
-                    return
-                log.error("the Discord connection failed (%s); connecting again soon", error)
-            if self._closing:
+        while not self._closing.is_set():
+            error, ready = await self._attempt()
+            if self._closing.is_set():
                 return
-            await asyncio.sleep(RECONNECT_BACKOFF[min(failures, len(RECONNECT_BACKOFF) - 1)])
+            if isinstance(error, ConfigError):
+                if self.in_background:
+                    log.error("%s; Discord stays off until paperboy is restarted", error)
+                return
+            if ready:
+                failures = 0
+            wait = RECONNECT_BACKOFF[min(failures, len(RECONNECT_BACKOFF) - 1)]
+            what = describe_failure(error, ready=ready) if error else "the Discord gateway closed the connection"
+            log.warning("%s; trying again in %.0f s", what, wait)
             failures += 1
+            await self._pause(wait)
+
+    async def _attempt(self) -> tuple[Exception | None, bool]:
+        """One client, from log-in to the end of its connection: what ended it (None: a clean close), and
+        whether it got as far as READY."""
+        client, tree = self._build()
+        self._client = client
+        ready: asyncio.Task[None] | None = None
+        try:
+            await self._log_in(client, tree)
+            ready = asyncio.create_task(client.wait_until_ready())
+            await client.connect(reconnect=False)
+            return None, ready.done()
+        except Exception as error:  # whatever ended it, the answer is the same: wait, then again
+            log.debug("the Discord connection ended", exc_info=True)
+            if isinstance(error, ConfigError):
+                self.refused = error  # before `first_answer`: start-up reads it as soon as that is set
+            return error, ready is not None and ready.done()
+        finally:
+            self.first_answer.set()
+            if ready is not None:
+                ready.cancel()
+            await client.close()
+
+    async def _log_in(self, client: discord.Client, tree: app_commands.CommandTree[Any]) -> None:
+        """Log in (raises what `log_in` raises), then register the commands if they changed; a failed
+        registration is tried again at the next log-in and does not keep the bot off the gateway."""
+        await log_in(client, self._token)
+        self.user = str(client.user)
+        self.first_answer.set()
+        try:
+            synced = await sync_commands(tree, self._markers)
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+            log.warning("cannot register the Discord commands (%s); trying again at the next connection", error)
+            return
+        if synced is not None:
+            log.info("registered %d Discord command(s) with Discord", synced)
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait `seconds`, or less if `close()` is called meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), seconds)
 
     async def close(self) -> None:
-        self._closing = True
-        await self.client.close()
+        self._closing.set()
+        if self._client is not None:
+            await self._client.close()
 
 
 @asynccontextmanager
 async def serve_discord(runtime: Runtime) -> AsyncIterator[str]:
-    """Run the bot while the block is open, if a Discord token is configured. A refused token is a ConfigError
-    here, at start; Discord out of reach is tried again in the background while the rest runs. Says which."""
+    """Run the bot while the block is open, if a Discord token is configured, and say how it went: a refused
+    token is a ConfigError here, at start, if Discord answers within a few seconds; Discord out of reach or
+    slow is tried again in the background while the rest runs."""
     settings = runtime.settings.discord
     if not settings.token:
         yield "Discord off"
@@ -175,19 +256,23 @@ async def serve_discord(runtime: Runtime) -> AsyncIterator[str]:
         digests=runtime.digests,
     )
     gateway = Gateway(lambda: build_bot(services, settings), settings.token.reveal(), runtime.store.markers)
+    connection = asyncio.create_task(gateway.run(), name="discord-gateway")
     try:
-        try:
-            await gateway.log_in()
-            where = f"Discord as {gateway.client.user}"
-        except DiscordUnreachable as error:
-            log.warning("%s; trying again in the background", error)
-            where = "Discord unreachable, trying again"
-        connection = asyncio.create_task(gateway.run(), name="discord-gateway")
-        try:
-            yield where
-        finally:
-            await gateway.close()
-            await asyncio.wait([connection], timeout=5)
-            connection.cancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(gateway.first_answer.wait(), START_WAIT_SECONDS)
+        gateway.in_background = True
+        if gateway.refused is not None:
+            raise gateway.refused
+        if gateway.user is not None:
+            yield f"Discord as {gateway.user}"
+        elif gateway.first_answer.is_set():
+            yield "Discord unreachable, trying again"
+        else:
+            yield "Discord not answering yet, trying in the background"
     finally:
-        await gateway.close()
+        # a gateway that stopped answering would hold discord.py's close for up to 30 s
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await gateway.close()
+                await asyncio.wait([connection])
+        connection.cancel()

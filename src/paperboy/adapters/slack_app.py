@@ -7,8 +7,10 @@ bolt (wrong signature or a timestamp older than 5 minutes: 401).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -143,9 +145,22 @@ def change_policy(restricted: bool, allowed: tuple[str, ...]) -> ChangePolicy:
     return may_change
 
 
+#: how long start-up waits for Slack to answer a token check before going on without it
+CHECK_SECONDS = 5.0
+#: Socket Mode still not connected after this long is said in the log (slack_sdk keeps trying meanwhile)
+SLOW_CONNECT_SECONDS = 30.0
+#: how long a stop waits for the Socket Mode connection to close
+CLOSE_SECONDS = 2.0
+#: after a Socket Mode error is logged, further ones are left out of the log this long (-v shows them all)
+QUIET_SECONDS = 300.0
+#: slack_sdk's Socket Mode client logs here: under slack_sdk, so that its chatter shows only with -vv
+SOCKET_MODE_LOG = logging.getLogger("slack_sdk.socket_mode.paperboy")
+
+
 async def check_tokens(client: AsyncWebClient, app_token: str | None) -> None:
     """Ask Slack whether it takes paperboy's tokens before serving, so that a wrong one is a clear error at
-    start rather than a retry loop in the log. Slack being unreachable is not an error here: it is retried."""
+    start rather than a retry loop in the log. Slack out of reach, or not answering within a few seconds, is
+    not an error here: start-up goes on, and whatever uses Slack later tries again."""
     checks: list[tuple[str, str, str | None]] = [
         ("slack.bot_token", "the Bot User OAuth Token (xoxb-…) on the app's Install App page", None)
     ]
@@ -153,26 +168,129 @@ async def check_tokens(client: AsyncWebClient, app_token: str | None) -> None:
         checks.append(("slack.app_token", "an app-level token with connections:write (Basic Information)", app_token))
     for key, where, token in checks:
         try:
-            if token is None:
-                await client.auth_test()
-            else:
-                await client.apps_connections_open(app_token=token)
+            async with asyncio.timeout(CHECK_SECONDS):
+                if token is None:
+                    await client.auth_test()
+                else:
+                    await client.apps_connections_open(app_token=token)
         except SlackApiError as error:
             code = error.response.get("error", "unknown_error")
             raise ConfigError(f"Slack refused {key} ({code}); copy {where} into it") from None
-        except (TimeoutError, aiohttp.ClientError) as error:
+        except TimeoutError:
+            log.warning("Slack did not answer within %.0f s to check %s; going on", CHECK_SECONDS, key)
+            return
+        except (aiohttp.ClientError, OSError) as error:
             log.warning("cannot reach Slack to check %s (%s); going on", key, type(error).__name__)
             return
+
+
+class QuietRetries(logging.Filter):
+    """slack_sdk's Socket Mode client logs each failed attempt to connect with a traceback, every 10 s, for as
+    long as Slack is away. This keeps the first as one warning line and leaves the next ones out of the log for
+    a while; with -v everything is logged as slack_sdk says it, tracebacks included."""
+
+    def __init__(self, quiet_for: float = QUIET_SECONDS) -> None:
+        super().__init__()
+        self._quiet_for = quiet_for
+        self._last: float | None = None
+
+    def reset(self) -> None:
+        """Connected: the next error is news again."""
+        self._last = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or logging.getLogger("paperboy").isEnabledFor(logging.DEBUG):
+            return True
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self._quiet_for:
+            return False
+        self._last = now
+        record.msg = (
+            f"Slack's Socket Mode: {record.getMessage()} (paperboy keeps trying; further Socket Mode errors are "
+            f"left out of the log for {self._quiet_for / 60:.0f} minutes, -v shows them)"
+        )
+        record.args, record.exc_info, record.exc_text = None, None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+async def stay_connected(handler: AsyncSocketModeHandler, quiet: QuietRetries) -> None:
+    """Connect over Socket Mode: slack_sdk tries until it has a connection, then keeps it (reconnecting by
+    itself). Says when it is connected, and when it takes long."""
+    connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
+    try:
+        done, _ = await asyncio.wait([connecting], timeout=SLOW_CONNECT_SECONDS)
+        if not done:
+            log.warning(
+                "Slack's Socket Mode has not connected in %.0f s; still trying (/papers waits, digests go out)",
+                SLOW_CONNECT_SECONDS,
+            )
+        await connecting
+    finally:
+        connecting.cancel()
+    quiet.reset()
+    log.info("connected to Slack in Socket Mode")
+
+
+@asynccontextmanager
+async def socket_mode(app: AsyncApp, app_token: str) -> AsyncIterator[str]:
+    """Serve `app` over Socket Mode while the block is open, connecting in the background: Slack not answering
+    holds up nothing, and a stop does not wait for it."""
+    quiet = QuietRetries()
+    SOCKET_MODE_LOG.addFilter(quiet)
+    handler = AsyncSocketModeHandler(app, app_token, logger=SOCKET_MODE_LOG)
+    connection = asyncio.create_task(stay_connected(handler, quiet), name="slack-socket-mode")
+    try:
+        yield "Slack in Socket Mode (connecting)"
+    finally:
+        connection.cancel()
+        try:
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await asyncio.wait([connection])
+                await handler.close_async()  # type: ignore[no-untyped-call]
+        except TimeoutError:
+            log.debug("the Socket Mode connection did not close in time; left to the end of the process")
+        SOCKET_MODE_LOG.removeFilter(quiet)
+
+
+@asynccontextmanager
+async def http_mode(runtime: Runtime, app: AsyncApp, *, installs: bool) -> AsyncIterator[str]:
+    """Serve `app` over HTTP on `slack.http_host:http_port` while the block is open; a port in use is a
+    ConfigError."""
+    slack = runtime.settings.slack
+    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, slack.http_host, slack.http_port)
+        try:
+            await site.start()
+        except OSError as error:
+            raise ConfigError(
+                f"cannot listen on {slack.http_host}:{slack.http_port} for Slack ({error.strerror}); "
+                "change slack.http_port"
+            ) from None
+        where = f"{slack.http_host}:{slack.http_port}"
+        if installs:
+            yield f"Slack over HTTP on {where}/slack/events, installs at {where}/slack/install"
+        else:
+            yield f"Slack over HTTP on {where}/slack/events"
+    finally:
+        await runner.cleanup()
 
 
 @asynccontextmanager
 async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
     """Run the Slack app while the block is open, if Slack is configured: Socket Mode with an app token (no
     public URL needed), else HTTP mode on `slack.http_host:http_port` with the signing secret, for one bot
-    token or for every workspace that installs paperboy through OAuth. Says which."""
+    token or for every workspace that installs paperboy through OAuth. A bot token alone sends digests and
+    answers nothing. Says which."""
     slack = runtime.settings.slack
     if not (slack.app_token or slack.signing_secret):
-        yield "Slack off"
+        if not slack.bot_token:
+            yield "Slack off"
+            return
+        await check_tokens(slack_client(runtime.settings), None)
+        yield "Slack digests only (no app token or signing secret, so no /papers)"
         return
     if not (slack.bot_token or slack.installs):
         raise ConfigError(
@@ -191,30 +309,10 @@ async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
     if slack.app_token:
         # Socket Mode checks nothing by signature: the connection itself is authenticated
         app = build_slack_app(services, client, signing_secret=slack.signing_secret.reveal() or None, policy=policy)
-        handler = AsyncSocketModeHandler(app, slack.app_token.reveal())
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-        try:
-            yield "Slack in Socket Mode"
-        finally:
-            await handler.close_async()  # type: ignore[no-untyped-call]
+        async with socket_mode(app, slack.app_token.reveal()) as where:
+            yield where
         return
     oauth = oauth_settings(slack, runtime.store.installations, runtime.clock) if slack.installs else None
     app = build_slack_app(services, client, signing_secret=slack.signing_secret.reveal(), policy=policy, oauth=oauth)
-    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, slack.http_host, slack.http_port)
-        try:
-            await site.start()
-        except OSError as error:
-            raise ConfigError(
-                f"cannot listen on {slack.http_host}:{slack.http_port} for Slack ({error.strerror}); "
-                "change slack.http_port"
-            ) from None
-        where = f"{slack.http_host}:{slack.http_port}"
-        if oauth:
-            yield f"Slack over HTTP on {where}/slack/events, installs at {where}/slack/install"
-        else:
-            yield f"Slack over HTTP on {where}/slack/events"
-    finally:
-        await runner.cleanup()
+    async with http_mode(runtime, app, installs=oauth is not None) as where:
+        yield where
