@@ -26,6 +26,7 @@ from paperboy.adapters.discord_commands import VIEW_TIMEOUT, answer_error, build
 from paperboy.adapters.services import Services
 from paperboy.config import DiscordSettings
 from paperboy.errors import ConfigError, Fault, PaperboyError
+from paperboy.retry import RetryPolicy
 from paperboy.runtime import Runtime
 from paperboy.service import PaperService
 from paperboy.store import MarkerStore
@@ -120,8 +121,9 @@ class DiscordUnreachable(PaperboyError):
     fault = Fault.RETRYABLE
 
 
-#: waits between attempts to get the gateway connection back, doubling up to the last
-RECONNECT_BACKOFF = (5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 300.0)
+#: waits between attempts to get the gateway connection back: the one backoff (5 s doubling, with jitter, up
+#: to 5 minutes). Unlike a request, the connection is tried for as long as paperboy runs.
+RECONNECT = RetryPolicy(attempts=1, backoff=5.0, max_wait=300.0)
 #: how long `paperboy run` waits at start for Discord to take the token before going on without knowing
 START_WAIT_SECONDS = 5.0
 #: how long a stop waits for the gateway connection to close before cutting it
@@ -188,7 +190,7 @@ class Gateway:
                 return
             if ready:
                 failures = 0
-            wait = RECONNECT_BACKOFF[min(failures, len(RECONNECT_BACKOFF) - 1)]
+            wait = RECONNECT.wait(failures + 1)
             what = describe_failure(error, ready=ready) if error else "the Discord gateway closed the connection"
             log.warning("%s; trying again in %.0f s", what, wait)
             failures += 1
