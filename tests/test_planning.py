@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
-from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner
 from paperboy.models import ChannelRef, Paper, Platform
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
 from tests.fakes.corpus import corpus_papers
-from tests.fakes.sink import RecordingSink
+from tests.test_delivery import clock, runner, sink, store, subscriptions
 
 pytestmark = pytest.mark.asyncio
 PAPERS = corpus_papers()
 LAB = ChannelRef(Platform.CONSOLE, "lab")
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2025, 1, 16, 8, 0, tzinfo=UTC))
-
-
-@pytest_asyncio.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(db_path) as opened:
-        await opened.papers.upsert(PAPERS)
-        yield opened
-
-
-@pytest.fixture
-def subscriptions(store: Store, clock: FakeClock) -> SubscriptionService:
-    return SubscriptionService(store, DigestSettings(), clock)
-
-
-@pytest.fixture
-def runner(store: Store, clock: FakeClock) -> DigestRunner:
-    return DigestRunner(store, {Platform.CONSOLE: RecordingSink()}, clock)
+# the same corpus, clock and channel services as the delivery tests: the same digests, seen from `why`
+__all__ = ["clock", "runner", "sink", "store", "subscriptions"]
 
 
 async def assert_why_agrees_with_preview(
