@@ -14,7 +14,8 @@ from paperboy.adapters.slack import EVENT_TYPE, SlackSink
 from paperboy.adapters.slack_tokens import ConfiguredToken
 from paperboy.config import DeliverySettings, DigestSettings
 from paperboy.delivery import DigestRunner, Result
-from paperboy.errors import ChannelUnavailable, DeliveryError, PayloadRejected
+from paperboy.errors import ChannelUnavailable, DeliveryError, PayloadRejected, fault_of
+from paperboy.errors import Fault as Fault_
 from paperboy.models import ChannelRef, DigestState, Platform
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
@@ -116,6 +117,19 @@ async def test_a_server_error_is_tried_again_after_a_wait(slack_server: FakeSlac
     await bot(slack_server).send(digest(CHANNEL, id=7, ref=ChannelRef(Platform.SLACK, CHANNEL)))
     assert len(slack_server.messages[CHANNEL]) == 1
     assert len(slack_server.requests_to("/api/chat.postMessage")) == 3
+
+
+async def test_an_outage_page_instead_of_slacks_json_is_tried_again(slack_server: FakeSlack) -> None:
+    slack_server.fail_next("/api/chat.postMessage", Fault(500, text="internal error"))
+    await bot(slack_server).send(digest(CHANNEL, id=9, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    assert len(slack_server.messages[CHANNEL]) == 1
+
+
+async def test_an_outage_page_on_every_try_is_a_passing_failure(slack_server: FakeSlack) -> None:
+    slack_server.fail_next("/api/chat.postMessage", *[Fault(502, text="<html>Bad Gateway</html>")] * 4)
+    with pytest.raises(DeliveryError) as error:
+        await bot(slack_server).send(digest(CHANNEL, id=10, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    assert fault_of(error.value) is Fault_.RETRYABLE and "502" in str(error.value)
 
 
 async def test_a_part_slack_posted_without_answering_in_time_is_not_posted_again(slack_server: FakeSlack) -> None:

@@ -17,7 +17,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters.services import Services
-from paperboy.adapters.slack_app import build_slack_app, change_policy
+from paperboy.adapters.slack_app import build_slack_app, change_policy, check_tokens
 from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner
 from paperboy.models import ChannelRef, PauseCause, Platform
@@ -26,6 +26,7 @@ from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
 from tests.fakes.corpus import corpus_papers
+from tests.fakes.server import Fault
 from tests.fakes.slack import TOKEN, FakeSlack, signed_headers
 
 pytestmark = pytest.mark.asyncio
@@ -239,3 +240,12 @@ async def test_restricted_changes_still_let_anyone_search_and_read(
     await papers(restricted_app, slack_server, "subscribe", user="UADMIN")
     assert text_of(await papers(restricted_app, slack_server, "filter", user="UMEMBER")).startswith("No filter")
     assert "Papers 1–" in str(await papers(restricted_app, slack_server, "search model", user="UMEMBER"))
+
+
+async def test_slack_failing_at_start_is_no_verdict_on_the_token(
+    slack_server: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack_server.fail_next("/api/auth.test", Fault(500, text="internal error"))
+    client = AsyncWebClient(token=TOKEN, base_url=slack_server.api_url)
+    await check_tokens(client, None)  # no ConfigError: paperboy goes on and Slack is asked again later
+    assert "Slack failed to check slack.bot_token (http_500); going on" in caplog.text

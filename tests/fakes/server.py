@@ -14,13 +14,15 @@ class Fault:
     """One scripted misbehaviour, used for the next request to a path instead of the normal answer.
 
     `delay` sleeps before answering normally (longer than the client's timeout: a timeout); `body` answers
-    200 with those raw bytes (a truncated response); otherwise `status` with `headers`.
+    200 with those raw bytes (a truncated response); `text` answers `status` with that plain text (an outage
+    page, a proxy's error); otherwise `status` with `headers` and a JSON error.
     """
 
     status: int = 500
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     body: bytes | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,8 @@ class FakeServer:
             return None
         if fault.body is not None:
             return web.Response(body=fault.body, content_type="application/json")
+        if fault.text is not None:
+            return web.Response(status=fault.status, text=fault.text, headers=fault.headers)
         return web.json_response({"error": f"scripted {fault.status}"}, status=fault.status, headers=fault.headers)
 
     async def start(self) -> FakeServer:

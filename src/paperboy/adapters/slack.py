@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters.slack_blocks import slack_messages
+from paperboy.adapters.slack_errors import detail, error_code, is_outage
 from paperboy.adapters.slack_tokens import WorkspaceTokens
 from paperboy.config import DeliverySettings
 from paperboy.digest import Digest
@@ -132,7 +133,9 @@ class SlackSink:
         try:
             return await self._tokens.token_for(digest.ref.workspace)
         except SlackApiError as error:
-            raise _refusal(str(error.response.get("error", "unknown_error")), digest) from None
+            if is_outage(error):
+                raise DeliveryError(f"Slack failed ({error.response.status_code})") from None
+            raise _refusal(error_code(error), digest) from None
         except (TimeoutError, aiohttp.ClientError) as error:
             raise DeliveryError(f"Slack did not answer ({type(error).__name__})") from None
 
@@ -179,14 +182,14 @@ def _post_refusal(error: SlackApiError, digest: Digest) -> PaperboyError:
     """What an error answer to chat.postMessage means: a wait, Slack's own failure, paperboy's bad message, or
     a refusal of the channel or workspace."""
     status = error.response.status_code
-    code = str(error.response.get("error", "unknown_error"))
+    code = error_code(error)
     if status == 429:
         return Throttled(f"Slack is rate limiting {digest.ref}", retry_after=_retry_after(error.response.headers))
-    if status >= 500:
+    if is_outage(error):
         # Slack may have posted it all the same; the history check before the next try will tell
         return DeliveryError(f"Slack failed ({status})", maybe_sent=True)
     if code in _REJECTED:
-        details = error.response.get("errors") or error.response.get("response_metadata") or ""
+        details = detail(error, "errors") or detail(error, "response_metadata") or ""
         log.error("Slack rejected the message paperboy built for %s: %s %s", digest.ref, code, str(details)[:500])
         return PayloadRejected(
             f"Slack rejected the message paperboy built for {digest.ref} ({code}); this is a bug in paperboy, "

@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from paperboy.adapters.services import Services
 from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL
 from paperboy.adapters.slack_commands import Invocation, answer, search_page, shared_paper
+from paperboy.adapters.slack_errors import error_code, is_outage
 from paperboy.adapters.slack_oauth import oauth_settings
 from paperboy.errors import ConfigError, PaperboyError
 from paperboy.runtime import Runtime, slack_client
@@ -94,7 +95,7 @@ def build_slack_app(
             try:
                 await client.chat_postMessage(channel=invocation.channel_id, text=reply.announce)
             except SlackApiError as error:
-                log.warning("cannot announce in %s: %s", invocation.channel_id, error.response.get("error"))
+                log.warning("cannot announce in %s: %s", invocation.channel_id, error_code(error))
 
     @app.action(MORE_RESULTS)
     async def more_results(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
@@ -120,7 +121,7 @@ def build_slack_app(
         except PaperboyError as error:
             await respond(text=str(error), response_type="ephemeral", replace_original=False)
         except SlackApiError as error:
-            problem = error.response.get("error")
+            problem = error_code(error)
             hint = " Invite it with /invite @paperboy." if problem == "not_in_channel" else ""
             await respond(
                 text=f"paperboy cannot post here ({problem}).{hint}", response_type="ephemeral", replace_original=False
@@ -138,7 +139,7 @@ def change_policy(restricted: bool, allowed: tuple[str, ...]) -> ChangePolicy:
         try:
             user = (await client.users_info(user=user_id)).get("user") or {}
         except SlackApiError as error:
-            log.warning("cannot look up %s (%s); refusing the change", user_id, error.response.get("error"))
+            log.warning("cannot look up %s (%s); refusing the change", user_id, error_code(error))
             return False
         return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
@@ -174,8 +175,10 @@ async def check_tokens(client: AsyncWebClient, app_token: str | None) -> None:
                 else:
                     await client.apps_connections_open(app_token=token)
         except SlackApiError as error:
-            code = error.response.get("error", "unknown_error")
-            raise ConfigError(f"Slack refused {key} ({code}); copy {where} into it") from None
+            if is_outage(error):  # Slack failed, or something else answered: not a verdict on the token
+                log.warning("Slack failed to check %s (%s); going on", key, error_code(error))
+                return
+            raise ConfigError(f"Slack refused {key} ({error_code(error)}); copy {where} into it") from None
         except TimeoutError:
             log.warning("Slack did not answer within %.0f s to check %s; going on", CHECK_SECONDS, key)
             return

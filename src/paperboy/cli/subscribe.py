@@ -8,6 +8,7 @@ from dataclasses import replace
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
+from paperboy.adapters.slack_errors import error_code, is_outage
 from paperboy.adapters.slack_tokens import ConfiguredToken
 from paperboy.cli.options import add_channel_options, channel_ref, operator, positive_int
 from paperboy.config import Settings
@@ -73,7 +74,12 @@ async def slack_workspace(settings: Settings, store: Store) -> str:
         try:
             return await ConfiguredToken(slack_client(settings), slack.bot_token.reveal()).team()
         except SlackApiError as error:
-            code = error.response.get("error", "unknown_error")
+            if is_outage(error):
+                raise UserInputError(
+                    f"Slack failed ({error_code(error)}) when asked which workspace slack.bot_token belongs to; "
+                    "try again later, or pass --workspace with the team id (T…)"
+                ) from None
+            code = error_code(error)
             raise UserInputError(
                 f"Slack refused slack.bot_token ({code}) when asked for its workspace; fix the token, or pass "
                 "--workspace with the team id (T…)"
