@@ -9,17 +9,20 @@ remaining days of the same run, and each of those is reported as not asked, with
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from paperboy.errors import SourceError
 from paperboy.models import DayReport, IngestReport
 from paperboy.sources import Source, unreachable
 from paperboy.store import Store
+from paperboy.store.rows import parse_iso, utc_text
 
 log = logging.getLogger(__name__)
 
 DayCallback = Callable[[DayReport], None]
+#: a source fetched this recently is fresh enough for a digest
+FRESH_FOR = timedelta(minutes=5)
 
 
 def days_between(first: date, last: date) -> list[date]:
@@ -47,7 +50,33 @@ async def ingest(store: Store, source: Source, days: Sequence[date], on_day: Day
         reports.append(report)
         if on_day is not None:
             on_day(report)
+    if any(report.error is None for report in reports):
+        await store.markers.put(_fetched_marker(source.name), utc_text(datetime.now(UTC)))
     return IngestReport(days=tuple(reports))
+
+
+def _fetched_marker(source: str) -> str:
+    return f"fetched.{source}"
+
+
+async def fetched_recently(store: Store, source: str, now: datetime) -> bool:
+    """Whether the source was fetched (at least one day of it, by any paperboy process) within `FRESH_FOR`."""
+    last = parse_iso(await store.markers.get(_fetched_marker(source)))
+    return last is not None and now - last <= FRESH_FOR
+
+
+async def refresh(store: Store, sources: Mapping[str, Source], lookback_days: Callable[[str], int]) -> None:
+    """Fetch the lookback days of every source not fetched within `FRESH_FOR`, so that a digest goes out with
+    the day's papers; a source that fails is logged and the digest goes out with what is stored."""
+    now = datetime.now(UTC)
+    for name, source in sources.items():
+        if await fetched_recently(store, name, now):
+            continue
+        report = await ingest(store, source, lookback(lookback_days(name), today=now.date()))
+        counts = report.counts
+        log.info("fetched %s before the digests: %d new, %d updated", name, counts.new, counts.updated)
+        for failed in report.errors:
+            log.warning("fetching %s for %s failed: %s; the digests use what is stored", name, failed.day, failed.error)
 
 
 def _not_asked(failed: DayReport, day: date) -> DayReport:

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from paperboy.delivery import Result
 from paperboy.errors import Fault, fault_of
-from paperboy.ingest import ingest, lookback
+from paperboy.ingest import FRESH_FOR, ingest, lookback
 from paperboy.metrics import FETCH_ERRORS, PAPERS_INGESTED
 from paperboy.runtime import FetchStatus, Runtime
 
 log = logging.getLogger(__name__)
-
-#: a source fetched this recently is fresh enough for a digest
-FRESH_FOR = timedelta(minutes=5)
 
 
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import Cli
-from tests.fakes.corpus import CorpusPaper
+from tests.fakes.corpus import CorpusPaper, by_day, hf_item
+from tests.fakes.huggingface import FakeHuggingFace
 from tests.fakes.webhooks import FakeWebhooks
 
 pytestmark = pytest.mark.asyncio
@@ -140,3 +142,25 @@ async def test_a_filter_that_no_longer_reads_stops_only_its_channel(
     listed = await cli("subscriptions", *config)
     [broken] = [line for line in listed.stdout.splitlines() if line.startswith("console:broken")]
     assert "PAUSED: its filter (since:140000d) cannot be read" in broken
+
+
+async def test_a_digest_fetches_first_when_the_papers_are_not_fresh(
+    cli: Cli, config_path: Path, hf_server: FakeHuggingFace
+) -> None:
+    today = datetime.now(UTC).date()
+    hf_server.days[today.isoformat()] = [hf_item(p) for p in by_day()[date(2025, 1, 16)]]
+    await subscribed(cli, config_path, "--max", "3")
+    sent = await cli("digest", "--now", "--config", str(config_path))
+    assert sent.code == 0, sent.stderr
+    assert sent.stdout.rstrip().endswith("sent 3 papers")
+    assert hf_server.requests_to("/api/daily_papers")
+
+
+async def test_a_digest_right_after_a_fetch_does_not_fetch_again(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper], hf_server: FakeHuggingFace
+) -> None:
+    await subscribed(cli, config_path)
+    asked = len(hf_server.requests_to("/api/daily_papers"))
+    sent = await cli("digest", "--now", "--config", str(config_path))
+    assert sent.code == 0, sent.stderr
+    assert len(hf_server.requests_to("/api/daily_papers")) == asked

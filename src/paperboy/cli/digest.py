@@ -13,8 +13,9 @@ from paperboy.config import Settings
 from paperboy.delivery import DigestRunner, DryRun, Outcome, Result
 from paperboy.errors import NotSubscribed, UserInputError
 from paperboy.http import make_client
+from paperboy.ingest import refresh
 from paperboy.models import ChannelRef
-from paperboy.runtime import open_sinks
+from paperboy.runtime import build_sources, open_sinks
 from paperboy.store import Store
 
 #: results that mean a channel did not get what it should have
@@ -45,12 +46,20 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         if args.dry_run:
             _print_dry_run(await runner.dry_run(now=now, ref=ref))
             return 0
+        if now or await runner.any_due():
+            # a digest goes out with the day's papers: sources not fetched in the last minutes are fetched first
+            await refresh(store, build_sources(settings, client), lambda name: _lookback_days(settings, name))
         outcomes = await (runner.run_now(ref) if now else runner.run_due())
     for outcome in outcomes:
         print(f"{outcome.ref} {outcome.day}: {_said(outcome)}")
     if not outcomes:
         print("no digest is due" if not now else "no subscribed channel to send to")
     return 1 if any(o.result in _FAILURES for o in outcomes) else 0
+
+
+def _lookback_days(settings: Settings, source: str) -> int:
+    sources = settings.sources
+    return sources.huggingface.lookback_days if source == "huggingface" else sources.arxiv.lookback_days
 
 
 def _said(outcome: Outcome) -> str:
