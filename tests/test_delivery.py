@@ -425,3 +425,15 @@ async def store_filter(store: Store, ref: ChannelRef, text: str) -> None:
             (text, ref.platform.value, ref.workspace, ref.channel),
         )
         await conn.commit()
+
+
+async def test_a_digest_tried_again_now_is_the_channels_only_answer(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions)
+    clock.set(datetime(2025, 1, 16, 9, 0, tzinfo=UTC))
+    sink.next.extend([DeliveryError("Slack did not answer"), DeliveryError("Slack did not answer")])
+    [first] = await runner.run_due()
+    assert first.result is Result.RETRY
+    outcomes = await runner.run_now(LAB)
+    assert [(o.ref, o.result) for o in outcomes] == [(LAB, Result.RETRY)]

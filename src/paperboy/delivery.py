@@ -127,7 +127,11 @@ class DigestRunner:
         """Every subscription's next digest (or only `ref`'s), now, whatever its schedule: what is new since
         its previous digest. It uses up no scheduled digest. Unfinished digests are tried at once too."""
         outcomes = await self.resume_unfinished(ref, early=True)
-        windows = await self.planner.now_windows(await self._active(ref))
+        # a channel whose unfinished digest was just tried has had its turn: its new papers wait for the next
+        tried = {outcome.ref for outcome in outcomes if outcome.result is not Result.SENT}
+        windows = [
+            w for w in await self.planner.now_windows(await self._active(ref)) if w.subscription.ref not in tried
+        ]
         return outcomes + self._unserved(windows) + await self._plan_and_send(self._served(windows))
 
     async def any_due(self) -> bool:
