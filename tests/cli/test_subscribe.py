@@ -140,3 +140,14 @@ async def test_a_refused_bot_token_is_named_not_shown(cli: Cli, slack_config: Pa
     assert made.code == 2
     assert made.stderr.startswith("paperboy: error: Slack refused slack.bot_token (invalid_auth)")
     assert "xoxb-wrong" not in made.stderr
+
+
+async def test_a_webhook_is_unsubscribed_by_the_fingerprint_it_is_shown_with(cli: Cli, config_path: Path) -> None:
+    config = ["--config", str(config_path)]
+    url = "https://hooks.slack.com/services/T000/B000/SECRETSECRET"
+    await cli("subscribe", "--platform", "webhook", "--channel", url, *config)
+    [listed] = json.loads((await cli("subscriptions", "--json", *config)).stdout)
+    gone = await cli("unsubscribe", "--platform", "webhook", "--channel", listed["channel"], *config)
+    assert gone.code == 0, gone.stderr
+    assert "SECRET" not in gone.stdout
+    assert json.loads((await cli("subscriptions", "--json", *config)).stdout) == []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from paperboy.errors import UserInputError
-from paperboy.models import ChannelRef, Platform
+from paperboy.models import ChannelRef, Platform, webhook_fingerprint
 from paperboy.store import Store
 
 
@@ -39,7 +40,10 @@ def add_channel_options(parser: argparse.ArgumentParser, *, required: bool = Tru
         "--platform", required=required, choices=[p.value for p in Platform], help="where the channel is"
     )
     parser.add_argument(
-        "--channel", required=required, metavar="ID", help="the channel id (webhook: its URL; console: any name)"
+        "--channel",
+        required=required,
+        metavar="ID",
+        help="the channel id (webhook: its URL, or the #fingerprint paperboy subscriptions shows; console: any name)",
     )
     parser.add_argument(
         "--workspace", default="", metavar="ID", help="the Slack team id (T…) or Discord guild id, if any"
@@ -54,12 +58,29 @@ async def subscribed_ref(store: Store, args: argparse.Namespace) -> ChannelRef:
     """The subscribed channel the options name; `--workspace` may be left out when only one subscribed
     channel of that platform has the id."""
     ref = channel_ref(args)
+    if ref.platform is Platform.WEBHOOK:
+        return await _webhook_ref(store, ref)
     if ref.workspace:
         return ref
     same = [s.ref for s in await store.subscriptions.list(ref.platform) if s.ref.channel == ref.channel]
     if len(same) > 1:
         raise UserInputError(f"several {ref.platform.value} channels have the id {ref.channel}; add --workspace")
     return same[0] if same else ref
+
+
+#: a webhook channel as `paperboy subscriptions` shows it (`https://host/…#3f9a1c0b`), or its fingerprint alone
+_SHOWN_WEBHOOK = re.compile(r"(?:\S*#)?([0-9a-f]{8})")
+
+
+async def _webhook_ref(store: Store, ref: ChannelRef) -> ChannelRef:
+    """A webhook channel given by its URL, or by the fingerprint `paperboy subscriptions` shows (the URL holds
+    a secret that is shown nowhere, and may be lost with a deleted webhook)."""
+    shown = _SHOWN_WEBHOOK.fullmatch(ref.channel)
+    if shown is None:
+        return ref
+    webhooks = await store.subscriptions.list(Platform.WEBHOOK)
+    found = [s.ref for s in webhooks if webhook_fingerprint(s.ref.channel) == shown[1]]
+    return found[0] if found else ref
 
 
 def operator() -> str:
