@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from paperboy.cli import main
+from paperboy.entry import main
 
 raise SystemExit(main())

@@ -128,3 +128,15 @@ async def test_run_with_only_a_refused_slack_bot_token_exits_2_in_one_line(
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("paperboy: error: Slack refused slack.bot_token (invalid_auth)")
     assert "xoxb-not-the-token" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.25, 0.4, 0.55, 0.7])
+async def test_ctrl_c_while_paperboy_is_still_starting_ends_without_a_traceback(
+    cli: Cli, config_path: Path, delay: float
+) -> None:
+    process = await cli.start("run", "--config", str(config_path))
+    await asyncio.sleep(delay)  # the moment of the Ctrl-C: while Python loads paperboy, or just after
+    process.send_signal(signal.SIGINT)
+    _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    assert "Traceback" not in stderr.decode()
+    assert process.returncode in (0, 130, -signal.SIGINT)
