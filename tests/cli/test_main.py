@@ -177,3 +177,36 @@ async def test_paperboy_without_a_command_prints_the_help(cli: Cli) -> None:
     assert result.code == 0, result.stderr
     assert result.stdout.startswith("usage: paperboy")
     assert "doctor" in result.stdout and result.stderr == ""
+
+
+def with_stdout(
+    cli: Cli, stdout: int | None, *args: str, close_stdout: bool = False
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "paperboy", *args],
+        cwd=cli.cwd,
+        env=cli.env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+        preexec_fn=(lambda: os.close(1)) if close_stdout else None,
+    )
+
+
+async def test_output_to_a_full_disk_is_one_line(cli: Cli, config_path: Path, fetched: list[CorpusPaper]) -> None:
+    full = os.open("/dev/full", os.O_WRONLY)
+    try:
+        result = with_stdout(cli, full, "search", "model", "--json", "--limit", "100", "--config", str(config_path))
+    finally:
+        os.close(full)
+    assert result.returncode == 1
+    assert result.stderr == "paperboy: error: cannot write the output (No space left on device); check where it goes\n"
+
+
+async def test_output_with_stdout_closed_goes_nowhere_quietly(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    result = with_stdout(cli, None, "search", "model", "--config", str(config_path), close_stdout=True)
+    assert (result.returncode, result.stderr) == (0, "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import os
 import signal
@@ -83,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if sys.stdout is None:  # started with standard output closed (`>&-`): what would go there goes nowhere
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the process's stdout, open until it ends
     try:
         try:
             return _main(argv)
@@ -114,10 +117,17 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         raise
     except Exception as error:
+        if isinstance(error, OSError) and error.errno in _OUTPUT_ERRORS:
+            _fail(f"cannot write the output ({error.strerror}); check where it goes")
+            return 1
         if verbose:
             log.exception("details")
         _fail(f"unexpected {type(error).__name__}: {error}; run again with -v for details, and please report it")
         return 1
+
+
+#: failures to write the output that say where it goes is wrong (a full disk), not that paperboy is
+_OUTPUT_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def _reader_gone() -> int:
