@@ -437,3 +437,11 @@ async def test_a_digest_tried_again_now_is_the_channels_only_answer(
     assert first.result is Result.RETRY
     outcomes = await runner.run_now(LAB)
     assert [(o.ref, o.result) for o in outcomes] == [(LAB, Result.RETRY)]
+
+
+async def test_the_next_digest_is_one_due_now_before_tomorrows(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock
+) -> None:
+    await subscribe(subscriptions, time="09:00")
+    clock.set(datetime(2025, 1, 16, 9, 0, 1, tzinfo=UTC))  # paperboy started a second after the post time
+    assert await runner.next_due() == (clock.now(), LAB)

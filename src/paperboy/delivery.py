@@ -145,8 +145,12 @@ class DigestRunner:
         )
 
     async def next_due(self) -> tuple[datetime, ChannelRef] | None:
-        """When the next scheduled digest falls due, and for which channel (None: no channel is served)."""
+        """When the next scheduled digest falls due (now, for one due already), and for which channel (None: no
+        channel is served)."""
         now = self._clock.now()
+        due = self._served(await self.planner.due_windows(await self._active()))
+        if due:
+            return now, due[0].subscription.ref
         upcoming = [
             (occurrence.due, subscription.ref)
             for subscription in await self._active()

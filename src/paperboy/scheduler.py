@@ -8,6 +8,7 @@ import logging
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from paperboy.delivery import Result
@@ -37,7 +38,8 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         )
     scheduler.add_job(
         digest_job,
-        IntervalTrigger(minutes=1, timezone=UTC),
+        # at each whole minute, so that a digest due at 09:00 goes out at 09:00, not up to a minute late
+        CronTrigger(second=0, timezone=UTC),
         args=(runtime,),
         id="digests",
         name="due digests",

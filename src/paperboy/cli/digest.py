@@ -43,8 +43,9 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         ref = await _channel(store, args)
         runner = DigestRunner(store, sinks, SystemClock.from_env(), settings.delivery)
         now = bool(args.now or ref)
+        nothing = await _nothing_due(runner)
         if args.dry_run:
-            _print_dry_run(await runner.dry_run(now=now, ref=ref))
+            _print_dry_run(await runner.dry_run(now=now, ref=ref), nothing)
             return 0
         if now or await runner.any_due():
             # a digest goes out with the day's papers: sources not fetched in the last minutes are fetched first
@@ -53,7 +54,7 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
     for outcome in outcomes:
         print(f"{outcome.ref} {outcome.day}: {_said(outcome)}")
     if not outcomes:
-        print("no digest is due" if not now else "no subscribed channel to send to")
+        print(nothing if not now else "no subscribed channel to send to")
     return 1 if any(o.result in _FAILURES for o in outcomes) else 0
 
 
@@ -78,9 +79,20 @@ def _said(outcome: Outcome) -> str:
             return f"not sent: {outcome.detail}"
 
 
-def _print_dry_run(runs: list[DryRun]) -> None:
+async def _nothing_due(runner: DigestRunner) -> str:
+    """What to say when no digest is due: when the next one is, and how to see or send it now."""
+    upcoming = await runner.next_due()
+    if upcoming is None:
+        return "no digest is due"
+    return (
+        f"no digest is due; the next is at {upcoming[0]:%Y-%m-%d %H:%M} UTC for {upcoming[1]} "
+        "(paperboy digest --now sends every channel's now; add --dry-run to see them first)"
+    )
+
+
+def _print_dry_run(runs: list[DryRun], nothing: str) -> None:
     if not runs:
-        print("no digest is due")
+        print(nothing)
         return
     parts = []
     for run in runs:
