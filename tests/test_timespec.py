@@ -92,3 +92,8 @@ def test_refuses_bad_weekday_sets(text: str) -> None:
 @given(st.frozensets(st.integers(min_value=0, max_value=6), min_size=1))
 def test_format_weekdays_round_trips(days: frozenset[int]) -> None:
     assert parse_weekdays(format_weekdays(days)) == days
+
+
+@pytest.mark.parametrize("text", ["utc", "europe/berlin", "AMERICA/NEW_YORK"])
+def test_a_time_zone_is_understood_in_any_case(text: str) -> None:
+    assert parse_timezone(text).key.lower() == text.lower()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -53,7 +54,10 @@ def parse_timezone(text: str) -> ZoneInfo:
     try:
         if not name or name.startswith(("/", ".")) or ".." in name:
             raise ValueError
-        return ZoneInfo(name)
+        try:
+            return ZoneInfo(name)
+        except ZoneInfoNotFoundError:  # the names are case-sensitive; people type `utc`, `europe/berlin`
+            return ZoneInfo(_zone_names().get(name.lower(), name))
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
             f'"{text}" is not a time zone; use an IANA name like "Europe/Berlin", "America/New_York" or "UTC"'
@@ -82,6 +86,12 @@ def parse_weekdays(text: str) -> frozenset[int]:
             f'"{text}" is not a set of days; write "daily", "mon-fri", or a list like "mon,wed,fri"'
         ) from None
     return frozenset(days)
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name by its lower-case spelling, so that `utc` or `europe/berlin` are understood."""
+    return {name.lower(): name for name in available_timezones()}
 
 
 def format_weekdays(days: frozenset[int]) -> str:
