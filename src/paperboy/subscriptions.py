@@ -134,7 +134,7 @@ def _check_channel(ref: ChannelRef) -> None:
         raise UserInputError(f'"{ref.channel[:40]}" is not a channel id; give the channel\'s id, without spaces')
     if ref.platform is Platform.WEBHOOK:
         if not channel.startswith(("https://", "http://")):
-            raise UserInputError("a webhook channel is its incoming-webhook URL, starting with https://")
+            raise UserInputError("a webhook channel is its incoming-webhook URL, starting with https:// (or http://)")
         try:
             webhook_kind(channel)
         except ValueError as error:

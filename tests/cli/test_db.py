@@ -18,12 +18,25 @@ async def test_a_backup_holds_every_paper(
     cli: Cli, config_path: Path, fetched: list[CorpusPaper], tmp_path: Path
 ) -> None:
     target = tmp_path / "backups" / "paperboy-backup.db"
+    target.parent.mkdir()
     result = await cli("db", "backup", str(target), "--config", str(config_path))
     assert result.code == 0, result.stderr
     assert result.stdout.startswith("backed up ")
+    assert target.stat().st_mode & 0o777 == 0o600, "the copy may hold tokens: for its owner only"
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT count(*) FROM papers").fetchone()[0] == len(fetched)
         assert copy.execute("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH 'model'").fetchone()[0] > 0
+
+
+async def test_a_backup_into_a_missing_folder_creates_nothing(cli: Cli, config_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "no-such-folder" / "copy.db"
+    result = await cli("db", "backup", str(target), "--config", str(config_path))
+    assert result.code == 2
+    assert (
+        result.stderr
+        == f"paperboy: error: the folder {target.parent} does not exist; create it or choose another path\n"
+    )
+    assert not target.parent.exists()
 
 
 async def test_a_backup_never_overwrites(cli: Cli, config_path: Path, tmp_path: Path) -> None:

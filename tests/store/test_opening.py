@@ -56,3 +56,10 @@ async def test_a_folder_paperboy_cannot_write_is_an_error() -> None:
         await Store.open(path)
     assert str(error.value).startswith(f"cannot create the database {path} (")
     assert str(error.value).endswith("); check database.path and that paperboy may write there")
+
+
+async def test_a_new_database_is_for_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "paperboy.db"
+    async with await Store.open(path):
+        pass
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -63,7 +63,8 @@ def _create_file(path: Path) -> None:
             raise ConfigError(f"{folder} is a file, not a folder; fix database.path")
         raise ConfigError(f"the folder {folder} for database.path does not exist; create it or fix the path")
     try:
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+        # a new database is for its owner only: it may come to hold Slack install tokens
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     except OSError as error:
         verb = "open" if path.exists() else "create"
         raise ConfigError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,14 +42,21 @@ async def backup(conn: aiosqlite.Connection, target: Path) -> int:
     runs (writers wait only for each step). Never overwrites; returns the bytes written."""
     if await asyncio.to_thread(target.exists):
         raise UserInputError(f"{target} already exists; choose a new file name (a backup never overwrites)")
+    if not await asyncio.to_thread(target.parent.is_dir):
+        raise UserInputError(f"the folder {target.parent} does not exist; create it or choose another path")
     try:
-        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        # the copy holds what the database holds, Slack install tokens included: for its owner's eyes only
+        await asyncio.to_thread(_create_private, target)
         async with aiosqlite.connect(target) as copy:
             await conn.backup(copy, pages=1024)
     except (OSError, sqlite3.Error) as error:
         await asyncio.to_thread(target.unlink, missing_ok=True)
         raise StoreError(f"cannot back up to {target} ({error}); check the path and free space") from None
     return await _size(target)
+
+
+def _create_private(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 async def stats(conn: aiosqlite.Connection, path: Path) -> DatabaseStats:
