@@ -92,7 +92,14 @@ async def run(bot: discord.Client, fake: FakeDiscord, payload: dict[str, Any]) -
         callback = fake.callbacks[interaction_id][0]
         while callback["type"] == 5 and not fake.followups[token]:  # noqa: ASYNC110 - a deferral is followed up
             await asyncio.sleep(0.005)
-    return Answer(callback, fake.followups[token], fake.created[token])
+        answer = Answer(callback, fake.followups[token], fake.created[token])
+        # buttons are live only once discord.py has read Discord's answer and tracks the message's view, a
+        # moment after the fake recorded it: a click before then would find no view
+        followed_up = callback["type"] == 5 and answer.created and answer.message.get("components")
+        tracked = answer.created[-1]["id"] if followed_up else None
+        while tracked and not bot._connection._view_store.is_message_tracked(int(tracked)):  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+    return answer
 
 
 async def test_help_answers_only_the_caller(bot: discord.Client, discord_server: FakeDiscord) -> None:
