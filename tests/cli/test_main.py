@@ -138,16 +138,7 @@ def into_a_closed_pipe(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]
     read, write = os.pipe()
     os.close(read)
     try:
-        return subprocess.run(
-            [sys.executable, "-m", "paperboy", *args],
-            cwd=cli.cwd,
-            env=cli.env,
-            stdout=write,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
-        )
+        return with_stdout(cli, write, *args)
     finally:
         os.close(write)
 
