@@ -12,8 +12,9 @@ import pytest
 
 from paperboy.config import HealthSettings, Settings
 from paperboy.health import check_health
-from paperboy.runtime import FetchStatus, open_runtime
+from paperboy.runtime import FetchStatus
 from paperboy.scheduler import fetch_job
+from paperboy.wiring.runtime import open_runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.huggingface import PATH, FakeHuggingFace
 from tests.fakes.running import free_port, serving

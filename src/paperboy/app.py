@@ -9,15 +9,16 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 import paperboy
-from paperboy.adapters.discord_app import serve_discord
-from paperboy.adapters.slack_app import serve_slack
 from paperboy.config import Settings
 from paperboy.health import serve_health
 from paperboy.models import Platform
 from paperboy.run_lock import hold_run_lock
-from paperboy.runtime import Runtime, open_runtime
+from paperboy.runtime import Runtime
 from paperboy.scheduler import build_scheduler
 from paperboy.timespec import format_duration
+from paperboy.wiring.discord import serve_discord
+from paperboy.wiring.runtime import open_runtime
+from paperboy.wiring.slack import serve_slack
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 
-from paperboy.adapters import Sink
 from paperboy.clock import Clock
 from paperboy.config import DeliverySettings
 from paperboy.digest import Digest, DigestPlan, PlanFailure, Window, item
@@ -44,6 +43,7 @@ from paperboy.models import ChannelRef, DigestKind, DigestState, PauseCause, Pla
 from paperboy.planning import Planner
 from paperboy.query import parse
 from paperboy.schedule import next_due
+from paperboy.sinks import Sink
 from paperboy.store import Store
 from paperboy.store.filtering import CandidateIndex
 from paperboy.store.ledger import Claimant

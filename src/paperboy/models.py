@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit
 
 from paperboy.schedule import Schedule
 
@@ -198,6 +199,16 @@ class ChannelRef:
             scheme, _, rest = self.channel.partition("://")
             return f"{scheme}://{rest.split('/', 1)[0]}/…#{webhook_fingerprint(self.channel)}"
         return self.channel
+
+
+def webhook_kind(url: str) -> str:
+    """`discord` or `slack`, from the URL's path; ValueError for anything else."""
+    path = urlsplit(url).path
+    if path.startswith("/api/webhooks/"):
+        return "discord"
+    if path.startswith("/services/"):
+        return "slack"
+    raise ValueError("not a Discord (…/api/webhooks/…) or Slack (…/services/…) incoming-webhook URL")
 
 
 def webhook_fingerprint(url: str) -> str:

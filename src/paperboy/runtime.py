@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 import httpx
-from discord.http import HTTPClient
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-from slack_sdk.web.async_client import AsyncWebClient
 
-from paperboy.adapters import Sink
-from paperboy.adapters.console import ConsoleSink
-from paperboy.adapters.discord import DiscordSink, point_at
-from paperboy.adapters.slack import SlackSink
-from paperboy.adapters.slack_tokens import ConfiguredToken, InstalledTokens
-from paperboy.adapters.webhook import WebhookSink
 from paperboy.clock import Clock, SystemClock
 from paperboy.config import Settings
 from paperboy.delivery import DigestRunner
-from paperboy.http import make_client
 from paperboy.models import IngestReport, Platform
+from paperboy.sinks import Sink
 from paperboy.sources import Source
 from paperboy.sources.arxiv import ArxivSource
 from paperboy.sources.huggingface import HuggingFaceSource
@@ -122,65 +112,3 @@ def build_sources(settings: Settings, client: httpx.AsyncClient, only: str | Non
     if wanted.get("arxiv"):
         sources["arxiv"] = ArxivSource(client, arxiv, settings.http)
     return sources
-
-
-def build_sinks(settings: Settings, client: httpx.AsyncClient, store: Store) -> dict[Platform, Sink]:
-    """Where digests can go with these settings: the console and incoming webhooks always, Slack channels
-    with a bot token or OAuth installs, Discord channels with a bot token. `open_sinks` closes them after."""
-    sinks: dict[Platform, Sink] = {
-        Platform.CONSOLE: ConsoleSink(),
-        Platform.WEBHOOK: WebhookSink(client, settings.delivery),
-    }
-    slack = settings.slack
-    if slack.bot_token or slack.installs:
-        web = slack_client(settings)
-        tokens = (
-            ConfiguredToken(web, slack.bot_token.reveal()) if slack.bot_token else InstalledTokens(store.installations)
-        )
-        sinks[Platform.SLACK] = SlackSink(
-            web, tokens, continue_in_thread=slack.long_digests_in_thread, retry=settings.delivery
-        )
-    if settings.discord.token:
-        point_at(settings.discord.api_base_url)
-        sinks[Platform.DISCORD] = DiscordSink(
-            HTTPClient(asyncio.get_running_loop()),
-            settings.discord.token.reveal(),
-            continue_in_thread=settings.discord.long_digests_in_thread,
-        )
-    return sinks
-
-
-def slack_client(settings: Settings) -> AsyncWebClient:
-    """slack_sdk's client for the API base URL (and the bot token, when there is one configured); a 429 is
-    waited out as Slack asks."""
-    return AsyncWebClient(
-        token=settings.slack.bot_token.reveal() or None,
-        base_url=settings.slack.api_base_url,
-        timeout=max(1, int(settings.delivery.webhook_timeout.total_seconds())),
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=settings.delivery.attempts)],
-    )
-
-
-@asynccontextmanager
-async def open_sinks(
-    settings: Settings, client: httpx.AsyncClient, store: Store
-) -> AsyncIterator[dict[Platform, Sink]]:
-    """`build_sinks`, closing what they hold open (Discord's HTTP session) when the block ends."""
-    sinks = build_sinks(settings, client, store)
-    try:
-        yield sinks
-    finally:
-        discord_sink = sinks.get(Platform.DISCORD)
-        if isinstance(discord_sink, DiscordSink):
-            await discord_sink.close()
-
-
-@asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    store = await Store.open(settings.database.path)
-    try:
-        async with make_client(settings.http) as client, open_sinks(settings, client, store) as sinks:
-            sources = build_sources(settings, client)
-            yield Runtime(settings, store, client, sources, sinks=sinks, clock=SystemClock.from_env())
-    finally:
-        await store.close()

@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from paperboy.adapters.webhook import webhook_kind
 from paperboy.clock import Clock, SystemClock
 from paperboy.config import DigestSettings
 from paperboy.errors import NotSubscribed, QueryError, UserInputError
-from paperboy.models import ChannelRef, PauseCause, Platform, Subscription
+from paperboy.models import ChannelRef, PauseCause, Platform, Subscription, webhook_kind
 from paperboy.planning import Planner, Verdict
 from paperboy.query import parse, render
 from paperboy.query.ast import Match, walk

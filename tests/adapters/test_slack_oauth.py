@@ -19,9 +19,9 @@ from paperboy.adapters.slack_app import NOT_INSTALLED
 from paperboy.config import DigestSettings, Secret, Settings
 from paperboy.delivery import DigestRunner
 from paperboy.models import ChannelRef, Platform
-from paperboy.runtime import build_sinks
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
+from paperboy.wiring.sinks import build_sinks
 from tests.fakes.clock import FakeClock
 from tests.fakes.corpus import corpus_papers
 from tests.fakes.running import free_port, running, without_sources

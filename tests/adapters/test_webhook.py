@@ -13,9 +13,10 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from paperboy.adapters.webhook import WebhookSink, webhook_kind
+from paperboy.adapters.webhook import WebhookSink
 from paperboy.config import DeliverySettings
 from paperboy.errors import ChannelUnavailable, DeliveryError, PayloadRejected
+from paperboy.models import webhook_kind
 from tests.fakes.digests import digest
 from tests.fakes.server import Fault
 from tests.fakes.webhooks import FakeWebhooks

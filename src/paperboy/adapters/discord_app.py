@@ -23,14 +23,10 @@ from discord import app_commands
 
 from paperboy.adapters.discord import point_at
 from paperboy.adapters.discord_commands import VIEW_TIMEOUT, answer_error, build_papers_group
-from paperboy.adapters.services import Services
+from paperboy.adapters.services import Markers, Services
 from paperboy.config import DiscordSettings
 from paperboy.errors import ConfigError, Fault, PaperboyError
 from paperboy.retry import RetryPolicy
-from paperboy.runtime import Runtime
-from paperboy.service import PaperService
-from paperboy.store import MarkerStore
-from paperboy.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +67,7 @@ def _marker(guild: int | None) -> str:
 
 
 async def sync_commands(
-    tree: app_commands.CommandTree[Any], markers: MarkerStore, guild: int | None = None, *, force: bool = False
+    tree: app_commands.CommandTree[Any], markers: Markers, guild: int | None = None, *, force: bool = False
 ) -> int | None:
     """Register the commands with Discord (globally, or in one server at once) if they changed since the last
     time, or with `force`; the number registered, or None when nothing had changed."""
@@ -162,7 +158,7 @@ class Gateway:
         self,
         build: Callable[[], tuple[discord.Client, app_commands.CommandTree[Any]]],
         token: str,
-        markers: MarkerStore,
+        markers: Markers,
     ) -> None:
         self._build = build
         self._token = token
@@ -244,20 +240,10 @@ class Gateway:
 
 
 @asynccontextmanager
-async def serve_discord(runtime: Runtime) -> AsyncIterator[str]:
-    """Run the bot while the block is open, if a Discord token is configured, and say how it went: a refused
-    token is a ConfigError here, at start, if Discord answers within a few seconds; Discord out of reach or
-    slow is tried again in the background while the rest runs."""
-    settings = runtime.settings.discord
-    if not settings.token:
-        yield "Discord off"
-        return
-    services = Services(
-        papers=PaperService(runtime.store, today=lambda: runtime.clock.now().date()),
-        subscriptions=SubscriptionService(runtime.store, runtime.settings.digest, runtime.clock),
-        digests=runtime.digests,
-    )
-    gateway = Gateway(lambda: build_bot(services, settings), settings.token.reveal(), runtime.store.markers)
+async def hold_gateway(gateway: Gateway) -> AsyncIterator[str]:
+    """Keep `gateway` connected while the block is open, and say how the start went: a refused token is a
+    ConfigError here, at start, if Discord answers within a few seconds; Discord out of reach or slow is
+    tried again in the background while the rest runs."""
     connection = asyncio.create_task(gateway.run(), name="discord-gateway")
     try:
         with contextlib.suppress(TimeoutError):

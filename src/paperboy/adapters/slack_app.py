@@ -29,11 +29,7 @@ from paperboy.adapters.services import Services
 from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL
 from paperboy.adapters.slack_commands import Invocation, answer, search_page, shared_paper
 from paperboy.adapters.slack_errors import error_code, is_outage
-from paperboy.adapters.slack_oauth import oauth_settings
 from paperboy.errors import ConfigError, PaperboyError
-from paperboy.runtime import Runtime, slack_client
-from paperboy.service import PaperService
-from paperboy.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
 
@@ -257,65 +253,22 @@ async def socket_mode(app: AsyncApp, app_token: str) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def http_mode(runtime: Runtime, app: AsyncApp, *, installs: bool) -> AsyncIterator[str]:
-    """Serve `app` over HTTP on `slack.http_host:http_port` while the block is open; a port in use is a
-    ConfigError."""
-    slack = runtime.settings.slack
+async def http_mode(app: AsyncApp, host: str, port: int, *, installs: bool) -> AsyncIterator[str]:
+    """Serve `app` over HTTP on `host:port` while the block is open; a port in use is a ConfigError."""
     runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, slack.http_host, slack.http_port)
+        site = web.TCPSite(runner, host, port)
         try:
             await site.start()
         except OSError as error:
             raise ConfigError(
-                f"cannot listen on {slack.http_host}:{slack.http_port} for Slack ({error.strerror}); "
-                "change slack.http_port"
+                f"cannot listen on {host}:{port} for Slack ({error.strerror}); change slack.http_port"
             ) from None
-        where = f"{slack.http_host}:{slack.http_port}"
+        where = f"{host}:{port}"
         if installs:
             yield f"Slack over HTTP on {where}/slack/events, installs at {where}/slack/install"
         else:
             yield f"Slack over HTTP on {where}/slack/events"
     finally:
         await runner.cleanup()
-
-
-@asynccontextmanager
-async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
-    """Run the Slack app while the block is open, if Slack is configured: Socket Mode with an app token (no
-    public URL needed), else HTTP mode on `slack.http_host:http_port` with the signing secret, for one bot
-    token or for every workspace that installs paperboy through OAuth. A bot token alone sends digests and
-    answers nothing. Says which."""
-    slack = runtime.settings.slack
-    if not (slack.app_token or slack.signing_secret):
-        if not slack.bot_token:
-            yield "Slack off"
-            return
-        await check_tokens(slack_client(runtime.settings), None)
-        yield "Slack digests only (no app token or signing secret, so no /papers)"
-        return
-    if not (slack.bot_token or slack.installs):
-        raise ConfigError(
-            "slack.bot_token (or $SLACK_BOT_TOKEN) is needed to answer /papers; set it (or slack.client_id and "
-            "client_secret for OAuth installs), or remove the Slack app token and signing secret"
-        )
-    client = slack_client(runtime.settings)
-    if not slack.installs:
-        await check_tokens(client, slack.app_token.reveal() or None)
-    services = Services(
-        papers=PaperService(runtime.store, today=lambda: runtime.clock.now().date()),
-        subscriptions=SubscriptionService(runtime.store, runtime.settings.digest, runtime.clock),
-        digests=runtime.digests,
-    )
-    policy = change_policy(slack.restrict_changes, slack.allowed_users)
-    if slack.app_token:
-        # Socket Mode checks nothing by signature: the connection itself is authenticated
-        app = build_slack_app(services, client, signing_secret=slack.signing_secret.reveal() or None, policy=policy)
-        async with socket_mode(app, slack.app_token.reveal()) as where:
-            yield where
-        return
-    oauth = oauth_settings(slack, runtime.store.installations, runtime.clock) if slack.installs else None
-    app = build_slack_app(services, client, signing_secret=slack.signing_secret.reveal(), policy=policy, oauth=oauth)
-    async with http_mode(runtime, app, installs=oauth is not None) as where:
-        yield where

@@ -17,10 +17,10 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from paperboy import models
+from paperboy.adapters.services import Installations
 from paperboy.clock import Clock
 from paperboy.config import SlackSettings
 from paperboy.models import Platform
-from paperboy.store import InstallationStore
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ STATE_LIFETIME = timedelta(minutes=10)
 class _InPaperboysDatabase:
     """What bolt's stores need from paperboy: its installations table, a clock, and a logger."""
 
-    def __init__(self, installations: InstallationStore, clock: Clock) -> None:
+    def __init__(self, installations: Installations, clock: Clock) -> None:
         self._installations = installations
         self._clock = clock
 
@@ -94,7 +94,7 @@ class OAuthStates(_InPaperboysDatabase, AsyncOAuthStateStore):
         return await self._installations.consume_state(state, self._clock.now())
 
 
-def oauth_settings(slack: SlackSettings, installations: InstallationStore, clock: Clock) -> AsyncOAuthSettings:
+def oauth_settings(slack: SlackSettings, installations: Installations, clock: Clock) -> AsyncOAuthSettings:
     return AsyncOAuthSettings(
         client_id=slack.client_id,
         client_secret=slack.client_secret.reveal(),

@@ -7,9 +7,9 @@ from typing import Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from paperboy.adapters.services import Installations
 from paperboy.errors import ChannelUnavailable, WorkspaceUnavailable
 from paperboy.models import Platform
-from paperboy.store import InstallationStore
 
 
 class WorkspaceTokens(Protocol):
@@ -46,7 +46,7 @@ class ConfiguredToken:
 class InstalledTokens:
     """Tokens from OAuth installs, kept in paperboy's database."""
 
-    def __init__(self, installations: InstallationStore) -> None:
+    def __init__(self, installations: Installations) -> None:
         self._installations = installations
 
     async def token_for(self, workspace: str) -> str:

@@ -21,7 +21,6 @@ import json
 import logging
 from itertools import count
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -31,6 +30,7 @@ from paperboy.adapters.slack_blocks import slack_messages
 from paperboy.config import DeliverySettings
 from paperboy.digest import Digest
 from paperboy.errors import ChannelUnavailable, DeliveryError, PaperboyError, PayloadRejected
+from paperboy.models import webhook_kind
 from paperboy.retry import GaveUp, RetryPolicy, Throttled
 
 log = logging.getLogger(__name__)
@@ -43,16 +43,6 @@ _REJECTED = {400: "called the message malformed", 413: "called the message too l
              422: "could not process the message"}  # fmt: skip
 #: how much of a platform's answer goes into an error
 _ANSWER_CHARS = 300
-
-
-def webhook_kind(url: str) -> str:
-    """`discord` or `slack`, from the URL's path; ValueError for anything else."""
-    path = urlsplit(url).path
-    if path.startswith("/api/webhooks/"):
-        return "discord"
-    if path.startswith("/services/"):
-        return "slack"
-    raise ValueError("not a Discord (…/api/webhooks/…) or Slack (…/services/…) incoming-webhook URL")
 
 
 class WebhookSink:

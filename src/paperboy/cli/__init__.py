@@ -1,4 +1,4 @@
-"""`paperboy …`: the operator's command line (DESIGN.md §3).
+"""`paperboy …`: the operator's command line.
 
 Exit codes: 0 success, 1 the operation failed, 2 the user's input is wrong. Every failure prints one line on
 stderr; a traceback only with `-v`. Output for scripts (`--json`) is pure JSON on stdout.
@@ -9,15 +9,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import importlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import paperboy
-from paperboy.cli import db, digest, discord, doctor, fetch, paper, run, search, subscribe, subscriptions, unsubscribe
 from paperboy.config import Settings, load_settings
 from paperboy.errors import PaperboyError
 from paperboy.log import redact_webhook_urls, setup_logging
@@ -28,27 +28,40 @@ log = logging.getLogger("paperboy")
 class Command(Protocol):
     """What each sub-command module provides."""
 
-    def add_parser(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser: ...
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
 
     async def execute(self, settings: Settings, args: argparse.Namespace) -> int: ...
 
 
-COMMANDS: dict[str, Command] = {
-    "run": run,
-    "fetch": fetch,
-    "search": search,
-    "paper": paper,
-    "subscribe": subscribe,
-    "subscriptions": subscriptions,
-    "unsubscribe": unsubscribe,
-    "digest": digest,
-    "doctor": doctor,
-    "discord": discord,
-    "db": db,
+#: each sub-command (a module of this package) and its line in `paperboy --help`. A module is imported only
+#: when its command runs or its own help is asked for: `paperboy --help` and `paperboy search` load no
+#: platform SDK and start in a blink (bench/startup.py)
+COMMANDS: dict[str, str] = {
+    "run": "run everything configured until stopped",
+    "fetch": "fetch papers now",
+    "search": "search every paper seen so far",
+    "paper": "show one paper",
+    "subscribe": "subscribe a channel, or change its settings",
+    "subscriptions": "list subscribed channels",
+    "unsubscribe": "remove a channel's subscription",
+    "digest": "send due digests now",
+    "doctor": "check config, database and endpoints",
+    "discord": "Discord set-up: register commands, invite URL",
+    "db": "database care: backup, stats, vacuum",
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command(name: str) -> Command:
+    """The module of sub-command `name`."""
+    module: Command = importlib.import_module(f"paperboy.cli.{name}")
+    return module
+
+
+def build_parser(only: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only`, the arguments of just those sub-commands (the others are listed
+    with their help line, and take no arguments)."""
+    loaded = set(COMMANDS if only is None else only)
+
     # the global options are accepted before and after the sub-command; SUPPRESS keeps the sub-command's
     # parser from overwriting a value given before it with its default
     def add_globals(parser: argparse.ArgumentParser, default: object) -> None:
@@ -72,15 +85,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"paperboy {paperboy.__version__}")
     add_globals(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")  # none: the help
-    for name, module in COMMANDS.items():
-        command = module.add_parser(sub)
-        add_globals(command, argparse.SUPPRESS)
-        for nested in command._actions:  # `discord sync`: the global options after the action too
+    for name, summary in COMMANDS.items():
+        parsed = sub.add_parser(name, help=summary, description=summary[:1].upper() + summary[1:] + ".")
+        parsed.set_defaults(command_name=name)
+        if name not in loaded:
+            continue
+        command(name).add_arguments(parsed)
+        add_globals(parsed, argparse.SUPPRESS)
+        for nested in parsed._actions:  # `discord sync`: the global options after the action too
             if isinstance(nested, argparse._SubParsersAction):
                 for action_parser in nested.choices.values():
                     add_globals(action_parser, argparse.SUPPRESS)
-        command.set_defaults(command_name=name)
     return parser
+
+
+def command_position(argv: Sequence[str]) -> int | None:
+    """Where the sub-command is: the first argument that is neither a global option nor its value."""
+    at = 0
+    while at < len(argv):
+        name = argv[at].split("=", 1)[0]
+        if name == "--config" and "=" not in argv[at]:
+            at += 2
+        elif name.startswith("-"):
+            at += 1
+        else:
+            return at
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,11 +123,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()  # a reader gone (`| head -1`) shows here, not as "Exception ignored" at exit
     except BrokenPipeError:
         return _reader_gone()
+    except KeyboardInterrupt:  # while the command's module loads, or before its work began
+        _fail("interrupted")
+        return 130
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(search.separate_query(list(sys.argv[1:] if argv is None else argv)))
+    given = list(sys.argv[1:] if argv is None else argv)
+    at = command_position(given)
+    name = given[at] if at is not None and given[at] in COMMANDS else None
+    parser = build_parser(only=[name] if name else [])
+    if name == "search":
+        from paperboy.cli import search
+
+        given = search.separate_query(given)
+    args = parser.parse_args(given)
     if args.command is None:
         parser.print_help()
         return 0
@@ -105,7 +145,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         settings = load_settings(args.config)
         setup_logging(settings.logging.level, settings.secrets(), verbose)
-        return asyncio.run(COMMANDS[args.command_name].execute(settings, args))
+        return asyncio.run(command(args.command_name).execute(settings, args))
     except PaperboyError as error:
         if verbose:
             log.exception("details")

@@ -10,8 +10,8 @@ from paperboy.config import Settings
 from paperboy.store import Store
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = sub.add_parser("db", help="database care: backup, stats, vacuum", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__
     actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
     backup = actions.add_parser(
         "backup",
@@ -28,7 +28,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         description="Merge the search index, rebuild the file without free space and refresh the query "
         "planner's statistics. Writers wait while it runs; a minute or two for a million papers.",
     )
-    return parser
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:

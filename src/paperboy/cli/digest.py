@@ -15,15 +15,15 @@ from paperboy.errors import NotSubscribed, UserInputError
 from paperboy.http import make_client
 from paperboy.ingest import refresh
 from paperboy.models import ChannelRef
-from paperboy.runtime import build_sources, open_sinks
+from paperboy.runtime import build_sources
 from paperboy.store import Store
 
 #: results that mean a channel did not get what it should have
 _FAILURES = (Result.RETRY, Result.FAILED, Result.PAUSED, Result.SKIPPED)
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = sub.add_parser("digest", help="send due digests now", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__
     parser.add_argument(
         "--now", action="store_true", help="send every channel's next digest now, whatever its schedule"
     )
@@ -31,10 +31,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         "--dry-run", action="store_true", help="print what the same command would send; send and record nothing"
     )
     add_channel_options(parser, required=False)
-    return parser
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
+    from paperboy.wiring.sinks import open_sinks  # the platforms' SDKs, only when a digest may go out
+
     async with (
         await Store.open(settings.database.path) as store,
         make_client(settings.http) as client,

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import discord
-
-from paperboy.adapters.discord_app import build_bot, invite_url, log_in, sync_commands
-from paperboy.adapters.services import Services
 from paperboy.clock import SystemClock
 from paperboy.config import Settings
 from paperboy.delivery import DigestRunner
 from paperboy.errors import ConfigError
-from paperboy.service import PaperService
 from paperboy.store import Store
-from paperboy.subscriptions import SubscriptionService
+from paperboy.wiring.services import chat_services
+
+if TYPE_CHECKING:
+    import discord
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = sub.add_parser("discord", help="Discord set-up: register commands, invite URL", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__
     actions = parser.add_subparsers(dest="discord_action", metavar="ACTION", required=True)
     sync = actions.add_parser(
         "sync",
@@ -30,16 +29,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         "--guild", type=int, metavar="ID", help="register in this server only: visible at once, good for testing"
     )
     actions.add_parser("invite", help="print the URL that adds the bot to a server", description=invite.__doc__)
-    return parser
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.discord.token:
         raise ConfigError("discord.token (or $PAPERBOY_DISCORD_TOKEN) is not set; copy the bot token into it first")
+    from paperboy.adapters.discord_app import build_bot, log_in, sync_commands  # discord.py: only here
+
     async with await Store.open(settings.database.path) as store:
-        services = Services(
-            PaperService(store), SubscriptionService(store, settings.digest), DigestRunner(store, {}, SystemClock())
-        )
+        clock = SystemClock()
+        services = chat_services(store, settings, clock, DigestRunner(store, {}, clock))
         client, tree = build_bot(services, settings.discord)
         try:
             await log_in(client, settings.discord.token.reveal())
@@ -56,6 +55,8 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
 async def invite(client: discord.Client, settings: Settings) -> int:
     """Print the URL that adds the bot to a server, with the bot and applications.commands scopes and only the
     permissions paperboy uses."""
+    from paperboy.adapters.discord_app import invite_url
+
     assert client.application_id is not None, "logging in tells the application id"
     print(invite_url(client.application_id, threads=settings.discord.long_digests_in_thread))
     return 0

@@ -5,37 +5,37 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, date, datetime
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from typing import TYPE_CHECKING
 
 from paperboy.cli.options import day
 from paperboy.config import Settings
 from paperboy.errors import SourceError, UserInputError
-from paperboy.http import make_client
-from paperboy.ingest import days_between, ingest, lookback
 from paperboy.models import DayReport, IngestReport, UpsertCounts
-from paperboy.runtime import build_sources
-from paperboy.store import Store
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 SOURCES = ("huggingface", "arxiv")
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = sub.add_parser(
-        "fetch",
-        help="fetch papers now",
-        description="Fetch papers now: one day (--date), every day since a date (--since), or the last "
-        "lookback_days of each enabled source.",
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Fetch papers now: one day (--date), every day since a date (--since), or the last "
+        "lookback_days of each enabled source."
     )
     when = parser.add_mutually_exclusive_group()
     when.add_argument("--date", type=day, metavar="D", help="fetch this day only (YYYY-MM-DD, today, yesterday)")
     when.add_argument("--since", type=day, metavar="D", help="fetch every day from D to today")
     parser.add_argument("--source", choices=SOURCES, help="fetch only this source (even if not enabled in the config)")
-    return parser
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
+    # imported here, not above, so that `paperboy fetch --help` answers at once
+    from paperboy.http import make_client
+    from paperboy.ingest import ingest
+    from paperboy.runtime import build_sources
+    from paperboy.store import Store
+
     today = datetime.now(UTC).date()
     if args.since is not None and args.since > today:
         raise UserInputError(f"--since {args.since} is in the future; give a day up to {today}")
@@ -58,6 +58,8 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _days(settings: Settings, source: str, on: date | None, since: date | None) -> list[date]:
+    from paperboy.ingest import days_between, lookback
+
     if on is not None:
         return [on]
     if since is not None:
@@ -67,6 +69,9 @@ def _days(settings: Settings, source: str, on: date | None, since: date | None) 
 
 
 def _progress(total: int) -> Progress:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     console = Console(stderr=True)
     return Progress(
         TextColumn("[progress.description]{task.description}"),

@@ -6,10 +6,13 @@ import argparse
 import getpass
 import re
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from paperboy.errors import UserInputError
 from paperboy.models import ChannelRef, Platform, webhook_fingerprint
-from paperboy.store import Store
+
+if TYPE_CHECKING:
+    from paperboy.store import Store
 
 
 def day(text: str) -> date:

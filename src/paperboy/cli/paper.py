@@ -10,11 +10,10 @@ from paperboy.service import PaperService
 from paperboy.store import Store
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = sub.add_parser("paper", help="show one paper", description="Show one paper by arXiv id.")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Show one paper by arXiv id."
     parser.add_argument("id", help="arXiv id, e.g. 2401.12345, 2401.12345v2, hep-th/9901001, or an arXiv URL")
     parser.add_argument("--json", action="store_true", help="print a JSON object for scripts")
-    return parser
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:

@@ -7,17 +7,14 @@ import asyncio
 import signal
 from dataclasses import replace
 
-from paperboy.app import serve
 from paperboy.config import Settings
 from paperboy.errors import UserInputError
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = sub.add_parser(
-        "run",
-        help="run everything configured until stopped",
-        description="Fetch every enabled source on its interval, send digests when they are due, and answer "
-        "Discord and Slack (whichever are configured), until SIGINT or SIGTERM.",
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Fetch every enabled source on its interval, send digests when they are due, and answer "
+        "Discord and Slack (whichever are configured), until SIGINT or SIGTERM."
     )
     parser.add_argument(
         "--health-port",
@@ -25,7 +22,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         metavar="PORT",
         help="serve /healthz and /metrics on this port (overrides health.port; 0: off)",
     )
-    return parser
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
@@ -38,6 +34,10 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
+        # imported once a stop is ours to handle: a Ctrl-C while the platforms' SDKs load is a stop while
+        # starting, not an interrupt that leaves half-opened connections behind
+        from paperboy.app import serve
+
         await serve(settings, stop)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):

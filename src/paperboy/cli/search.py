@@ -53,10 +53,8 @@ def _command_position(argv: list[str]) -> int | None:
     return None
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = sub.add_parser(
-        "search", help="search every paper seen so far", description="Search every paper seen so far."
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Search every paper seen so far."
     parser.add_argument(
         "query",
         nargs="+",
@@ -69,7 +67,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         "--sort", choices=[s.value for s in Sort], default=Sort.RELEVANCE.value, help="order (default relevance)"
     )
     parser.add_argument("--json", action="store_true", help="print a JSON array for scripts")
-    return parser
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:

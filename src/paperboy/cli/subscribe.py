@@ -5,26 +5,16 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
-
-from paperboy.adapters.slack_errors import error_code, is_outage
-from paperboy.adapters.slack_tokens import ConfiguredToken
 from paperboy.cli.options import add_channel_options, channel_ref, operator, positive_int
 from paperboy.config import Settings
 from paperboy.errors import UserInputError
 from paperboy.models import Platform
-from paperboy.runtime import slack_client
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService, describe
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = sub.add_parser(
-        "subscribe",
-        help="subscribe a channel, or change its settings",
-        description="Subscribe a channel to the daily digest, or change the settings given of its subscription.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Subscribe a channel to the daily digest, or change the settings given of its subscription."
     add_channel_options(parser)
     topic = parser.add_mutually_exclusive_group()
     topic.add_argument("--filter", metavar="QUERY", help="topic filter in the query language (see the README)")
@@ -40,7 +30,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         default=None,
         help='post "nothing new" on days without papers (--no-post-empty: stay quiet)',
     )
-    return parser
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
@@ -71,6 +60,14 @@ async def slack_workspace(settings: Settings, store: Store) -> str:
     one workspace paperboy is installed in. Subscriptions made in Slack carry it, so these must too."""
     slack = settings.slack
     if slack.bot_token:
+        # Slack's SDK is loaded only for a Slack channel given without its workspace
+        import aiohttp
+        from slack_sdk.errors import SlackApiError
+
+        from paperboy.adapters.slack_errors import error_code, is_outage
+        from paperboy.adapters.slack_tokens import ConfiguredToken
+        from paperboy.wiring.slack import slack_client
+
         try:
             return await ConfiguredToken(slack_client(settings), slack.bot_token.reveal()).team()
         except SlackApiError as error:

@@ -13,11 +13,10 @@ from paperboy.subscriptions import SubscriptionService, describe
 from paperboy.timespec import format_weekdays
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = sub.add_parser("subscriptions", help="list subscribed channels", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__
     parser.add_argument("--platform", choices=[p.value for p in Platform], help="only this platform's channels")
     parser.add_argument("--json", action="store_true", help="print a JSON array for scripts")
-    return parser
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:

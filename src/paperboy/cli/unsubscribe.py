@@ -10,10 +10,9 @@ from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = sub.add_parser("unsubscribe", help="remove a channel's subscription", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__
     add_channel_options(parser)
-    return parser
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import weakref
@@ -28,7 +29,7 @@ async def connect(path: Path, *, migrate_to: int = LATEST_VERSION) -> aiosqlite.
     _create_file(path)
     try:
         # autocommit at the driver level: every write goes through `transaction()`, which says BEGIN itself
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn = await _connect_whole(aiosqlite.connect(path, isolation_level=None))
     except sqlite3.Error as error:
         raise StoreError(f"cannot open {where} ({error}); check database.path in the config") from None
     try:
@@ -49,6 +50,24 @@ async def connect(path: Path, *, migrate_to: int = LATEST_VERSION) -> aiosqlite.
         await conn.close()
         raise
     return conn
+
+
+async def _connect_whole(conn: aiosqlite.Connection) -> aiosqlite.Connection:
+    """Await the connection's opening even when the caller is cancelled meanwhile (a Ctrl-C while starting),
+    then close it and pass the cancellation on. Cut short, the opening would go on in aiosqlite's worker thread,
+    which would then answer into an event loop already closed: a traceback at exit."""
+
+    async def opened() -> aiosqlite.Connection:
+        return await conn
+
+    opening = asyncio.ensure_future(opened())
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await opening
+        await conn.close()
+        raise
 
 
 def _create_file(path: Path) -> None:
