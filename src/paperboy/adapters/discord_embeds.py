@@ -9,6 +9,7 @@ from discord.utils import escape_markdown, escape_mentions
 
 from paperboy.adapters.text import cut as _cut
 from paperboy.digest import Digest, DigestItem, short_authors
+from paperboy.links import Link, paper_links
 from paperboy.models import MARK_END, MARK_START, Paper, SearchPage
 
 # Discord: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
@@ -53,10 +54,7 @@ def discord_messages(digest: Digest) -> list[dict[str, Any]]:
 
 
 def _discord_embed(item: DigestItem) -> dict[str, Any]:
-    links = [f"[Hugging Face]({item.url})", f"[arXiv]({item.arxiv_url})", f"[PDF]({item.pdf_url})"]
-    if item.code_url:
-        links.append(f"[code]({item.code_url})")
-    lines = [escape(item.summary), " · ".join(links)]
+    lines = [escape(item.summary), _links(paper_links(item))]
     if item.reasons:
         lines.append(escape(f"matched: {'; '.join(item.reasons)}"))
     return {
@@ -65,6 +63,10 @@ def _discord_embed(item: DigestItem) -> dict[str, Any]:
         "description": _cut("\n".join(line for line in lines if line), DISCORD_EMBED_DESCRIPTION),
         "footer": {"text": _cut(f"{item.authors} · ▲ {item.upvotes}", DISCORD_EMBED_FOOTER)},
     }
+
+
+def _links(links: tuple[Link, ...]) -> str:
+    return " · ".join(f"[{link.label}]({link.url})" for link in links)
 
 
 def _embed_length(embed: dict[str, Any]) -> int:
@@ -84,28 +86,27 @@ def search_message(page: SearchPage, query: str) -> dict[str, Any]:
         body = _cut(snippet or escape(paper.abstract), SEARCH_EMBED_DESCRIPTION)
         if body.count("**") % 2:  # a cut through a marked word would leave the bold open
             body += "**"
-        embeds.append(_paper_embed(paper, body))
+        embeds.append(_paper_embed(paper, body, paper_links(paper, page=False)))
     content = f"Papers {first}–{last} for `{_code(query)}`" + (" (more on the next page)" if page.has_more else "")
     return {"content": _cut(content, DISCORD_CONTENT), "embeds": embeds}
 
 
 def paper_message(paper: Paper) -> dict[str, Any]:
     """One paper in full: title, summary, links, authors and numbers."""
-    return {"embeds": [_paper_embed(paper, escape(paper.ai_summary or paper.abstract), most_authors=8)]}
+    body = escape(paper.ai_summary or paper.abstract)
+    return {"embeds": [_paper_embed(paper, body, paper_links(paper), most_authors=8)]}
 
 
-def _paper_embed(paper: Paper, body: str, most_authors: int = 3) -> dict[str, Any]:
-    links = [f"[arXiv]({paper.arxiv_url})", f"[PDF]({paper.pdf_url})"]
-    if paper.code_url:
-        links.append(f"[code]({paper.code_url})")
+def _paper_embed(paper: Paper, body: str, links: tuple[Link, ...], most_authors: int = 3) -> dict[str, Any]:
+    line = _links(links)
     facts = f"{short_authors(paper.authors, most=most_authors)} · ▲ {paper.upvotes or 0}"
     if paper.daily_date:
         facts += f" · {paper.daily_date}"
-    room = DISCORD_EMBED_DESCRIPTION - len(" · ".join(links)) - 1
+    room = DISCORD_EMBED_DESCRIPTION - len(line) - 1
     return {
         "title": _cut(escape(paper.title), DISCORD_EMBED_TITLE),
         "url": paper.url,
-        "description": f"{_cut(body, room)}\n{' · '.join(links)}",
+        "description": f"{_cut(body, room)}\n{line}",
         "footer": {"text": _cut(facts, DISCORD_EMBED_FOOTER)},
     }
 

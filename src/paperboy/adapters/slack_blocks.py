@@ -8,6 +8,7 @@ from typing import Any
 
 from paperboy.adapters.text import cut as _cut
 from paperboy.digest import Digest, DigestItem, short_authors
+from paperboy.links import Link, paper_links
 from paperboy.models import Paper, SearchPage
 
 # Slack Block Kit
@@ -34,14 +35,15 @@ def slack_messages(digest: Digest) -> list[dict[str, Any]]:
 
 
 def _slack_item(item: DigestItem) -> str:
-    links = [f"<{item.arxiv_url}|arXiv>", f"<{item.pdf_url}|PDF>"] + (
-        [f"<{item.code_url}|code>"] if item.code_url else []
-    )
     text = (
         f"*<{item.url}|{escape(item.title)}>*\n{escape(item.authors)} · ▲ {item.upvotes}\n"
-        f"{escape(item.summary)}\n{' · '.join(links)}"
+        f"{escape(item.summary)}\n{_links(paper_links(item))}"
     )
     return _cut(text, SLACK_SECTION_TEXT)
+
+
+def _links(links: tuple[Link, ...]) -> str:
+    return " · ".join(f"<{link.url}|{link.label}>" for link in links)
 
 
 def _chunks(blocks: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -90,10 +92,8 @@ def search_blocks(page: SearchPage, query: str) -> list[dict[str, Any]]:
                 "accessory": _button("Post to channel", POST_TO_CHANNEL, paper.id),
             }
         )
-        links = [f"<{paper.arxiv_url}|arXiv>", f"<{paper.pdf_url}|PDF>"]
-        if paper.code_url:
-            links.append(f"<{paper.code_url}|code>")
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]})
+        links = _links(paper_links(paper, page=False))
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": links}]})
     if page.has_more:
         more = json.dumps({"q": query, "offset": page.offset + len(page.hits)})
         blocks.append({"type": "actions", "elements": [_button("More results", MORE_RESULTS, more)]})
@@ -110,11 +110,8 @@ def paper_blocks(paper: Paper) -> list[dict[str, Any]]:
     if paper.daily_date:
         facts += f" · {paper.daily_date}"
     summary = escape(paper.ai_summary or paper.abstract)
-    links = [f"<{paper.url}|Hugging Face>", f"<{paper.arxiv_url}|arXiv>", f"<{paper.pdf_url}|PDF>"]
-    if paper.code_url:
-        links.append(f"<{paper.code_url}|code>")
     return [
         {"type": "header", "text": {"type": "plain_text", "text": _cut(paper.title, SLACK_HEADER_TEXT)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _cut(f"{facts}\n{summary}", SLACK_SECTION_TEXT)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _links(paper_links(paper))}]},
     ]
