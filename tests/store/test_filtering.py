@@ -13,7 +13,7 @@ import pytest
 from paperboy.models import Paper
 from paperboy.query import parse
 from paperboy.store import Store
-from paperboy.store.filtering import CandidateIndex, match_filters
+from paperboy.store.filtering import CandidateIndex
 from tests.fakes.corpus import corpus_papers
 
 TODAY = date(2025, 1, 20)
@@ -60,22 +60,6 @@ def test_a_paper_given_twice_is_one_candidate() -> None:
     paper = NEW[0]
     with CandidateIndex([paper, replace(paper, upvotes=99)]) as index:
         assert index.matching(parse(f"id:{paper.id}"), TODAY) == [paper.id]
-
-
-@pytest.mark.asyncio
-async def test_match_filters_answers_every_filter() -> None:
-    filters = {f"channel-{n}": parse(text) for n, text in enumerate(FILTERS)}
-    filters["twin"] = parse(FILTERS[0])
-    result = await match_filters(filters, NEW, TODAY)
-    assert set(result) == set(filters)
-    assert result["twin"] == result["channel-0"]
-    with CandidateIndex(NEW) as index:
-        assert all(result[key] == index.matching(query, TODAY) for key, query in filters.items())
-
-
-@pytest.mark.asyncio
-async def test_match_filters_with_no_candidates_matches_nothing() -> None:
-    assert await match_filters({"a": parse("diffusion")}, [], TODAY) == {"a": []}
 
 
 def test_reasons_say_where_the_words_matched() -> None:

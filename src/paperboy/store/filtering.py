@@ -7,12 +7,11 @@ it would find. A few hundred candidates make the index small, so thousands of fi
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from datetime import date
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self
 
 from paperboy.models import Paper
 from paperboy.query.ast import (
@@ -31,8 +30,6 @@ from paperboy.query.ast import (
 from paperboy.store.migrations import MIGRATIONS
 from paperboy.store.rows import COLUMNS, to_row
 from paperboy.store.search import PAPER_DAY, compile_query, fts_expression
-
-K = TypeVar("K", bound=Hashable)
 
 _INSERT = f"INSERT INTO papers ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _FIELD_WORDS = {
@@ -129,17 +126,3 @@ class CandidateIndex:
 def _count(paper: Paper, count: Count) -> int:
     value = {Count.UPVOTES: paper.upvotes, Count.STARS: paper.github_stars, Count.COMMENTS: paper.comments}[count]
     return value or 0
-
-
-async def match_filters(filters: Mapping[K, Node], papers: Sequence[Paper], today: date) -> dict[K, list[str]]:
-    """For each filter, the ids of `papers` it matches (in the order of `papers`). Runs in a worker thread."""
-
-    def run() -> dict[K, list[str]]:
-        with CandidateIndex(papers) as index:
-            by_query: dict[Node, list[str]] = {}  # channels often share a filter: run each one once
-            for query in filters.values():
-                if query not in by_query:
-                    by_query[query] = index.matching(query, today)
-            return {key: by_query[query] for key, query in filters.items()}
-
-    return await asyncio.to_thread(run)
