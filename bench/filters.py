@@ -16,13 +16,26 @@ import sqlite3
 import statistics
 import sys
 import time
+from datetime import date
 
 from synthetic import paper_day, queries, synthetic_papers
 
+from paperboy.models import Paper
 from paperboy.query import parse
-from paperboy.store.filtering import match_filters
+from paperboy.query.ast import Node
+from paperboy.store.filtering import CandidateIndex
 
 TARGET_SECONDS = 1.0
+
+
+def match_filters(filters: dict[str, Node], papers: list[Paper], today: date) -> dict[str, list[str]]:
+    """For each filter, the ids of `papers` it matches; a filter several channels share runs once."""
+    with CandidateIndex(papers) as index:
+        by_query: dict[Node, list[str]] = {}
+        for query in filters.values():
+            if query not in by_query:
+                by_query[query] = index.matching(query, today)
+        return {key: by_query[query] for key, query in filters.items()}
 
 
 async def main() -> int:
@@ -43,7 +56,7 @@ async def main() -> int:
         started = time.perf_counter()
         filters = {f"channel-{n}": parse(text) for n, text in enumerate(texts)}
         parsed = time.perf_counter()
-        matched = await match_filters(filters, papers, today)
+        matched = await asyncio.to_thread(match_filters, filters, papers, today)
         done = time.perf_counter()
         runs.append((done - started, parsed - started, done - parsed))
     total, parsing, matching = (statistics.median(r[i] for r in runs) for i in range(3))

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from paperboy.arxiv_ids import is_arxiv_id
+from paperboy.arxiv_ids import parse_arxiv_id
+from paperboy.errors import InvalidPaperId
 from paperboy.query import parse
 from paperboy.store import Store
 from tests.cli.conftest import Cli, Result, config_text
@@ -146,9 +147,17 @@ def slash_check(example: str) -> Check:
         return Check(query=rest.removeprefix("set ").removeprefix("query:"))
     if name in ("subscribe", "schedule"):
         return Check(("subscribe", "--platform", "console", "--channel", "lab", *_schedule_options(rest)))
-    if name in ("why", "paper") and is_arxiv_id(rest):
+    if name in ("why", "paper") and _is_arxiv_id(rest):
         return Check(query=f"id:{rest}")
     return unknown(example)
+
+
+def _is_arxiv_id(text: str) -> bool:
+    try:
+        parse_arxiv_id(text)
+    except InvalidPaperId:
+        return False
+    return True
 
 
 def _schedule_options(rest: str) -> list[str]:

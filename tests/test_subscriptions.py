@@ -8,7 +8,7 @@ import pytest
 
 from paperboy.config import DigestSettings
 from paperboy.errors import NotSubscribed, QueryError, UserInputError
-from paperboy.models import ChannelRef, Platform
+from paperboy.models import ChannelRef, PauseCause, Platform
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 from paperboy.timespec import parse_timezone
@@ -103,16 +103,12 @@ async def test_set_schedule_changes_only_the_schedule(service: SubscriptionServi
     assert changed.filter == "diffusion"
 
 
-async def test_pause_and_resume(service: SubscriptionService) -> None:
+async def test_subscribing_again_resumes_a_paused_subscription(
+    service: SubscriptionService, store: Store, clock: FakeClock
+) -> None:
     await service.subscribe(REF, by="alice")
-    paused = await service.pause(REF, "channel not found", by="paperboy")
-    assert paused.paused and paused.paused_reason == "channel not found"
-    assert not (await service.resume(REF, by="alice")).paused
-
-
-async def test_subscribing_again_resumes_a_paused_subscription(service: SubscriptionService) -> None:
-    await service.subscribe(REF, by="alice")
-    await service.pause(REF, "forbidden", by="paperboy")
+    await store.subscriptions.pause(REF, "forbidden", PauseCause.CHANNEL, clock.now())
+    assert (await service.get(REF)).paused
     assert not (await service.subscribe(REF, by="alice")).paused
 
 

@@ -383,11 +383,8 @@ class DigestRunner:
             query, day = parse(subscription.filter), planned.day
 
             def explain() -> dict[str, tuple[str, ...]]:
-                index = CandidateIndex(papers)
-                try:
+                with CandidateIndex(papers) as index:
                     return {p.id: index.reasons(query, p.id, day) for p in papers}
-                finally:
-                    index.close()
 
             reasons = await asyncio.to_thread(explain)
         items = tuple(item(p, reasons.get(p.id, ())) for p in papers)

@@ -170,8 +170,7 @@ async def plan(
     goes wrong for one window (a filter that does not read, a bug) is that window's `PlanFailure` only."""
 
     def run() -> list[DigestPlan | PlanFailure]:
-        index = CandidateIndex(papers)
-        try:
+        with CandidateIndex(papers) as index:
             # relative dates in a filter (since:7d) count from the digest's day, so that is part of the key
             matched: dict[tuple[str | None, date], set[str] | Exception] = {}
             plans: list[DigestPlan | PlanFailure] = []
@@ -186,8 +185,6 @@ async def plan(
                 seen = delivered.get(channel_key(window.subscription.ref), set())
                 plans.append(choose(window, papers, found, seen))
             return plans
-        finally:
-            index.close()
 
     return await asyncio.to_thread(run)
 

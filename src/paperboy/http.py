@@ -73,16 +73,20 @@ async def get_parsed(
     params: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
     pacer: Pacer | None = None,
+    parse_in_thread: bool = False,
 ) -> T:
     """GET `url` and return `parse(response)`, retrying what a retry can fix (`paperboy.retry`).
 
     `parse` sees every response that is not 429 or 5xx; a `ValueError` from it (a body cut off, say) is retried.
     What it makes of a 4xx (other than 429) is final: the same request would get the same answer.
+    `parse_in_thread` runs `parse` in a worker thread, for bodies big enough to stall the event loop.
     """
 
     async def one_try() -> T:
         async with pacer.turn() if pacer else nullcontext():
             response = await _get(client, url, endpoint, policy, params=params, headers=headers)
+        if parse_in_thread:
+            return await asyncio.to_thread(_parsed, response, parse, endpoint)
         return _parsed(response, parse, endpoint)
 
     retry = RetryPolicy.for_sources(policy)

@@ -123,12 +123,9 @@ async def _match(window: Window, paper: Paper) -> tuple[bool, tuple[str, ...]]:
     query = parse(text)
 
     def run() -> tuple[bool, tuple[str, ...]]:
-        index = CandidateIndex([paper])
-        try:
+        with CandidateIndex([paper]) as index:
             if not index.matching(query, window.day):
                 return False, ()
             return True, index.reasons(query, paper.id, window.day)
-        finally:
-            index.close()
 
     return await asyncio.to_thread(run)

@@ -100,12 +100,6 @@ class SubscriptionService:
             replace(subscription, schedule=_schedule(subscription.schedule, time, timezone, days)), by
         )
 
-    async def pause(self, ref: ChannelRef, reason: str, *, by: str) -> Subscription:
-        return await self._save(replace(await self.get(ref), paused_reason=reason.strip() or "paused"), by)
-
-    async def resume(self, ref: ChannelRef, *, by: str) -> Subscription:
-        return await self._save(replace(await self.get(ref), paused_reason=None, paused_cause=None), by)
-
     async def get(self, ref: ChannelRef) -> Subscription:
         subscription = await self._store.subscriptions.get(ref)
         if subscription is None:

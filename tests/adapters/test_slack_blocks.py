@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -85,3 +87,13 @@ def test_formatting_characters_in_titles_show_as_written(mark: str) -> None:
 
 def test_entities_are_escaped() -> None:
     assert escape("a < b & c > d") == "a &lt; b &amp; c &gt; d"
+
+
+def test_rendering_blocks_loads_no_platform_sdk() -> None:
+    # the blocks are typed by TypedDicts of paperboy's own: rendering a digest for a webhook needs no Slack SDK
+    script = (
+        "import sys, paperboy.adapters.slack_blocks\n"
+        "print(sorted({'slack_sdk', 'slack_bolt', 'discord'} & set(sys.modules)))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

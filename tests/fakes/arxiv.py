@@ -22,6 +22,8 @@ class FakeArxiv(FakeServer):
         self.entries: list[AtomEntry] = []
         #: monotonic times at which requests arrived, for checking the request pacing
         self.arrivals: list[float] = []
+        #: when set, the answer to every query instead of a feed of `entries` (a hostile document, say)
+        self.document: str | None = None
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get(PATH, self.query)]
@@ -31,6 +33,8 @@ class FakeArxiv(FakeServer):
         fault = await self.misbehave(request)
         if fault is not None:
             return fault
+        if self.document is not None:
+            return _atom(self.document)
         search = request.query.get("search_query", "")
         categories = set(_CATEGORY.findall(search))
         if not categories:

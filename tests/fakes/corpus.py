@@ -190,6 +190,25 @@ def atom_error_feed(message: str) -> str:
     )
 
 
+def atom_entity_expansion_feed() -> str:
+    """A feed whose title expands to 10⁹ "lol"s ("billion laughs") if the parser expands entities."""
+    laughs = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)]
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<!DOCTYPE feed [{''.join(laughs)}]>"
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>&lol9;</title></feed>'
+    )
+
+
+def atom_external_entity_feed() -> str:
+    """A feed whose title is a local file's content if the parser resolves external entities."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<!DOCTYPE feed [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>&secret;</title></feed>'
+    )
+
+
 #: arXiv categories given to corpus papers in turn (the corpus itself has none)
 CATEGORIES = (("cs.LG",), ("cs.CL", "cs.LG"), ("cs.CV",))
 

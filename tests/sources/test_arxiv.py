@@ -11,11 +11,19 @@ import pytest
 import pytest_asyncio
 
 from paperboy.config import Settings
-from paperboy.errors import SourceError
+from paperboy.errors import Fault, SourceError
 from paperboy.http import make_client
 from paperboy.sources.arxiv import ArxivSource, parse_feed
 from tests.fakes.arxiv import PATH, FakeArxiv
-from tests.fakes.corpus import AtomEntry, atom_entry, atom_error_feed, atom_feed, corpus
+from tests.fakes.corpus import (
+    AtomEntry,
+    atom_entity_expansion_feed,
+    atom_entry,
+    atom_error_feed,
+    atom_external_entity_feed,
+    atom_feed,
+    corpus,
+)
 
 DAY = date(2025, 1, 16)
 
@@ -131,3 +139,15 @@ async def test_an_error_feed_from_the_server_is_a_clear_error(
     nothing = replace(settings.sources.arxiv, categories=("",))  # the fake answers a query without cat: with an error
     with pytest.raises(SourceError, match="arXiv refused the query: malformed query"):
         await ArxivSource(client, nothing, settings.http).fetch_day(DAY)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("document", [atom_entity_expansion_feed(), atom_external_entity_feed()])
+async def test_a_document_with_entities_is_refused_at_once(
+    arxiv_server: FakeArxiv, source: ArxivSource, document: str
+) -> None:
+    arxiv_server.document = document
+    with pytest.raises(SourceError, match="document type declaration, which paperboy refuses to read") as raised:
+        await source.fetch_day(DAY)
+    assert raised.value.fault is Fault.PERMANENT
+    assert len(arxiv_server.requests_to(PATH)) == 1  # not retried: asking again gets the same document

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from paperboy.models import Paper
 from paperboy.query import parse
 from paperboy.store import Store
-from paperboy.store.filtering import CandidateIndex, match_filters
+from paperboy.store.filtering import CandidateIndex
 from tests.fakes.corpus import corpus_papers
 
 TODAY = date(2025, 1, 20)
@@ -31,8 +33,9 @@ FILTERS = [
 
 
 @pytest.fixture
-def index() -> CandidateIndex:
-    return CandidateIndex(NEW)
+def index() -> Iterator[CandidateIndex]:
+    with CandidateIndex(NEW) as index:
+        yield index
 
 
 @pytest.mark.asyncio
@@ -43,8 +46,8 @@ async def test_a_filter_matches_what_a_search_finds_among_the_candidates(db_path
         page = await store.papers.search(parse(text), limit=1000, today=TODAY)
     candidates = {p.id for p in NEW}
     searched = [hit.paper.id for hit in page.hits if hit.paper.id in candidates]
-    index = CandidateIndex(NEW)
-    assert sorted(index.matching(parse(text), TODAY)) == sorted(searched)
+    with CandidateIndex(NEW) as index:
+        assert sorted(index.matching(parse(text), TODAY)) == sorted(searched)
 
 
 def test_matches_come_in_the_candidates_order(index: CandidateIndex) -> None:
@@ -55,24 +58,8 @@ def test_matches_come_in_the_candidates_order(index: CandidateIndex) -> None:
 
 def test_a_paper_given_twice_is_one_candidate() -> None:
     paper = NEW[0]
-    index = CandidateIndex([paper, replace(paper, upvotes=99)])
-    assert index.matching(parse(f"id:{paper.id}"), TODAY) == [paper.id]
-
-
-@pytest.mark.asyncio
-async def test_match_filters_answers_every_filter() -> None:
-    filters = {f"channel-{n}": parse(text) for n, text in enumerate(FILTERS)}
-    filters["twin"] = parse(FILTERS[0])
-    result = await match_filters(filters, NEW, TODAY)
-    assert set(result) == set(filters)
-    assert result["twin"] == result["channel-0"]
-    index = CandidateIndex(NEW)
-    assert all(result[key] == index.matching(query, TODAY) for key, query in filters.items())
-
-
-@pytest.mark.asyncio
-async def test_match_filters_with_no_candidates_matches_nothing() -> None:
-    assert await match_filters({"a": parse("diffusion")}, [], TODAY) == {"a": []}
+    with CandidateIndex([paper, replace(paper, upvotes=99)]) as index:
+        assert index.matching(parse(f"id:{paper.id}"), TODAY) == [paper.id]
 
 
 def test_reasons_say_where_the_words_matched() -> None:
@@ -86,20 +73,28 @@ def test_reasons_say_where_the_words_matched() -> None:
         categories=("cs.CV",),
         daily_date=date(2025, 1, 18),
     )
-    index = CandidateIndex([paper])
     query = parse('diffusion "at scale" upvotes>=10 org:nvidia code:yes cat:cs.cv since:7d -video')
-    assert index.reasons(query, paper.id, TODAY) == (
-        '"diffusion" in the title, abstract',
-        '"at scale" in the title',
-        "upvotes 42 (>= 10)",
-        "organisation NVIDIA",
-        "has code",
-        "category cs.cv",
-        "dated 2025-01-18 (since the limit)",
-    )
+    with CandidateIndex([paper]) as index:
+        assert index.reasons(query, paper.id, TODAY) == (
+            '"diffusion" in the title, abstract',
+            '"at scale" in the title',
+            "upvotes 42 (>= 10)",
+            "organisation NVIDIA",
+            "has code",
+            "category cs.cv",
+            "dated 2025-01-18 (since the limit)",
+        )
 
 
 def test_reasons_leave_out_the_branch_that_did_not_match() -> None:
     paper = Paper(id="2501.99999", title="Flow matching for audio", abstract="Audio.", upvotes=1)
-    index = CandidateIndex([paper])
-    assert index.reasons(parse("diffusion OR title:flow* OR upvotes>=10"), paper.id, TODAY) == ('"flow"* in the title',)
+    with CandidateIndex([paper]) as index:
+        reasons = index.reasons(parse("diffusion OR title:flow* OR upvotes>=10"), paper.id, TODAY)
+    assert reasons == ('"flow"* in the title',)
+
+
+def test_an_index_is_closed_when_its_with_block_ends() -> None:
+    with CandidateIndex(NEW) as index:
+        index.matching(parse("model"), TODAY)
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        index.matching(parse("model"), TODAY)

@@ -7,6 +7,7 @@ from itertools import count
 from typing import TextIO
 
 from paperboy.digest import Digest
+from paperboy.links import paper_links
 
 
 def digest_text(digest: Digest) -> str:
@@ -16,8 +17,7 @@ def digest_text(digest: Digest) -> str:
         lines.append(f"    {item.authors} · ▲ {item.upvotes}")
         if item.summary:
             lines.append(f"    {item.summary}")
-        links = [item.url, item.pdf_url] + ([item.code_url] if item.code_url else [])
-        lines.append(f"    {' · '.join(links)}")
+        lines.append(f"    {' · '.join(link.url for link in paper_links(item))}")
         if item.reasons:
             lines.append(f"    matched: {'; '.join(item.reasons)}")
     if digest.more:

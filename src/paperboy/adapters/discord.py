@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import aiohttp
 import discord
@@ -20,7 +19,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import HTTPClient, Route
 
-from paperboy.adapters.discord_embeds import discord_messages
+from paperboy.adapters.discord_embeds import DiscordMessage, discord_messages
 from paperboy.adapters.text import cut
 from paperboy.digest import Digest
 from paperboy.errors import ChannelUnavailable, DeliveryError, PayloadRejected
@@ -86,7 +85,7 @@ class DiscordSink:
                 raise DeliveryError(f"cannot reach Discord ({type(error).__name__})") from None
             self._logged_in = True
 
-    async def _post(self, channel: str, payload: dict[str, Any], digest: Digest) -> str:
+    async def _post(self, channel: str, payload: DiscordMessage, digest: Digest) -> str:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
         try:
             message = await self._http.request(route, json=payload)

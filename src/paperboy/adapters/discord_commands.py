@@ -17,7 +17,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from paperboy.adapters.discord_embeds import discord_messages, escape, paper_message, search_message
+from paperboy.adapters.discord_embeds import DiscordMessage, discord_messages, escape, paper_message, search_message
 from paperboy.adapters.services import Services
 from paperboy.digest import Digest
 from paperboy.errors import PaperboyError, UserInputError
@@ -294,5 +294,5 @@ async def _announce(interaction: discord.Interaction[Any], what: str) -> None:
     await interaction.response.send_message(f"{interaction.user.mention} {escape(what)}", allowed_mentions=NO_MENTIONS)
 
 
-def _embeds(message: dict[str, Any]) -> list[discord.Embed]:
-    return [discord.Embed.from_dict(embed) for embed in message.get("embeds", [])]
+def _embeds(message: DiscordMessage) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(embed) for embed in message["embeds"]]

@@ -1,15 +1,24 @@
 """Papers as Discord embeds within Discord's limits: digests (for webhooks and the bot), search pages and one
-paper. Text from papers is markdown-escaped, so a title with `*` or `_` shows as written."""
+paper. Text from papers is markdown-escaped, so a title with `*` or `_` shows as written.
+
+Embeds are typed by discord.py's own `discord.types.embed.Embed` TypedDict (the API's JSON shape), messages by
+`DiscordMessage` below: mypy checks every key, and the JSON sent is exactly the dict literals written here.
+discord.py's types are imported for mypy only: at run time `discord.types` would load all of discord.py.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict
 
 from discord.utils import escape_markdown, escape_mentions
 
 from paperboy.adapters.text import cut as _cut
 from paperboy.digest import Digest, DigestItem, short_authors
+from paperboy.links import Link, paper_links
 from paperboy.models import MARK_END, MARK_START, Paper, SearchPage
+
+if TYPE_CHECKING:
+    from discord.types.embed import Embed
 
 # Discord: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 DISCORD_CONTENT = 2000
@@ -22,15 +31,32 @@ DISCORD_EMBEDS_TOTAL = 6000
 SEARCH_EMBED_DESCRIPTION = 700
 
 
+class AllowedMentions(TypedDict):
+    """Which mentions may ping; paperboy's messages allow none (discord.py's own type needs every key)."""
+
+    parse: list[Literal["roles", "users", "everyone"]]
+
+
+class DiscordMessage(TypedDict):
+    """The JSON of one message paperboy posts (`POST /channels/{id}/messages`, or to a webhook)."""
+
+    embeds: list[Embed]
+    content: NotRequired[str]
+    allowed_mentions: NotRequired[AllowedMentions]
+    #: set by the bot for a digest, so a retried post is not shown twice
+    nonce: NotRequired[str]
+    enforce_nonce: NotRequired[bool]
+
+
 def escape(text: str) -> str:
     """Text shown as written: markdown characters escaped, and no @mention that could ping anyone."""
     return escape_mentions(escape_markdown(text))
 
 
-def discord_messages(digest: Digest) -> list[dict[str, Any]]:
+def discord_messages(digest: Digest) -> list[DiscordMessage]:
     """One message per at most 10 embeds and 6,000 embed characters; the title first, "and N more" last."""
-    messages: list[dict[str, Any]] = []
-    embeds: list[dict[str, Any]] = []
+    messages: list[DiscordMessage] = []
+    embeds: list[Embed] = []
     size = 0
     for item in digest.items:
         embed = _discord_embed(item)
@@ -52,11 +78,8 @@ def discord_messages(digest: Digest) -> list[dict[str, Any]]:
     return messages
 
 
-def _discord_embed(item: DigestItem) -> dict[str, Any]:
-    links = [f"[Hugging Face]({item.url})", f"[arXiv]({item.arxiv_url})", f"[PDF]({item.pdf_url})"]
-    if item.code_url:
-        links.append(f"[code]({item.code_url})")
-    lines = [escape(item.summary), " · ".join(links)]
+def _discord_embed(item: DigestItem) -> Embed:
+    lines = [escape(item.summary), _links(paper_links(item))]
     if item.reasons:
         lines.append(escape(f"matched: {'; '.join(item.reasons)}"))
     return {
@@ -67,45 +90,48 @@ def _discord_embed(item: DigestItem) -> dict[str, Any]:
     }
 
 
-def _embed_length(embed: dict[str, Any]) -> int:
+def _links(links: tuple[Link, ...]) -> str:
+    return " · ".join(f"[{link.label}]({link.url})" for link in links)
+
+
+def _embed_length(embed: Embed) -> int:
     return len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"])
 
 
-def search_message(page: SearchPage, query: str) -> dict[str, Any]:
+def search_message(page: SearchPage, query: str) -> DiscordMessage:
     """A page of search results: a line saying which, and an embed per paper (title linked, marked snippet,
     links; authors and upvotes in the footer)."""
     if not page.hits:
         return {"content": _cut(f"No papers match `{_code(query)}`.", DISCORD_CONTENT), "embeds": []}
     first, last = page.offset + 1, page.offset + len(page.hits)
-    embeds = []
+    embeds: list[Embed] = []
     for hit in page.hits:
         paper = hit.paper
         snippet = escape(hit.snippet.marked(MARK_START, MARK_END)).replace(MARK_START, "**").replace(MARK_END, "**")
         body = _cut(snippet or escape(paper.abstract), SEARCH_EMBED_DESCRIPTION)
         if body.count("**") % 2:  # a cut through a marked word would leave the bold open
             body += "**"
-        embeds.append(_paper_embed(paper, body))
+        embeds.append(_paper_embed(paper, body, paper_links(paper, page=False)))
     content = f"Papers {first}–{last} for `{_code(query)}`" + (" (more on the next page)" if page.has_more else "")
     return {"content": _cut(content, DISCORD_CONTENT), "embeds": embeds}
 
 
-def paper_message(paper: Paper) -> dict[str, Any]:
+def paper_message(paper: Paper) -> DiscordMessage:
     """One paper in full: title, summary, links, authors and numbers."""
-    return {"embeds": [_paper_embed(paper, escape(paper.ai_summary or paper.abstract), most_authors=8)]}
+    body = escape(paper.ai_summary or paper.abstract)
+    return {"embeds": [_paper_embed(paper, body, paper_links(paper), most_authors=8)]}
 
 
-def _paper_embed(paper: Paper, body: str, most_authors: int = 3) -> dict[str, Any]:
-    links = [f"[arXiv]({paper.arxiv_url})", f"[PDF]({paper.pdf_url})"]
-    if paper.code_url:
-        links.append(f"[code]({paper.code_url})")
+def _paper_embed(paper: Paper, body: str, links: tuple[Link, ...], most_authors: int = 3) -> Embed:
+    line = _links(links)
     facts = f"{short_authors(paper.authors, most=most_authors)} · ▲ {paper.upvotes or 0}"
     if paper.daily_date:
         facts += f" · {paper.daily_date}"
-    room = DISCORD_EMBED_DESCRIPTION - len(" · ".join(links)) - 1
+    room = DISCORD_EMBED_DESCRIPTION - len(line) - 1
     return {
         "title": _cut(escape(paper.title), DISCORD_EMBED_TITLE),
         "url": paper.url,
-        "description": f"{_cut(body, room)}\n{' · '.join(links)}",
+        "description": f"{_cut(body, room)}\n{line}",
         "footer": {"text": _cut(facts, DISCORD_EMBED_FOOTER)},
     }
 

@@ -19,6 +19,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from paperboy.adapters.block_kit import SlackMessage, plain_dicts
 from paperboy.adapters.slack_blocks import slack_messages
 from paperboy.adapters.slack_errors import detail, error_code, is_outage
 from paperboy.adapters.slack_tokens import WorkspaceTokens
@@ -99,7 +100,7 @@ class SlackSink:
         return tuple(ids)
 
     async def _post_with_retries(
-        self, token: str, digest: Digest, part: int, message: dict[str, Any], thread: str | None
+        self, token: str, digest: Digest, part: int, message: SlackMessage, thread: str | None
     ) -> str:
         """Post one part, tried again as `paperboy.retry` decides (a 5xx, a timeout, a 429). Such a failure may
         hide a message Slack did post, so before each new try the channel's history is asked for this part."""
@@ -139,14 +140,14 @@ class SlackSink:
         except (TimeoutError, aiohttp.ClientError) as error:
             raise DeliveryError(f"Slack did not answer ({type(error).__name__})") from None
 
-    async def _post(self, token: str, digest: Digest, part: int, message: dict[str, Any], thread: str | None) -> str:
+    async def _post(self, token: str, digest: Digest, part: int, message: SlackMessage, thread: str | None) -> str:
         try:
             response = await self._client.chat_postMessage(
                 token=token,
                 channel=digest.ref.channel,
                 thread_ts=thread,
                 text=message["text"],
-                blocks=message["blocks"],
+                blocks=plain_dicts(message["blocks"]),
                 unfurl_links=False,
                 unfurl_media=False,
                 metadata={"event_type": EVENT_TYPE, "event_payload": {"digest": digest.id or 0, "part": part}},

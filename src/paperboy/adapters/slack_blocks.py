@@ -1,13 +1,18 @@
-"""A digest as Slack Block Kit messages, within Slack's limits (used by webhooks and the Slack bot)."""
+"""A digest as Slack Block Kit messages, within Slack's limits (used by webhooks and the Slack bot).
+
+Blocks are dict literals typed by the TypedDicts of `block_kit.py`, so mypy checks each one while the JSON
+sent is exactly what is written here (slack_sdk's block classes would reorder it; see there).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
+from paperboy.adapters.block_kit import Block, Button, SlackMessage
 from paperboy.adapters.text import cut as _cut
 from paperboy.digest import Digest, DigestItem, short_authors
+from paperboy.links import Link, paper_links
 from paperboy.models import Paper, SearchPage
 
 # Slack Block Kit
@@ -18,9 +23,9 @@ SLACK_HEADER_TEXT = 150
 MARK_OPEN, MARK_CLOSE = "\x0e", "\x0f"
 
 
-def slack_messages(digest: Digest) -> list[dict[str, Any]]:
+def slack_messages(digest: Digest) -> list[SlackMessage]:
     """Block Kit messages of at most 50 blocks: a header, a section (and a context line) per paper."""
-    blocks: list[dict[str, Any]] = [
+    blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": _cut(digest.title, SLACK_HEADER_TEXT)}}
     ]
     for item in digest.items:
@@ -34,17 +39,18 @@ def slack_messages(digest: Digest) -> list[dict[str, Any]]:
 
 
 def _slack_item(item: DigestItem) -> str:
-    links = [f"<{item.arxiv_url}|arXiv>", f"<{item.pdf_url}|PDF>"] + (
-        [f"<{item.code_url}|code>"] if item.code_url else []
-    )
     text = (
         f"*<{item.url}|{escape(item.title)}>*\n{escape(item.authors)} · ▲ {item.upvotes}\n"
-        f"{escape(item.summary)}\n{' · '.join(links)}"
+        f"{escape(item.summary)}\n{_links(paper_links(item))}"
     )
     return _cut(text, SLACK_SECTION_TEXT)
 
 
-def _chunks(blocks: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+def _links(links: tuple[Link, ...]) -> str:
+    return " · ".join(f"<{link.url}|{link.label}>" for link in links)
+
+
+def _chunks(blocks: list[Block]) -> Iterator[list[Block]]:
     for start in range(0, len(blocks), SLACK_BLOCKS):
         yield blocks[start : start + SLACK_BLOCKS]
 
@@ -68,14 +74,14 @@ def code(text: str) -> str:
 MORE_RESULTS, POST_TO_CHANNEL = "papers_more", "papers_post"
 
 
-def search_blocks(page: SearchPage, query: str) -> list[dict[str, Any]]:
+def search_blocks(page: SearchPage, query: str) -> list[Block]:
     """A page of search results: a section per paper (title linked, authors, upvotes, marked snippet, and a
     "Post to channel" button), a context line of links, and "More results" when there are more."""
     if not page.hits:
         return [{"type": "section", "text": {"type": "mrkdwn", "text": f"No papers match {code(query)}."}}]
     first = page.offset + 1
     header = f"Papers {first}–{page.offset + len(page.hits)} for {code(query)}"
-    blocks: list[dict[str, Any]] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": header}]}]
+    blocks: list[Block] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": header}]}]
     for hit in page.hits:
         paper = hit.paper
         snippet = escape(hit.snippet.marked(MARK_OPEN, MARK_CLOSE)).replace(MARK_OPEN, "*").replace(MARK_CLOSE, "*")
@@ -90,31 +96,26 @@ def search_blocks(page: SearchPage, query: str) -> list[dict[str, Any]]:
                 "accessory": _button("Post to channel", POST_TO_CHANNEL, paper.id),
             }
         )
-        links = [f"<{paper.arxiv_url}|arXiv>", f"<{paper.pdf_url}|PDF>"]
-        if paper.code_url:
-            links.append(f"<{paper.code_url}|code>")
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]})
+        links = _links(paper_links(paper, page=False))
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": links}]})
     if page.has_more:
         more = json.dumps({"q": query, "offset": page.offset + len(page.hits)})
         blocks.append({"type": "actions", "elements": [_button("More results", MORE_RESULTS, more)]})
     return blocks[:SLACK_BLOCKS]
 
 
-def _button(label: str, action_id: str, value: str) -> dict[str, Any]:
+def _button(label: str, action_id: str, value: str) -> Button:
     return {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action_id, "value": value}
 
 
-def paper_blocks(paper: Paper) -> list[dict[str, Any]]:
+def paper_blocks(paper: Paper) -> list[Block]:
     """One paper in full: title, authors, numbers, summary and links."""
     facts = f"{escape(short_authors(paper.authors, most=8))} · ▲ {paper.upvotes or 0}"
     if paper.daily_date:
         facts += f" · {paper.daily_date}"
     summary = escape(paper.ai_summary or paper.abstract)
-    links = [f"<{paper.url}|Hugging Face>", f"<{paper.arxiv_url}|arXiv>", f"<{paper.pdf_url}|PDF>"]
-    if paper.code_url:
-        links.append(f"<{paper.code_url}|code>")
     return [
         {"type": "header", "text": {"type": "plain_text", "text": _cut(paper.title, SLACK_HEADER_TEXT)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _cut(f"{facts}\n{summary}", SLACK_SECTION_TEXT)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _links(paper_links(paper))}]},
     ]

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from paperboy.adapters.block_kit import plain_dicts
 from paperboy.adapters.services import Services
 from paperboy.adapters.slack_blocks import code, escape, paper_blocks, search_blocks, slack_messages
 from paperboy.errors import PaperboyError
@@ -41,7 +42,8 @@ class Invocation:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What to answer: blocks for the caller, and optionally a note for the whole channel."""
+    """What to answer: blocks for the caller, and optionally a note for the whole channel. The blocks are typed
+    as slack_bolt's `respond` asks (plain dicts); they are built as `block_kit` TypedDicts."""
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
@@ -71,7 +73,7 @@ async def answer(services: Services, invocation: Invocation) -> Reply:
 
 
 def _message(text: str, announce: str | None = None) -> Reply:
-    return Reply(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}], announce)
+    return Reply(text, plain_dicts([{"type": "section", "text": {"type": "mrkdwn", "text": text}}]), announce)
 
 
 async def _help(services: Services, invocation: Invocation, rest: str) -> Reply:
@@ -85,7 +87,7 @@ async def _search(services: Services, invocation: Invocation, rest: str) -> Repl
 async def search_page(services: Services, query: str, offset: int) -> Reply:
     """One page of results, as the search answer or as the next page under "More results"."""
     page = await services.papers.search(query, limit=SEARCH_PAGE, offset=offset)
-    blocks = search_blocks(page, query)
+    blocks = plain_dicts(search_blocks(page, query))
     return Reply(f"{len(page.hits)} papers for {query}" if page.hits else f"No papers match {query}", blocks)
 
 
@@ -94,12 +96,12 @@ async def shared_paper(services: Services, paper_id: str, user_id: str) -> Reply
     paper = await services.papers.paper(paper_id)
     blocks = paper_blocks(paper)
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"shared by <@{user_id}>"}]})
-    return Reply(paper.title, blocks)
+    return Reply(paper.title, plain_dicts(blocks))
 
 
 async def _paper(services: Services, invocation: Invocation, rest: str) -> Reply:
     paper = await services.papers.paper(rest)
-    return Reply(paper.title, paper_blocks(paper))
+    return Reply(paper.title, plain_dicts(paper_blocks(paper)))
 
 
 async def _subscribe(services: Services, invocation: Invocation, rest: str) -> Reply:
@@ -146,7 +148,7 @@ async def _preview(services: Services, invocation: Invocation, rest: str) -> Rep
     if not digests or not digests[0].items:
         return _message("The next digest would have nothing new.")
     digest = digests[0]
-    return Reply(digest.title, [block for part in slack_messages(digest) for block in part["blocks"]][:50])
+    return Reply(digest.title, plain_dicts([block for part in slack_messages(digest) for block in part["blocks"]][:50]))
 
 
 async def _why(services: Services, invocation: Invocation, rest: str) -> Reply:

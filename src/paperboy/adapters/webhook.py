@@ -20,12 +20,12 @@ from __future__ import annotations
 import json
 import logging
 from itertools import count
-from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
 
-from paperboy.adapters.discord_embeds import discord_messages
+from paperboy.adapters.block_kit import SlackMessage
+from paperboy.adapters.discord_embeds import DiscordMessage, discord_messages
 from paperboy.adapters.slack_blocks import slack_messages
 from paperboy.config import DeliverySettings
 from paperboy.digest import Digest
@@ -43,6 +43,9 @@ _REJECTED = {400: "called the message malformed", 413: "called the message too l
              422: "could not process the message"}  # fmt: skip
 #: how much of a platform's answer goes into an error
 _ANSWER_CHARS = 300
+
+#: one message's JSON, for either platform
+Payload = DiscordMessage | SlackMessage
 
 
 class WebhookSink:
@@ -67,7 +70,7 @@ class WebhookSink:
             sent.append(await self._post(url, where, kind, payload, some_sent=bool(sent)))
         return tuple(sent)
 
-    async def _post(self, url: str, where: str, kind: str, payload: dict[str, Any], *, some_sent: bool) -> str:
+    async def _post(self, url: str, where: str, kind: str, payload: Payload, *, some_sent: bool) -> str:
         """Post one message, tried again as `paperboy.retry` decides: a 429 (waiting as asked), a 5xx, no
         connection. An answer lost after the request went out is not tried again here: a webhook cannot
         tell whether the message arrived, so the next run resends it marked "(resent)"."""
@@ -91,7 +94,7 @@ class WebhookSink:
                 maybe_sent=maybe_sent,
             ) from None
 
-    async def _post_once(self, url: str, where: str, kind: str, payload: dict[str, Any]) -> str:
+    async def _post_once(self, url: str, where: str, kind: str, payload: Payload) -> str:
         params = {"wait": "true"} if kind == "discord" else None
         timeout = self._settings.webhook_timeout.total_seconds()
         async with self._limiter:
@@ -110,7 +113,7 @@ class WebhookSink:
         raise _refusal(response, where, kind, payload)
 
 
-def _refusal(response: httpx.Response, where: str, kind: str, payload: dict[str, Any]) -> PaperboyError:
+def _refusal(response: httpx.Response, where: str, kind: str, payload: Payload) -> PaperboyError:
     """The error a webhook's non-2xx answer means: a wait, a channel gone, paperboy's own bad payload, or a
     failure another try may not meet."""
     status = response.status_code

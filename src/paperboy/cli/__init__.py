@@ -1,4 +1,5 @@
-"""`paperboy …`: the operator's command line.
+"""`paperboy …`: the operator's command line. One module per sub-command (`COMMANDS`), loaded only when it
+runs; the README's "Commands" section documents every command and option.
 
 Exit codes: 0 success, 1 the operation failed, 2 the user's input is wrong. Every failure prints one line on
 stderr; a traceback only with `-v`. Output for scripts (`--json`) is pure JSON on stdout.

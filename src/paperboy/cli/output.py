@@ -8,6 +8,7 @@ import textwrap
 from typing import Any
 
 from paperboy.digest import short_authors
+from paperboy.links import CODE, paper_links
 from paperboy.models import Paper, SearchHit
 
 
@@ -72,13 +73,7 @@ def paper_text(paper: Paper) -> str:
         ("upvotes", str(paper.upvotes) if paper.upvotes is not None else None),
         ("comments", str(paper.comments) if paper.comments is not None else None),
         ("categories", ", ".join(paper.categories) or None),
-        ("hugging face", paper.url),
-        ("arxiv", paper.arxiv_url),
-        ("pdf", paper.pdf_url),
-        (
-            "code",
-            paper.code_url + (f" (★ {paper.github_stars})" if paper.github_stars else "") if paper.code_url else None,
-        ),
+        *_link_facts(paper),
         ("project page", paper.project_page),
         ("keywords", ", ".join(paper.ai_keywords) or None),
     ]
@@ -88,3 +83,9 @@ def paper_text(paper: Paper) -> str:
     if paper.abstract:
         lines += ["", *textwrap.wrap(paper.abstract, 88)]
     return "\n".join(lines)
+
+
+def _link_facts(paper: Paper) -> list[tuple[str, str | None]]:
+    """The paper's links as facts: `hugging face`, `arxiv`, `pdf`, and `code` with its GitHub stars."""
+    stars = f" (★ {paper.github_stars})" if paper.github_stars else ""
+    return [(link.label.lower(), link.url + (stars if link.label == CODE else "")) for link in paper_links(paper)]

@@ -140,8 +140,6 @@ class Or:
 
 
 Node = Term | Phrase | Match | Compare | DateLimit | Not | And | Or
-#: nodes matched against the full-text index
-TextNode = Term | Phrase
 
 
 def render(node: Node) -> str:

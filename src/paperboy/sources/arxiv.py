@@ -3,21 +3,27 @@
 `GET {base_url}/api/query?search_query=(cat:cs.LG OR …) AND submittedDate:[D0000 TO D2359]&sortBy=…`.
 Elements are matched by namespace, not position. An error comes back as a feed whose one entry is titled
 "Error". arXiv's terms allow one request every 3 seconds on one connection: a `Pacer` enforces that.
+
+A page holds up to `page_size` (2,000) entries, so it is parsed in a worker thread, not on the event loop. The
+parser is defusedxml's: a document with a DTD (the way in for entity expansion, "billion laughs", and external
+entities) is refused with a `SourceError` before anything is expanded or fetched. arXiv never sends one.
 """
 
 from __future__ import annotations
 
 import logging
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date
+from xml.etree.ElementTree import Element
 
+import defusedxml.ElementTree as SafeET
 import httpx
+from defusedxml import DefusedXmlException
 
 from paperboy.arxiv_ids import parse_arxiv_id
 from paperboy.config import ArxivSettings, HttpSettings
 from paperboy.dedup import merge_sightings
-from paperboy.errors import InvalidPaperId, SourceError
+from paperboy.errors import Fault, InvalidPaperId, SourceError
 from paperboy.http import Endpoint, Pacer, get_parsed
 from paperboy.models import FetchedDay, Paper
 from paperboy.sources.parsing import clean_text, optional_datetime, optional_int
@@ -95,6 +101,7 @@ class ArxivSource:
             endpoint=_ENDPOINT,
             policy=self._http,
             pacer=self._pacer,
+            parse_in_thread=True,
         )
 
 
@@ -107,11 +114,19 @@ def _parse_response(response: httpx.Response) -> FeedPage:
 
 
 def parse_feed(xml: bytes) -> FeedPage:
-    """An Atom page of arXiv results. Raises `SourceError` for an error feed, `ValueError` for broken XML."""
+    """An Atom page of arXiv results. Raises `SourceError` for an error feed or a document with a DTD (a
+    permanent fault: asking again gets the same document), `ValueError` for broken XML (a body cut off)."""
     try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as error:
+        root = SafeET.fromstring(xml, forbid_dtd=True)
+    except SafeET.ParseError as error:
         raise ValueError(f"not valid XML: {error}") from None
+    except DefusedXmlException:
+        # caught apart from ValueError (its base), which would be retried as a body cut off: this is no accident
+        raise SourceError(
+            "arXiv answered XML with a document type declaration, which paperboy refuses to read "
+            "(it can expand entities without end or read other files); check sources.arxiv.base_url",
+            fault=Fault.PERMANENT,
+        ) from None
     if root.tag != f"{{{_NS['atom']}}}feed":
         raise ValueError("not an Atom feed")
     entries = root.findall("atom:entry", _NS)
@@ -131,12 +146,12 @@ def parse_feed(xml: bytes) -> FeedPage:
     return FeedPage(papers=tuple(papers), entries=len(entries), total=total, skipped=skipped)
 
 
-def _is_error(entry: ET.Element) -> bool:
+def _is_error(entry: Element) -> bool:
     entry_id = entry.findtext("atom:id", "", _NS)
     return "/api/errors" in entry_id or clean_text(entry.findtext("atom:title", "", _NS)) == "Error"
 
 
-def parse_entry(entry: ET.Element) -> Paper:
+def parse_entry(entry: Element) -> Paper:
     arxiv_id = parse_arxiv_id(entry.findtext("atom:id", "", _NS))
     title = clean_text(entry.findtext("atom:title", "", _NS))
     if not title:

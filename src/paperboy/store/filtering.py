@@ -7,11 +7,11 @@ it would find. A few hundred candidates make the index small, so thousands of fi
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from datetime import date
-from typing import TypeVar
+from types import TracebackType
+from typing import Self
 
 from paperboy.models import Paper
 from paperboy.query.ast import (
@@ -31,8 +31,6 @@ from paperboy.store.migrations import MIGRATIONS
 from paperboy.store.rows import COLUMNS, to_row
 from paperboy.store.search import PAPER_DAY, compile_query, fts_expression
 
-K = TypeVar("K", bound=Hashable)
-
 _INSERT = f"INSERT INTO papers ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _FIELD_WORDS = {
     TextField.TITLE: "title",
@@ -43,7 +41,8 @@ _FIELD_WORDS = {
 
 
 class CandidateIndex:
-    """Candidate papers in a scratch database. Blocking: use it from a worker thread (`match_filters` does)."""
+    """Candidate papers in a scratch database, closed at the end of a `with` block. Blocking: use it from a
+    worker thread (`with CandidateIndex(papers) as index:` inside the function given to `asyncio.to_thread`)."""
 
     def __init__(self, papers: Iterable[Paper]) -> None:
         self._conn = sqlite3.connect(":memory:", check_same_thread=False)
@@ -54,6 +53,14 @@ class CandidateIndex:
         self._conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
         self._pks = {row[1]: row[0] for row in self._conn.execute("SELECT pk, id FROM papers")}
         self._papers = unique
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
 
     def close(self) -> None:
         self._conn.close()
@@ -119,20 +126,3 @@ class CandidateIndex:
 def _count(paper: Paper, count: Count) -> int:
     value = {Count.UPVOTES: paper.upvotes, Count.STARS: paper.github_stars, Count.COMMENTS: paper.comments}[count]
     return value or 0
-
-
-async def match_filters(filters: Mapping[K, Node], papers: Sequence[Paper], today: date) -> dict[K, list[str]]:
-    """For each filter, the ids of `papers` it matches (in the order of `papers`). Runs in a worker thread."""
-
-    def run() -> dict[K, list[str]]:
-        index = CandidateIndex(papers)
-        try:
-            by_query: dict[Node, list[str]] = {}  # channels often share a filter: run each one once
-            for query in filters.values():
-                if query not in by_query:
-                    by_query[query] = index.matching(query, today)
-            return {key: by_query[query] for key, query in filters.items()}
-        finally:
-            index.close()
-
-    return await asyncio.to_thread(run)

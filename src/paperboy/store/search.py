@@ -48,14 +48,6 @@ PAPER_DAY = "coalesce(p.daily_date, substr(p.published_at, 1, 10), substr(p.firs
 
 
 @dataclass(frozen=True, slots=True)
-class Tables:
-    """Where a compiled query reads: the store's tables, or a scratch copy holding candidate papers."""
-
-    papers: str = "papers"
-    fts: str = "papers_fts"
-
-
-@dataclass(frozen=True, slots=True)
 class Compiled:
     """`match` is the FTS5 expression driving the statement, if any; `where` and `params` filter the rows."""
 
@@ -73,9 +65,9 @@ class Compiled:
     left_out_of: int | None = None
 
 
-def compile_query(node: Node, today: date, tables: Tables = Tables()) -> Compiled:
+def compile_query(node: Node, today: date) -> Compiled:
     """The statement's parts for `node`; `today` anchors relative dates (`since:7d`)."""
-    compiler = _Compiler(today, tables)
+    compiler = _Compiler(today)
     match = fts_expression(node)
     matched: Node | None = node if match is not None else None
     rest: list[Node] = []
@@ -165,9 +157,8 @@ def _fits_in_match(node: Node) -> bool:
 
 
 class _Compiler:
-    def __init__(self, today: date, tables: Tables) -> None:
+    def __init__(self, today: date) -> None:
         self.today = today
-        self.tables = tables
         self.params: list[object] = []
 
     def bind(self, value: object) -> str:
@@ -177,8 +168,7 @@ class _Compiler:
     def predicate(self, node: Node) -> str:
         expression = fts_expression(node)
         if expression is not None:
-            fts = self.tables.fts
-            return f"p.pk IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {self.bind(expression)})"
+            return f"p.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH {self.bind(expression)})"
         match node:
             case Not(item):
                 return f"NOT ({self.predicate(item)})"

@@ -1,0 +1,34 @@
+"""Every renderer shows a digest paper's links alike: the same links in the same order, each in its markup."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from paperboy.adapters.console import digest_text
+from paperboy.adapters.discord_embeds import discord_messages
+from paperboy.adapters.slack_blocks import slack_messages
+from paperboy.digest import Digest
+from paperboy.models import ChannelRef, Platform
+from tests.fakes.digests import items
+
+DIGEST = Digest(ChannelRef(Platform.WEBHOOK, "u"), date(2025, 1, 16), items(1))
+PAGE, ABSTRACT, PDF, CODE = (
+    "https://huggingface.co/papers/2501.00001",
+    "https://arxiv.org/abs/2501.00001",
+    "https://arxiv.org/pdf/2501.00001",
+    "https://github.com/x/y",
+)
+
+
+def test_slack_shows_every_link_of_a_digest_paper() -> None:
+    section = slack_messages(DIGEST)[0]["blocks"][1]["text"]["text"]
+    assert section.endswith(f"<{PAGE}|Hugging Face> · <{ABSTRACT}|arXiv> · <{PDF}|PDF> · <{CODE}|code>")
+
+
+def test_discord_shows_every_link_of_a_digest_paper() -> None:
+    description = discord_messages(DIGEST)[0]["embeds"][0]["description"]
+    assert f"[Hugging Face]({PAGE}) · [arXiv]({ABSTRACT}) · [PDF]({PDF}) · [code]({CODE})" in description
+
+
+def test_the_console_shows_every_link_of_a_digest_paper() -> None:
+    assert f"    {PAGE} · {ABSTRACT} · {PDF} · {CODE}" in digest_text(DIGEST).splitlines()
