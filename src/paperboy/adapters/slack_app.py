@@ -29,6 +29,7 @@ from paperboy.adapters.services import Services
 from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL
 from paperboy.adapters.slack_commands import Invocation, answer, search_page, shared_paper
 from paperboy.adapters.slack_errors import error_code, is_outage
+from paperboy.adapters.slack_http import guard
 from paperboy.adapters.slack_oauth import oauth_settings
 from paperboy.errors import ConfigError, PaperboyError
 from paperboy.runtime import Runtime, slack_client
@@ -261,7 +262,10 @@ async def http_mode(runtime: Runtime, app: AsyncApp, *, installs: bool) -> Async
     """Serve `app` over HTTP on `slack.http_host:http_port` while the block is open; a port in use is a
     ConfigError."""
     slack = runtime.settings.slack
-    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+    web_app = app.web_app(path="/slack/events")
+    # slack_http: signature, size and replays are checked before bolt reads a request; refusals logged sparingly
+    guard(web_app, "/slack/events", slack.signing_secret.reveal(), runtime.store.replays)
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, slack.http_host, slack.http_port)
