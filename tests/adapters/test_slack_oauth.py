@@ -7,7 +7,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -20,6 +20,7 @@ from paperboy.config import DigestSettings, Secret, Settings
 from paperboy.delivery import DigestRunner
 from paperboy.models import ChannelRef, Platform
 from paperboy.store import Store
+from paperboy.store.installations import MAX_LIVE_STATES
 from paperboy.subscriptions import SubscriptionService
 from paperboy.wiring.sinks import build_sinks
 from tests.fakes.clock import FakeClock
@@ -148,6 +149,21 @@ async def test_a_state_from_another_browser_is_refused(paperboy: str, slack_serv
         response = await come_back(http, paperboy, "code", state, cookie="someone-elses-state")
     assert response.status_code >= 400
     assert TEAM not in slack_server.tokens.values()
+
+
+async def test_the_install_page_says_to_come_back_later_when_too_many_installs_are_in_progress(
+    paperboy: str, installs: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = datetime.now(UTC)
+    async with await Store.open(installs.database.path) as store:
+        for i in range(MAX_LIVE_STATES):
+            assert await store.installations.issue_state(f"flood-{i}", now + timedelta(minutes=10), now)
+    async with httpx.AsyncClient() as http:
+        pages = [await http.get(f"{paperboy}/slack/install") for _ in range(3)]
+    assert {page.status_code for page in pages} == {429}
+    assert "try again in a few minutes" in pages[0].text
+    assert COOKIE not in pages[0].cookies
+    assert [r for r in caplog.records if r.exc_info] == []
 
 
 async def test_each_workspace_is_answered_with_its_own_token(paperboy: str, slack_server: FakeSlack) -> None:

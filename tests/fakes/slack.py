@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import itertools
 import json
 import time
@@ -231,11 +233,16 @@ def _block_problem(blocks: list[dict[str, Any]], max_blocks: int) -> str | None:
     return None
 
 
-def signed_headers(body: str, secret: str, age: float = 0) -> dict[str, str]:
-    """The headers Slack sends with a request body, signed with `secret`, `age` seconds ago."""
+def signed_headers(body: str | bytes, secret: str, age: float = 0) -> dict[str, str]:
+    """The headers Slack sends with a request body, signed with `secret`, `age` seconds ago. A body in bytes
+    is signed as it is (it need not be UTF-8: a forged or broken request)."""
     timestamp = str(int(time.time() - age))
+    if isinstance(body, str):
+        signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    else:
+        signature = "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
     return {
         "content-type": "application/x-www-form-urlencoded",
         "x-slack-request-timestamp": timestamp,
-        "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body),
+        "x-slack-signature": signature,
     }

@@ -56,3 +56,19 @@ async def test_an_expired_state_is_refused(store: Store) -> None:
 
 async def test_a_state_never_issued_is_refused(store: Store) -> None:
     assert not await store.installations.consume_state("forged", NOW)
+
+
+async def test_no_state_is_written_past_the_cap_of_live_states(store: Store) -> None:
+    for i in range(3):
+        assert await store.installations.issue_state(f"s{i}", NOW + timedelta(minutes=10), NOW, limit=3)
+    assert not await store.installations.issue_state("s3", NOW + timedelta(minutes=10), NOW, limit=3)
+    assert not await store.installations.consume_state("s3", NOW)
+
+
+async def test_expired_states_make_room_under_the_cap(store: Store) -> None:
+    for i in range(3):
+        await store.installations.issue_state(f"s{i}", NOW + timedelta(minutes=10), NOW, limit=3)
+    later = NOW + timedelta(minutes=10)
+    assert await store.installations.issue_state("s3", later + timedelta(minutes=10), later, limit=3)
+    assert await store.installations.consume_state("s3", later)
+    assert not await store.installations.consume_state("s0", later)

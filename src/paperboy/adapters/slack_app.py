@@ -29,6 +29,7 @@ from paperboy.adapters.services import Services
 from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL
 from paperboy.adapters.slack_commands import Invocation, answer, search_page, shared_paper
 from paperboy.adapters.slack_errors import error_code, is_outage
+from paperboy.adapters.slack_http import SeenRequests, guard
 from paperboy.errors import ConfigError, PaperboyError
 
 log = logging.getLogger(__name__)
@@ -253,9 +254,15 @@ async def socket_mode(app: AsyncApp, app_token: str) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def http_mode(app: AsyncApp, host: str, port: int, *, installs: bool) -> AsyncIterator[str]:
-    """Serve `app` over HTTP on `host:port` while the block is open; a port in use is a ConfigError."""
-    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+async def http_mode(
+    app: AsyncApp, host: str, port: int, *, signing_secret: str, seen: SeenRequests, installs: bool
+) -> AsyncIterator[str]:
+    """Serve `app` over HTTP on `host:port` while the block is open; a port in use is a ConfigError. Every
+    request's size, signature and freshness are checked before bolt reads it, and a signed request is acted on
+    once (`seen` remembers the signatures)."""
+    web_app = app.web_app(path="/slack/events")
+    guard(web_app, "/slack/events", signing_secret, seen)
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

@@ -18,6 +18,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from paperboy import models
 from paperboy.adapters.services import Installations
+from paperboy.adapters.slack_http import InstallsBusy
 from paperboy.clock import Clock
 from paperboy.config import SlackSettings
 from paperboy.models import Platform
@@ -87,7 +88,8 @@ class OAuthStates(_InPaperboysDatabase, AsyncOAuthStateStore):
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
         state = secrets.token_urlsafe(24)
         now = self._clock.now()
-        await self._installations.issue_state(state, now + STATE_LIFETIME, now)
+        if not await self._installations.issue_state(state, now + STATE_LIFETIME, now):
+            raise InstallsBusy()  # the install page answers 429 (slack_http)
         return state
 
     async def async_consume(self, state: str) -> bool:

@@ -20,6 +20,7 @@ from paperboy.store.maintenance import DatabaseStats
 from paperboy.store.markers import MarkerStore
 from paperboy.store.migrations import LATEST_VERSION, schema_version
 from paperboy.store.papers import PaperStore
+from paperboy.store.replays import ReplayStore
 from paperboy.store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class Store:
         self.ledger = Ledger(conn)
         self.installations = InstallationStore(conn)
         self.markers = MarkerStore(conn)
+        self.replays = ReplayStore(conn)
 
     @classmethod
     async def open(cls, path: Path, *, migrate_to: int = LATEST_VERSION) -> Store:
@@ -83,6 +85,7 @@ __all__ = [
     "Ledger",
     "MarkerStore",
     "PaperStore",
+    "ReplayStore",
     "Store",
     "SubscriptionStore",
 ]

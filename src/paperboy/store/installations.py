@@ -1,7 +1,8 @@
 """The installations table (one row per workspace that added paperboy through OAuth) and one-time OAuth states.
 
 A state is issued when someone starts an install and consumed when Slack sends them back; it can be consumed
-once, and not after it expired, so a replayed or forged return trip installs nothing.
+once, and not after it expired, so a replayed or forged return trip installs nothing. The install page is
+public, so live states are capped: past `MAX_LIVE_STATES` no state is written until older ones expire.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ import aiosqlite
 from paperboy.models import Installation, Platform
 from paperboy.store.database import transaction
 from paperboy.store.rows import utc_text
+
+#: installs in progress at once, at most: each open of the public install page writes a state, and a flood of
+#: them must not fill the database (real installs are a handful a day)
+MAX_LIVE_STATES = 1000
 
 _SELECT = "SELECT platform, enterprise, workspace, record, installed_at FROM installations"
 
@@ -63,13 +68,21 @@ class InstallationStore:
             )
         return cursor.rowcount > 0
 
-    async def issue_state(self, state: str, expires_at: datetime, now: datetime) -> None:
-        """Keep `state` until `expires_at`; states that expired by `now` are dropped on the way."""
+    async def issue_state(
+        self, state: str, expires_at: datetime, now: datetime, *, limit: int = MAX_LIVE_STATES
+    ) -> bool:
+        """Keep `state` until `expires_at`, unless `limit` states are live already (then nothing is written and
+        the answer is False); states that expired by `now` are dropped on the way."""
         async with transaction(self._conn):
             await self._conn.execute("DELETE FROM oauth_states WHERE expires_at <= ?", (utc_text(now),))
+            async with self._conn.execute("SELECT count(*) FROM oauth_states") as cursor:
+                row = await cursor.fetchone()
+            if row is not None and int(row[0]) >= limit:
+                return False
             await self._conn.execute(
                 "INSERT INTO oauth_states (state, expires_at) VALUES (?, ?)", (state, utc_text(expires_at))
             )
+        return True
 
     async def consume_state(self, state: str, now: datetime) -> bool:
         """Whether `state` was issued and has not expired; either way it cannot be used again."""

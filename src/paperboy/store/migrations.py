@@ -225,6 +225,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
         rebuilds=True,
     ),
+    Migration(
+        9,
+        "request signatures seen, so that a signed Slack request is acted on once",
+        """
+        -- kept only while the request's timestamp could still be accepted (store/replays.py purges the rest)
+        CREATE TABLE seen_signatures (
+            signature TEXT PRIMARY KEY,
+            seen_at   TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX seen_signatures_seen_at ON seen_signatures(seen_at);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

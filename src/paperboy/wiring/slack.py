@@ -70,5 +70,12 @@ async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
     app = slack_app.build_slack_app(
         services, client, signing_secret=slack.signing_secret.reveal(), policy=policy, oauth=oauth
     )
-    async with slack_app.http_mode(app, slack.http_host, slack.http_port, installs=oauth is not None) as where:
+    async with slack_app.http_mode(
+        app,
+        slack.http_host,
+        slack.http_port,
+        signing_secret=slack.signing_secret.reveal(),
+        seen=runtime.store.replays,
+        installs=oauth is not None,
+    ) as where:
         yield where
