@@ -141,7 +141,8 @@ def slash_check(example: str) -> Check:
         return Check(reason=NOT_CHECKED[example])
     name, _, rest = example.removeprefix("/papers").strip().partition(" ")
     if not rest or rest in ("clear", "set", "show") or _has_placeholders(rest):
-        known = f"{name} {rest}".strip() in slash_commands() or name in slash_commands() or not name
+        typed = f"{name} {rest}".strip()
+        known = not name or any(typed == sub or typed.startswith(f"{sub} ") for sub in slash_commands())
         return Check(reason="a sub-command's name or syntax, answered in a chat") if known else unknown(example)
     if name in ("search", "filter"):
         return Check(query=rest.removeprefix("set ").removeprefix("query:"))
@@ -161,10 +162,15 @@ def _is_arxiv_id(text: str) -> bool:
 
 
 def _schedule_options(rest: str) -> list[str]:
-    """`time:09:00 timezone:Europe/Berlin days:mon-fri` (Discord) or `09:00 Europe/Berlin mon-fri` (Slack)."""
+    """`time:09:00 timezone:Europe/Berlin days:mon-fri` (Discord) or `09:00 Europe/Berlin mon-fri` (Slack), and
+    `max:5` or `min_upvotes:10` on either."""
     options: list[str] = []
     for word in rest.split():
-        value = word.split(":", 1)[1] if word.startswith(("time:", "timezone:", "days:")) else word
+        name, _, value = word.partition(":")
+        if name in ("max", "min_upvotes"):
+            options += [f"--{name.replace('_', '-')}", value]
+            continue
+        value = value if name in ("time", "timezone", "days") else word
         option = "--time" if re.fullmatch(r"\d\d:\d\d", value) else "--timezone" if "/" in value else "--days"
         options += [option, value]
     return options

@@ -12,16 +12,20 @@ from typing import Any
 import discord
 import pytest
 import pytest_asyncio
+from discord import app_commands
 
+from paperboy.adapters import discord_commands
+from paperboy.adapters.command_table import COMMANDS, commands_on, syntax
 from paperboy.adapters.discord_app import build_bot
 from paperboy.adapters.services import Services
 from paperboy.config import DigestSettings, DiscordSettings, Secret
 from paperboy.delivery import DigestRunner
-from paperboy.models import ChannelRef, Platform
+from paperboy.models import ChannelRef, Platform, Subscription
 from paperboy.service import PaperService
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
+from tests.fakes.commands import BEFORE, discord_options
 from tests.fakes.corpus import corpus_papers
 from tests.fakes.discord import (
     CHANNEL_ID,
@@ -39,6 +43,10 @@ pytestmark = pytest.mark.asyncio
 REF = ChannelRef(Platform.DISCORD, CHANNEL_ID, GUILD_ID)
 EPHEMERAL = 64
 ADMIN = MEMBER | MANAGE_CHANNELS
+SEND_MESSAGES, EMBED_LINKS = 1 << 11, 1 << 14
+EVERY_COMMAND = [command.name for command in commands_on(Platform.DISCORD)]
+FEED_COMMANDS = [command.name for command in commands_on(Platform.DISCORD) if command.changes_feed]
+REFUSED = "Changing this channel's papers needs the Manage Channels permission"
 
 
 @dataclass
@@ -141,6 +149,18 @@ async def test_post_to_channel_shares_the_page_saying_who(bot: discord.Client, d
     assert shared.message["allowed_mentions"]["parse"] == []
 
 
+@pytest.mark.parametrize("missing", [SEND_MESSAGES, EMBED_LINKS], ids=["send messages", "embed links"])
+async def test_post_to_channel_needs_what_posting_there_needs(
+    bot: discord.Client, discord_server: FakeDiscord, missing: int
+) -> None:
+    first = await run(bot, discord_server, command("search", {"query": "diffusion"}))
+    post_id = first.message["components"][0]["components"][2]["custom_id"]
+    shown = first.created[-1] | {"components": first.message["components"], "flags": EPHEMERAL}
+    refused = await run(bot, discord_server, button(post_id, shown, permissions=MEMBER & ~missing))
+    assert refused.ephemeral
+    assert refused.text == "Posting to this channel needs the Send Messages and Embed Links permissions here."
+
+
 async def test_a_bad_query_gets_the_languages_message(bot: discord.Client, discord_server: FakeDiscord) -> None:
     answer = await run(bot, discord_server, command("search", {"query": "titel:diffusion"}))
     assert answer.ephemeral
@@ -221,6 +241,25 @@ async def test_filter_set_needs_manage_channels_but_show_does_not(
     assert shown.text == "No filter: every new paper is posted."
 
 
+async def test_schedule_changes_when_the_digest_comes_and_says_so_in_the_channel(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store
+) -> None:
+    await run(bot, discord_server, command("subscribe", {"max": 5}, permissions=ADMIN))
+    options = {"time": "07:15", "timezone": "Asia/Tokyo", "days": "daily"}
+    answer = await run(bot, discord_server, command("schedule", options, permissions=ADMIN))
+    assert not answer.ephemeral
+    assert answer.text == "<@1200000000000000001> set this channel's digest to 07:15 Asia/Tokyo, daily"
+    subscription = await store.subscriptions.get(REF)
+    assert subscription is not None and subscription.schedule.describe() == "07:15 Asia/Tokyo, daily"
+    assert subscription.max_papers == 5, "the other settings stay"
+
+
+async def test_schedule_of_a_channel_not_subscribed_says_how(bot: discord.Client, discord_server: FakeDiscord) -> None:
+    answer = await run(bot, discord_server, command("schedule", {"time": "07:15"}, permissions=ADMIN))
+    assert answer.ephemeral
+    assert "is not subscribed; subscribe it first" in answer.text
+
+
 async def test_unsubscribe_settings_and_why(bot: discord.Client, discord_server: FakeDiscord) -> None:
     not_yet = await run(bot, discord_server, command("settings"))
     assert "not subscribed" in not_yet.text
@@ -254,6 +293,13 @@ async def test_time_zone_completion_stops_at_twenty_five(bot: discord.Client, di
     assert len(choices) == 25 and all(c.startswith("America/") for c in choices)
 
 
+async def test_schedule_completes_time_zones_and_days(bot: discord.Client, discord_server: FakeDiscord) -> None:
+    zones = await run(bot, discord_server, autocomplete("schedule", {"timezone": "berl"}, "timezone"))
+    assert [c["value"] for c in zones.callback["data"]["choices"]] == ["Europe/Berlin"]
+    days = await run(bot, discord_server, autocomplete("schedule", {"days": "fri"}, "days"))
+    assert "mon-fri" in [c["value"] for c in days.callback["data"]["choices"]]
+
+
 async def test_sort_and_days_complete(bot: discord.Client, discord_server: FakeDiscord) -> None:
     sort = await run(bot, discord_server, autocomplete("search", {"query": "x", "sort": "up"}, "sort"))
     assert [c["value"] for c in sort.callback["data"]["choices"]] == ["upvotes"]
@@ -261,28 +307,109 @@ async def test_sort_and_days_complete(bot: discord.Client, discord_server: FakeD
     assert "mon-fri" in [c["value"] for c in days.callback["data"]["choices"]]
 
 
-async def test_every_command_and_option_has_a_description(services: Services) -> None:
+async def test_every_description_fits_discords_limit() -> None:
+    texts = [command.summary for command in COMMANDS] + [option.help for c in COMMANDS for option in c.options]
+    assert all(0 < len(text) <= 100 for text in texts), "Discord takes descriptions of 1 to 100 characters"
+
+
+async def test_the_discord_commands_are_the_command_tables(services: Services) -> None:
     _, tree = build_bot(services, DiscordSettings())
-    [papers] = [command.to_dict(tree) for command in tree.get_commands()]
-
-    def described(entry: dict[str, Any]) -> list[str]:
-        missing = [] if entry.get("description", "").strip() not in ("", "…") else [entry["name"]]
-        for option in entry.get("options", []):
-            missing += described(option)
-        return missing
-
-    assert described(papers) == []
-    assert {o["name"] for o in papers["options"]} == {
-        "search",
-        "paper",
-        "subscribe",
-        "unsubscribe",
-        "filter",
-        "preview",
-        "why",
-        "settings",
-        "help",
+    [papers] = tree.get_commands()
+    assert isinstance(papers, app_commands.Group)
+    offered = {
+        command.qualified_name.removeprefix("papers "): (
+            command.description,
+            [(p.name, p.required, p.description) for p in command.parameters],
+        )
+        for command in papers.walk_commands()
+        if isinstance(command, app_commands.Command)
     }
+    assert offered == {
+        command.name: (command.summary, [(o.name, o.required, o.help) for o in command.options])
+        for command in commands_on(Platform.DISCORD)
+    }
+
+
+async def test_help_shows_every_command_as_discord_takes_it(bot: discord.Client, discord_server: FakeDiscord) -> None:
+    answer = await run(bot, discord_server, command("help"))
+    assert all(f"`{syntax(c, Platform.DISCORD)}`" in answer.text for c in commands_on(Platform.DISCORD))
+
+
+# --- who may change a channel's feed, for every sub-command of the table ---------------------------------------
+
+
+@pytest_asyncio.fixture
+async def subscribed(services: Services, store: Store) -> Subscription:
+    """The channel as an admin set it up, before each command runs."""
+    await services.subscriptions.subscribe(REF, by="discord:1", **BEFORE)
+    found = await store.subscriptions.get(REF)
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize("name", FEED_COMMANDS)
+async def test_a_feed_command_without_manage_channels_is_refused_and_changes_nothing(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store, subscribed: Subscription, name: str
+) -> None:
+    answer = await run(bot, discord_server, command(name, discord_options(name), permissions=MEMBER))
+    assert answer.ephemeral and answer.text.startswith(REFUSED)
+    assert await store.subscriptions.get(REF) == subscribed
+
+
+@pytest.mark.parametrize("name", FEED_COMMANDS)
+async def test_a_feed_command_with_manage_channels_changes_the_feed(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store, subscribed: Subscription, name: str
+) -> None:
+    """What the refusal above kept from happening: the same command, by someone allowed, changes the feed."""
+    answer = await run(bot, discord_server, command(name, discord_options(name), permissions=ADMIN))
+    assert not answer.ephemeral, answer.text
+    assert await store.subscriptions.get(REF) != subscribed
+
+
+@pytest.mark.parametrize("name", EVERY_COMMAND)
+async def test_no_command_lets_a_member_without_manage_channels_change_the_feed(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store, subscribed: Subscription, name: str
+) -> None:
+    """Also those the table says change nothing: a command wrongly said so would show here."""
+    await run(bot, discord_server, command(name, discord_options(name), permissions=MEMBER))
+    assert await store.subscriptions.get(REF) == subscribed
+
+
+async def test_a_sub_command_the_table_does_not_know_needs_manage_channels(
+    services: Services, discord_server: FakeDiscord
+) -> None:
+    client, tree = build_bot(services, DiscordSettings(token=Secret(TOKEN), api_base_url=discord_server.api_url))
+    papers = tree.get_command("papers")
+    assert isinstance(papers, app_commands.Group)
+
+    async def extra(interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_message("ran")
+
+    papers.add_command(app_commands.Command(name="extra", description="Not in the table", callback=extra))
+    await client.login(TOKEN)
+    try:
+        refused = await run(client, discord_server, command("extra", permissions=MEMBER))
+        allowed = await run(client, discord_server, command("extra", permissions=ADMIN))
+    finally:
+        await client.close()
+    assert refused.text.startswith(REFUSED)
+    assert allowed.text == "ran"
+
+
+#: every View and Modal of discord_commands, and why its components cannot change a feed without permission:
+#: a new one fails the test below until it is looked at and added here
+VIEWS = {"SearchView": "pages privately; Post to channel posts a message, which its own test above checks"}
+
+
+async def test_every_view_and_modal_is_known_to_these_tests() -> None:
+    found = {
+        name
+        for name, value in vars(discord_commands).items()
+        if isinstance(value, type)
+        and issubclass(value, (discord.ui.View, discord.ui.Modal))
+        and value.__module__ == discord_commands.__name__
+    }
+    assert found == set(VIEWS)
 
 
 @pytest_asyncio.fixture

@@ -16,15 +16,19 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from paperboy.adapters.command_table import commands_on, syntax
 from paperboy.adapters.services import Services
 from paperboy.adapters.slack_app import build_slack_app, change_policy, check_tokens
+from paperboy.adapters.slack_blocks import code
+from paperboy.adapters.slack_commands import HANDLERS
 from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner
-from paperboy.models import ChannelRef, PauseCause, Platform
+from paperboy.models import ChannelRef, PauseCause, Platform, Subscription
 from paperboy.service import PaperService
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
+from tests.fakes.commands import BEFORE, slack_text
 from tests.fakes.corpus import corpus_papers
 from tests.fakes.server import Fault
 from tests.fakes.slack import TOKEN, FakeSlack, signed_headers
@@ -32,6 +36,7 @@ from tests.fakes.slack import TOKEN, FakeSlack, signed_headers
 pytestmark = pytest.mark.asyncio
 SECRET = "signing-secret-for-tests"
 CHANNEL = "C0123"
+REF = ChannelRef(Platform.SLACK, CHANNEL, "T0456")
 _names = count(1)
 
 
@@ -79,10 +84,15 @@ def text_of(answer: dict[str, Any]) -> str:
     return "\n".join(b["text"]["text"] for b in answer.get("blocks", []) if b.get("text")) or answer["text"]
 
 
-async def test_help_lists_the_sub_commands(app: AsyncApp, slack_server: FakeSlack) -> None:
+async def test_slack_answers_exactly_the_command_tables_sub_commands() -> None:
+    assert list(HANDLERS) == [command.name for command in commands_on(Platform.SLACK)]
+
+
+async def test_help_shows_every_command_as_slack_takes_it(app: AsyncApp, slack_server: FakeSlack) -> None:
     answer = await papers(app, slack_server, "help")
     assert answer["response_type"] == "ephemeral"
-    assert "`/papers search <query>`" in text_of(answer)
+    assert "`/papers search &lt;query&gt; [sort:relevance|upvotes|newest]`" in text_of(answer)
+    assert all(code(syntax(c, Platform.SLACK)) in text_of(answer) for c in commands_on(Platform.SLACK))
 
 
 async def test_search_answers_the_caller_with_a_section_per_paper(app: AsyncApp, slack_server: FakeSlack) -> None:
@@ -96,7 +106,29 @@ async def test_search_answers_the_caller_with_a_section_per_paper(app: AsyncApp,
 
 async def test_a_bad_query_gets_the_languages_message_and_the_usage(app: AsyncApp, slack_server: FakeSlack) -> None:
     answer = await papers(app, slack_server, 'search "flow')
-    assert text_of(answer).startswith('unclosed quote at column 1; add the closing "\n_Usage:_ `/papers search')
+    assert text_of(answer) == (
+        'unclosed quote at column 1; add the closing "\n_Usage:_ `/papers search &lt;query&gt; '
+        "[sort:relevance|upvotes|newest]`"
+    )
+
+
+async def test_search_takes_a_sort_order_among_the_words(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "search model sort:upvotes")
+    shown = [b["text"]["text"] for b in answer["blocks"] if b["type"] == "section"]
+    upvotes = [int(text.split("▲ ")[1].split()[0]) for text in shown]
+    assert len(upvotes) == 5 and upvotes == sorted(upvotes, reverse=True)
+    assert "for `model`" in answer["blocks"][0]["elements"][0]["text"], "the option is not part of the query"
+
+
+async def test_more_results_keep_the_sort_order(app: AsyncApp, slack_server: FakeSlack) -> None:
+    first = await papers(app, slack_server, "search model sort:newest")
+    [more] = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert json.loads(more["value"]) == {"q": "model", "offset": 5, "sort": "newest"}
+
+
+async def test_a_bad_sort_order_is_named(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "search model sort:best")
+    assert text_of(answer).startswith('"best" is not a sort order; use relevance, upvotes or newest')
 
 
 async def test_an_unknown_sub_command_is_named(app: AsyncApp, slack_server: FakeSlack) -> None:
@@ -110,14 +142,41 @@ async def test_subscribe_answers_and_announces_in_the_channel(app: AsyncApp, sla
     assert note["text"].startswith("<@U1> subscribed this channel: ")
 
 
+async def test_subscribe_takes_max_and_min_upvotes(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "subscribe 08:30 max:5 min_upvotes:20")
+    assert "08:30 UTC" in text_of(answer)
+    assert "up to 5 papers; at least 20 upvotes" in text_of(answer)
+
+
+async def test_a_number_that_is_not_one_is_named(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "subscribe max:lots")
+    assert text_of(answer).startswith('max must be a whole number, like max:5, not "lots"\n_Usage:_ `/papers subscribe')
+    assert slack_server.messages == {}
+
+
+async def test_a_word_that_is_no_option_is_refused(app: AsyncApp, slack_server: FakeSlack) -> None:
+    await papers(app, slack_server, "subscribe")
+    answer = await papers(app, slack_server, "unsubscribe now")
+    assert text_of(answer).startswith('"now" is none of the options of /papers unsubscribe')
+    assert len(slack_server.messages[CHANNEL]) == 1, "only the subscription was announced"
+
+
 async def test_filter_set_show_and_clear(app: AsyncApp, slack_server: FakeSlack) -> None:
     await papers(app, slack_server, "subscribe")
-    set_ = await papers(app, slack_server, 'filter "flow matching" | diffusion NOT video', user="U2")
+    set_ = await papers(app, slack_server, 'filter set "flow matching" | diffusion NOT video', user="U2")
     assert text_of(set_) == 'Filter set: `"flow matching" OR diffusion -video`'
-    assert text_of(await papers(app, slack_server, "filter")) == 'Filter: `"flow matching" OR diffusion -video`'
+    shown = await papers(app, slack_server, "filter show")
+    assert text_of(shown) == 'Filter: `"flow matching" OR diffusion -video`'
     assert text_of(await papers(app, slack_server, "filter clear")) == "Filter cleared."
     announced = [m["text"] for m in slack_server.messages[CHANNEL]]
     assert announced[1] == '<@U2> set this channel\'s filter to `"flow matching" OR diffusion -video`'
+
+
+async def test_filter_without_set_or_show_is_still_understood(app: AsyncApp, slack_server: FakeSlack) -> None:
+    """The forms Slack had before `filter set` and `filter show`."""
+    await papers(app, slack_server, "subscribe")
+    assert text_of(await papers(app, slack_server, "filter diffusion -video")) == "Filter set: `diffusion -video`"
+    assert text_of(await papers(app, slack_server, "filter")) == "Filter: `diffusion -video`"
 
 
 async def test_a_channel_not_subscribed_is_told_how(app: AsyncApp, slack_server: FakeSlack) -> None:
@@ -249,3 +308,46 @@ async def test_slack_failing_at_start_is_no_verdict_on_the_token(
     client = AsyncWebClient(token=TOKEN, base_url=slack_server.api_url)
     await check_tokens(client, None)  # no ConfigError: paperboy goes on and Slack is asked again later
     assert "Slack failed to check slack.bot_token (http_500); going on" in caplog.text
+
+
+# --- who may change a channel's feed, for every sub-command of the table ---------------------------------------
+
+FEED_COMMANDS = [command.name for command in commands_on(Platform.SLACK) if command.changes_feed]
+
+
+@pytest_asyncio.fixture
+async def subscribed(store: Store) -> Subscription:
+    """The channel as an admin set it up, before each command runs."""
+    await SubscriptionService(store, DigestSettings()).subscribe(REF, by="UADMIN", **BEFORE)
+    found = await store.subscriptions.get(REF)
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize("name", FEED_COMMANDS)
+async def test_restricted_changes_refuse_a_member_every_feed_command(
+    restricted_app: AsyncApp, slack_server: FakeSlack, store: Store, subscribed: Subscription, name: str
+) -> None:
+    answer = await papers(restricted_app, slack_server, slack_text(name), user="UMEMBER")
+    assert text_of(answer).startswith("Only workspace admins and owners")
+    assert await store.subscriptions.get(REF) == subscribed
+    assert slack_server.messages == {}, "nothing announced"
+
+
+@pytest.mark.parametrize("name", FEED_COMMANDS)
+async def test_restricted_changes_let_an_admin_run_every_feed_command(
+    restricted_app: AsyncApp, slack_server: FakeSlack, store: Store, subscribed: Subscription, name: str
+) -> None:
+    """What the refusal above kept from happening: the same command, by an admin, changes the feed."""
+    await papers(restricted_app, slack_server, slack_text(name), user="UADMIN")
+    assert await store.subscriptions.get(REF) != subscribed
+    assert slack_server.messages[CHANNEL], "the change is announced"
+
+
+@pytest.mark.parametrize("name", [command.name for command in commands_on(Platform.SLACK)])
+async def test_no_command_lets_a_restricted_member_change_the_feed(
+    restricted_app: AsyncApp, slack_server: FakeSlack, store: Store, subscribed: Subscription, name: str
+) -> None:
+    """Also those the table says change nothing: a command wrongly said so would show here."""
+    await papers(restricted_app, slack_server, slack_text(name), user="UMEMBER")
+    assert await store.subscriptions.get(REF) == subscribed

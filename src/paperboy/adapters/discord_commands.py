@@ -1,10 +1,13 @@
 """`/papers` for Discord: an `app_commands.Group` whose sub-commands call the core's services.
 
+The sub-commands, their options and their descriptions are the table's in `command_table`, shared with Slack.
 Search, paper and help work anywhere, DMs included; the feed commands need a server channel, and changing a
-feed needs Manage Channels there. That is checked here, in the command: `default_permissions` is only a
-default that server admins may change. Answers to one person are ephemeral; changes to a channel's feed are
-answered in the channel, so everyone there sees who changed what. A `PaperboyError` becomes its sentence for
-the caller; anything else is logged with its traceback and the caller gets a sentence too.
+feed needs Manage Channels there. That is checked here, in code, before every sub-command the table says
+changes the feed: `default_permissions` is only a default that server admins may change, and Discord cannot
+set it per sub-command anyway. The search buttons change no feed; "Post to channel" posts for the caller, so
+it needs what posting there yourself needs. Answers to one person are ephemeral; changes to a channel's feed
+are answered in the channel, so everyone there sees who changed what. A `PaperboyError` becomes its sentence
+for the caller; anything else is logged with its traceback and the caller gets a sentence too.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import Choice
 
+from paperboy.adapters.command_table import BY_NAME, INTRO, QUERY_HINT, commands_on, sort_order, syntax
 from paperboy.adapters.discord_embeds import DiscordMessage, discord_messages, escape, paper_message, search_message
 from paperboy.adapters.services import Services
 from paperboy.digest import Digest
 from paperboy.errors import PaperboyError, UserInputError
 from paperboy.models import ChannelRef, Platform, Sort
-from paperboy.subscriptions import describe
+from paperboy.subscriptions import MAX_MIN_UPVOTES, MAX_PAPERS, describe
 
 log = logging.getLogger(__name__)
 
@@ -30,18 +35,29 @@ SEARCH_PAGE = 5
 #: how long search buttons answer before they are taken away
 VIEW_TIMEOUT = 600.0
 DAYS = ("daily", "mon-fri", "mon-sun", "sat,sun", "mon,wed,fri", "tue,thu")
+DEFAULT_SORT = Sort.RELEVANCE.value
 NO_MENTIONS = discord.AllowedMentions.none()
-HELP = (
-    "**paperboy** posts new ML papers to this channel every day, and searches every paper it has seen.\n"
-    "`/papers search` · `/papers paper` · `/papers subscribe` · `/papers unsubscribe` · "
-    "`/papers filter set|show|clear` · `/papers preview` · `/papers why` · `/papers settings` · `/papers help`\n"
-    'Filters and searches use the query language: `"flow matching" OR diffusion -video`, `title:…`, '
-    "`author:…`, `upvotes:>20`."
+HELP = "\n".join(
+    [
+        f"**paperboy**{INTRO.removeprefix('paperboy')}",
+        *(f"`{syntax(c, Platform.DISCORD)}`: {c.summary}" for c in commands_on(Platform.DISCORD)),
+        QUERY_HINT,
+    ]
 )
 
 
+def summary(name: str) -> str:
+    """A sub-command's description, from the table."""
+    return BY_NAME[name].summary
+
+
+def helps(name: str) -> dict[str, str]:
+    """A sub-command's option descriptions, from the table, for `app_commands.describe`."""
+    return {option.name: option.help for option in BY_NAME[name].options}
+
+
 class NotHere(UserInputError):
-    """A feed command outside a server channel, or by someone who may not change the channel's feed."""
+    """A feed command outside a server channel, or something the caller may not do in this channel."""
 
 
 def channel_ref(interaction: discord.Interaction[Any]) -> ChannelRef:
@@ -59,6 +75,25 @@ def may_change(interaction: discord.Interaction[Any]) -> ChannelRef:
             "Changing this channel's papers needs the Manage Channels permission here; ask someone who has it."
         )
     return ref
+
+
+def may_post(interaction: discord.Interaction[Any]) -> None:
+    """Sharing search results posts a page of embeds in the channel for the caller: only someone who may post
+    embeds there themselves may, or the bot would speak for someone the channel has muted. A DM is the caller's own."""
+    if interaction.guild_id is None:
+        return
+    allowed = interaction.permissions
+    in_thread = isinstance(interaction.channel, discord.Thread)
+    if not ((allowed.send_messages_in_threads if in_thread else allowed.send_messages) and allowed.embed_links):
+        raise NotHere("Posting to this channel needs the Send Messages and Embed Links permissions here.")
+
+
+class Refused(app_commands.CheckFailure):
+    """A feed command refused before it ran; discord.py hands only its own errors to the error handler."""
+
+    def __init__(self, reason: PaperboyError) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 class SearchView(discord.ui.View):
@@ -93,6 +128,7 @@ class SearchView(discord.ui.View):
 
     @discord.ui.button(label="Post to channel", style=discord.ButtonStyle.primary)
     async def post(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        may_post(interaction)
         result = await self.services.papers.search(self.query, sort=self.sort, limit=SEARCH_PAGE, offset=self.offset)
         message = search_message(result, self.query)
         await interaction.response.send_message(
@@ -115,23 +151,39 @@ class SearchView(discord.ui.View):
         await answer_error(interaction, error)
 
 
-def build_papers_group(services: Services, view_timeout: float = VIEW_TIMEOUT) -> app_commands.Group:
-    """The `/papers` group, bound to `services`; search buttons answer for `view_timeout` seconds."""
-    _timezones()  # read the zone list now, at start, not on the event loop in the middle of an autocomplete
-    papers = app_commands.Group(name="papers", description="New ML papers: search them, or get a daily digest")
-    feed_filter = app_commands.Group(name="filter", description="This channel's topic filter", parent=papers)
+class Papers(app_commands.Group, name="papers", description="New ML papers: search them, or get a daily digest"):
+    """`/papers`, bound to the core's services; the table in `command_table` names its sub-commands and says
+    which change a channel's feed. Search buttons answer for `view_timeout` seconds."""
 
-    @papers.command(name="search", description="Search every paper paperboy has seen")
-    @app_commands.describe(
-        query='What to look for, like "flow matching" OR diffusion -video',
-        sort="Order: relevance (default), upvotes or newest",
-    )
-    async def search(interaction: discord.Interaction[Any], query: str, sort: str = "relevance") -> None:
-        order = _sort(sort)
+    feed_filter = app_commands.Group(name="filter", description="This channel's topic filter")
+
+    def __init__(self, services: Services, view_timeout: float = VIEW_TIMEOUT) -> None:
+        super().__init__()
+        self.services = services
+        self.view_timeout = view_timeout
+        _timezones()  # read the zone list now, at start, not on the event loop in the middle of an autocomplete
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Runs before every sub-command: one that the table says changes the feed (or that the table does not
+        know) is refused here without Manage Channels, so a new command cannot forget to ask."""
+        invoked = interaction.command
+        name = invoked.qualified_name.removeprefix(f"{self.name} ") if invoked else ""
+        entry = BY_NAME.get(name)
+        if entry is None or entry.changes_feed:
+            try:
+                may_change(interaction)
+            except NotHere as refusal:
+                raise Refused(refusal) from refusal
+        return True
+
+    @app_commands.command(name="search", description=summary("search"))
+    @app_commands.describe(**helps("search"))
+    async def search(self, interaction: discord.Interaction[Any], query: str, sort: str = DEFAULT_SORT) -> None:
+        order = sort_order(sort)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await services.papers.search(query, sort=order, limit=SEARCH_PAGE)
+        result = await self.services.papers.search(query, sort=order, limit=SEARCH_PAGE)
         message = search_message(result, query)
-        view = SearchView(services, query, order, 0, result.has_more, view_timeout) if result.hits else None
+        view = SearchView(self.services, query, order, 0, result.has_more, self.view_timeout) if result.hits else None
         kwargs: dict[str, Any] = {"view": view} if view else {}
         await interaction.followup.send(
             content=message["content"], embeds=_embeds(message), ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
@@ -140,34 +192,29 @@ def build_papers_group(services: Services, view_timeout: float = VIEW_TIMEOUT) -
             view.shown = interaction
 
     @search.autocomplete("sort")
-    async def sort_choices(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=s.value, value=s.value) for s in Sort if s.value.startswith(current.lower())]
+    async def sort_choices(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+        orders = BY_NAME["search"].option("sort").choices
+        return [Choice(name=order, value=order) for order in orders if order.startswith(current.lower())]
 
-    @papers.command(name="paper", description="One paper in full, by its arXiv id")
-    @app_commands.describe(id="The arXiv id, like 2401.12345 (a version or an arxiv.org link works too)")
-    async def paper(interaction: discord.Interaction[Any], id: str) -> None:
-        found = await services.papers.paper(id)
+    @app_commands.command(name="paper", description=summary("paper"))
+    @app_commands.describe(**helps("paper"))
+    async def paper(self, interaction: discord.Interaction[Any], id: str) -> None:
+        found = await self.services.papers.paper(id)
         await interaction.response.send_message(embeds=_embeds(paper_message(found)), ephemeral=True)
 
-    @papers.command(name="subscribe", description="Give this channel a daily digest, or change when it comes")
-    @app_commands.describe(
-        time="Local time of the digest, HH:MM (24 h)",
-        timezone="IANA time zone, like Europe/Berlin",
-        days='Days to post: "daily", "mon-fri", "mon,wed,fri"',
-        max="Most papers per digest (1 to 50)",
-        min_upvotes="Only papers with at least this many upvotes",
-    )
+    @app_commands.command(name="subscribe", description=summary("subscribe"))
+    @app_commands.describe(**helps("subscribe"))
     async def subscribe(
+        self,
         interaction: discord.Interaction[Any],
         time: str | None = None,
         timezone: str | None = None,
         days: str | None = None,
-        max: app_commands.Range[int, 1, 50] | None = None,
-        min_upvotes: app_commands.Range[int, 0, 100000] | None = None,
+        max: app_commands.Range[int, 1, MAX_PAPERS] | None = None,
+        min_upvotes: app_commands.Range[int, 0, MAX_MIN_UPVOTES] | None = None,
     ) -> None:
-        ref = may_change(interaction)
-        subscription = await services.subscriptions.subscribe(
-            ref,
+        subscription = await self.services.subscriptions.subscribe(
+            may_change(interaction),
             by=_who(interaction),
             time=time,
             timezone=timezone,
@@ -177,46 +224,63 @@ def build_papers_group(services: Services, view_timeout: float = VIEW_TIMEOUT) -
         )
         await _announce(interaction, f"subscribed this channel: {describe(subscription)}")
 
+    @app_commands.command(name="schedule", description=summary("schedule"))
+    @app_commands.describe(**helps("schedule"))
+    async def schedule(
+        self,
+        interaction: discord.Interaction[Any],
+        time: str | None = None,
+        timezone: str | None = None,
+        days: str | None = None,
+    ) -> None:
+        subscription = await self.services.subscriptions.set_schedule(
+            may_change(interaction), by=_who(interaction), time=time, timezone=timezone, days=days
+        )
+        await _announce(interaction, f"set this channel's digest to {subscription.schedule.describe()}")
+
     @subscribe.autocomplete("timezone")
-    async def timezone_choices(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=name, value=name) for name in matching_timezones(current)]
+    @schedule.autocomplete("timezone")
+    async def timezone_choices(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+        return [Choice(name=name, value=name) for name in matching_timezones(current)]
 
     @subscribe.autocomplete("days")
-    async def days_choices(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=d, value=d) for d in DAYS if current.lower() in d]
+    @schedule.autocomplete("days")
+    async def days_choices(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+        return [Choice(name=d, value=d) for d in DAYS if current.lower() in d]
 
-    @papers.command(name="unsubscribe", description="Stop this channel's digest")
-    async def unsubscribe(interaction: discord.Interaction[Any]) -> None:
-        await services.subscriptions.unsubscribe(may_change(interaction))
+    @app_commands.command(name="unsubscribe", description=summary("unsubscribe"))
+    async def unsubscribe(self, interaction: discord.Interaction[Any]) -> None:
+        await self.services.subscriptions.unsubscribe(may_change(interaction))
         await _announce(interaction, "unsubscribed this channel from paperboy")
 
-    @feed_filter.command(name="set", description="Post only papers matching a query")
-    @app_commands.describe(query='A query, like "flow matching" OR diffusion -video')
-    async def filter_set(interaction: discord.Interaction[Any], query: str) -> None:
-        subscription = await services.subscriptions.set_filter(may_change(interaction), query, by=_who(interaction))
+    @feed_filter.command(name="set", description=summary("filter set"))
+    @app_commands.describe(**helps("filter set"))
+    async def filter_set(self, interaction: discord.Interaction[Any], query: str) -> None:
+        ref = may_change(interaction)
+        subscription = await self.services.subscriptions.set_filter(ref, query, by=_who(interaction))
         await _announce(interaction, f"set this channel's filter to {subscription.filter}")
 
-    @feed_filter.command(name="show", description="Show this channel's filter")
-    async def filter_show(interaction: discord.Interaction[Any]) -> None:
-        current = (await services.subscriptions.get(channel_ref(interaction))).filter
+    @feed_filter.command(name="show", description=summary("filter show"))
+    async def filter_show(self, interaction: discord.Interaction[Any]) -> None:
+        current = (await self.services.subscriptions.get(channel_ref(interaction))).filter
         text = f"Filter: `{current}`" if current else "No filter: every new paper is posted."
         await interaction.response.send_message(text, ephemeral=True)
 
-    @feed_filter.command(name="clear", description="Post every new paper again")
-    async def filter_clear(interaction: discord.Interaction[Any]) -> None:
-        await services.subscriptions.clear_filter(may_change(interaction), by=_who(interaction))
+    @feed_filter.command(name="clear", description=summary("filter clear"))
+    async def filter_clear(self, interaction: discord.Interaction[Any]) -> None:
+        await self.services.subscriptions.clear_filter(may_change(interaction), by=_who(interaction))
         await _announce(interaction, "cleared this channel's filter")
 
-    @papers.command(name="preview", description="The digest this channel would get now")
-    async def preview(interaction: discord.Interaction[Any]) -> None:
+    @app_commands.command(name="preview", description=summary("preview"))
+    async def preview(self, interaction: discord.Interaction[Any]) -> None:
         ref = channel_ref(interaction)
-        subscription = await services.subscriptions.get(ref)
+        subscription = await self.services.subscriptions.get(ref)
         if subscription.paused_reason:
             paused = escape(f"This channel's digest is paused: {subscription.paused_reason}")
             await interaction.response.send_message(paused, ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        digests: list[Digest] = await services.digests.preview(ref)
+        digests: list[Digest] = await self.services.digests.preview(ref)
         if not digests or not digests[0].items:
             await interaction.followup.send("The next digest would have nothing new.", ephemeral=True)
             return
@@ -225,23 +289,26 @@ def build_papers_group(services: Services, view_timeout: float = VIEW_TIMEOUT) -
             content=str(first.get("content", "")), embeds=_embeds(first), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
-    @papers.command(name="why", description="Would a paper be posted here, and why (not)?")
-    @app_commands.describe(id="The paper's arXiv id")
-    async def why(interaction: discord.Interaction[Any], id: str) -> None:
-        verdict = await services.subscriptions.why(channel_ref(interaction), id)
+    @app_commands.command(name="why", description=summary("why"))
+    @app_commands.describe(**helps("why"))
+    async def why(self, interaction: discord.Interaction[Any], id: str) -> None:
+        verdict = await self.services.subscriptions.why(channel_ref(interaction), id)
         text = ("Yes: " if verdict.posted else "No: ") + escape(verdict.reason)
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    @papers.command(name="settings", description="This channel's digest settings")
-    async def settings(interaction: discord.Interaction[Any]) -> None:
-        subscription = await services.subscriptions.get(channel_ref(interaction))
+    @app_commands.command(name="settings", description=summary("settings"))
+    async def settings(self, interaction: discord.Interaction[Any]) -> None:
+        subscription = await self.services.subscriptions.get(channel_ref(interaction))
         await interaction.response.send_message(escape(describe(subscription)), ephemeral=True)
 
-    @papers.command(name="help", description="What paperboy does, and its commands")
-    async def help(interaction: discord.Interaction[Any]) -> None:
+    @app_commands.command(name="help", description=summary("help"))
+    async def help_(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.send_message(HELP, ephemeral=True)
 
-    return papers
+
+def build_papers_group(services: Services, view_timeout: float = VIEW_TIMEOUT) -> Papers:
+    """The `/papers` group, bound to `services`; search buttons answer for `view_timeout` seconds."""
+    return Papers(services, view_timeout)
 
 
 @cache
@@ -262,6 +329,7 @@ def matching_timezones(typed: str, most: int = 25) -> list[str]:
 async def answer_error(interaction: discord.Interaction[Any], error: Exception) -> None:
     """Tell the caller what went wrong, in words; a traceback only goes to the log."""
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    original = original.reason if isinstance(original, Refused) else original
     if isinstance(original, PaperboyError):
         text = str(original)
     elif isinstance(original, app_commands.TransformerError):
@@ -276,13 +344,6 @@ async def answer_error(interaction: discord.Interaction[Any], error: Exception) 
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as failure:
         log.warning("could not tell the caller about an error (%s)", failure)
-
-
-def _sort(text: str) -> Sort:
-    try:
-        return Sort(text.strip().lower())
-    except ValueError:
-        raise UserInputError(f'"{text}" is not a sort order; use relevance, upvotes or newest') from None
 
 
 def _who(interaction: discord.Interaction[Any]) -> str:

@@ -25,12 +25,14 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from paperboy.adapters.command_table import sort_order
 from paperboy.adapters.services import Services
 from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL
 from paperboy.adapters.slack_commands import Invocation, answer, search_page, shared_paper
 from paperboy.adapters.slack_errors import error_code, is_outage
 from paperboy.adapters.slack_http import SeenRequests, guard
 from paperboy.errors import ConfigError, PaperboyError
+from paperboy.models import Sort
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +101,8 @@ def build_slack_app(
         await ack()
         try:
             asked = json.loads(action.get("value", "{}"))
-            reply = await search_page(services, str(asked["q"]), offset=int(asked["offset"]))
+            order = sort_order(str(asked.get("sort", Sort.RELEVANCE.value)))
+            reply = await search_page(services, str(asked["q"]), offset=int(asked["offset"]), sort=order)
         except (ValueError, KeyError, PaperboyError) as error:
             await respond(text=f"That page cannot be shown ({error}); search again.", response_type="ephemeral")
             return

@@ -13,7 +13,7 @@ from paperboy.adapters.block_kit import Block, Button, SlackMessage
 from paperboy.adapters.text import cut as _cut
 from paperboy.digest import Digest, DigestItem, short_authors
 from paperboy.links import Link, paper_links
-from paperboy.models import Paper, SearchPage
+from paperboy.models import Paper, SearchPage, Sort
 
 # Slack Block Kit
 SLACK_BLOCKS = 50
@@ -74,9 +74,10 @@ def code(text: str) -> str:
 MORE_RESULTS, POST_TO_CHANNEL = "papers_more", "papers_post"
 
 
-def search_blocks(page: SearchPage, query: str) -> list[Block]:
+def search_blocks(page: SearchPage, query: str, sort: Sort = Sort.RELEVANCE) -> list[Block]:
     """A page of search results: a section per paper (title linked, authors, upvotes, marked snippet, and a
-    "Post to channel" button), a context line of links, and "More results" when there are more."""
+    "Post to channel" button), a context line of links, and "More results" when there are more (its value
+    says which page of which search, in which order)."""
     if not page.hits:
         return [{"type": "section", "text": {"type": "mrkdwn", "text": f"No papers match {code(query)}."}}]
     first = page.offset + 1
@@ -99,7 +100,10 @@ def search_blocks(page: SearchPage, query: str) -> list[Block]:
         links = _links(paper_links(paper, page=False))
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": links}]})
     if page.has_more:
-        more = json.dumps({"q": query, "offset": page.offset + len(page.hits)})
+        asked: dict[str, str | int] = {"q": query, "offset": page.offset + len(page.hits)}
+        if sort is not Sort.RELEVANCE:  # left out for relevance: a button from before `sort` means relevance
+            asked["sort"] = sort.value
+        more = json.dumps(asked)
         blocks.append({"type": "actions", "elements": [_button("More results", MORE_RESULTS, more)]})
     return blocks[:SLACK_BLOCKS]
 

@@ -1,29 +1,51 @@
-"""`/papers …` in Slack: the command text parsed into a sub-command and answered through the core's services.
+"""`/papers …` in Slack: the command text read as a sub-command and its options, and answered through the core's
+services.
 
-Every decision is the core's; this module only reads Slack's text, calls a service, and says the result in
-Block Kit. Answers are for the caller alone (ephemeral); changes to a channel's feed are also announced in the
-channel, so everyone there sees who changed what.
+The sub-commands and options are the table's in `command_table`, shared with Discord; this module reads Slack's
+words by it (`name:value`, or a time, a time zone and days as they are), calls a service, and says the result in
+Block Kit. Every decision is the core's. Answers are for the caller alone (ephemeral); changes to a channel's
+feed are also announced in the channel, so everyone there sees who changed what.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from paperboy.adapters.block_kit import plain_dicts
+from paperboy.adapters.command_table import (
+    INTRO,
+    QUERY_HINT,
+    Command,
+    Kind,
+    Option,
+    commands_on,
+    sort_order,
+    syntax,
+)
 from paperboy.adapters.services import Services
 from paperboy.adapters.slack_blocks import code, escape, paper_blocks, search_blocks, slack_messages
-from paperboy.errors import PaperboyError
-from paperboy.models import ChannelRef, Platform
+from paperboy.errors import PaperboyError, UserInputError
+from paperboy.models import ChannelRef, Platform, Sort
 from paperboy.subscriptions import describe
 
-USAGE = (
-    "`/papers search <query>` · `/papers paper <id>` · `/papers subscribe [HH:MM] [time zone] [days]` · "
-    "`/papers unsubscribe` · `/papers filter [<query> | clear]` · `/papers schedule [HH:MM] [time zone] [days]` · "
-    "`/papers preview` · `/papers why <id>` · `/papers settings` · `/papers help`"
+#: the sub-commands Slack offers, by name
+COMMANDS = {command.name: command for command in commands_on(Platform.SLACK)}
+#: every sub-command in one line, for a sub-command Slack does not know
+USAGE = " · ".join(code(syntax(command, Platform.SLACK)) for command in COMMANDS.values())
+HELP = "\n".join(
+    [
+        INTRO,
+        *(f"{code(syntax(c, Platform.SLACK))}: {escape(c.summary)}" for c in COMMANDS.values()),
+        "Options shown as `[name:…]` are written so: `max:5`, `sort:newest`.",
+        QUERY_HINT,
+    ]
 )
 SEARCH_PAGE = 5
+#: a whole-number option's value
+_WHOLE = re.compile(r"[+-]?\d{1,9}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,44 +72,103 @@ class Reply:
     announce: str | None = None
 
 
-Handler = Callable[[Services, Invocation, str], Awaitable[Reply]]
+Handler = Callable[[Services, Invocation, Mapping[str, str]], Awaitable[Reply]]
 
 
 async def answer(services: Services, invocation: Invocation) -> Reply:
     """The reply to `/papers <text>`; bad input gets the service's sentence and the usage line, never a trace."""
-    name, _, rest = invocation.text.strip().partition(" ")
-    handler = _HANDLERS.get(name.lower())
-    if handler is None:
+    command, rest = find_command(invocation.text)
+    if command is None:
+        name = invocation.text.strip().partition(" ")[0]
         what = f"I don't know {code(name)}." if name else "What should I do?"
         return _message(f"{what} Try: {USAGE}")
     try:
-        changes = handler in _CHANGES and not (name.lower() == "filter" and not rest.strip())
-        if changes and not await services.may_change(invocation.user_id):
+        if command.changes_feed and not await services.may_change(invocation.user_id):
             return _message(
                 "Only workspace admins and owners (and the people paperboy's operator named) may change this "
                 "channel's papers; ask one of them."
             )
-        return await handler(services, invocation, rest.strip())
+        return await HANDLERS[command.name](services, invocation, arguments(command, rest))
     except PaperboyError as error:
-        return _message(f"{escape(str(error))}\n_Usage:_ {USAGE}")
+        return _message(f"{escape(str(error))}\n_Usage:_ {code(syntax(command, Platform.SLACK))}")
+
+
+def find_command(text: str) -> tuple[Command | None, str]:
+    """The sub-command `text` starts with (`filter set` is two words), and the words after it."""
+    first, _, rest = text.strip().partition(" ")
+    second, _, after = rest.strip().partition(" ")
+    for name, words in ((f"{first} {second}", after), (first, rest)):
+        if name.lower() in COMMANDS:
+            return COMMANDS[name.lower()], words.strip()
+    if first.lower() == "filter":  # Slack's forms from before `filter set` and `filter show`, still understood
+        return COMMANDS["filter set" if rest.strip() else "filter show"], rest.strip()
+    return None, ""
+
+
+def arguments(command: Command, text: str) -> dict[str, str]:
+    """The options given in `text`, by name: a word `name:value` is that option (unless free text is what the
+    option is: `id:` and `title:` belong to the query language); a clock time, a time zone and days are known by
+    their shape; free text is the words left over, as typed. A word that is none of these is refused."""
+    named = {option.name: option for option in command.options if option.kind is not Kind.TEXT}
+    given: dict[str, str] = {}
+
+    def take(word: re.Match[str]) -> str:
+        name, colon, value = word[0].partition(":")
+        option = named.get(name.lower().replace("-", "_")) if colon else None
+        if option is None:
+            return word[0]
+        given[option.name] = value
+        return ""
+
+    rest = re.sub(r"\S+", take, text).strip()
+    free = next((option for option in command.options if option.kind is Kind.TEXT), None)
+    if free is not None:
+        if rest:
+            given[free.name] = rest
+    else:
+        for word in rest.split():
+            option = _shaped(command, word)
+            if option is None:
+                raise UserInputError(f'"{word}" is none of the options of /papers {command.name}')
+            given[option.name] = word
+    missing = [option.placeholder for option in command.options if option.required and not given.get(option.name)]
+    if missing:
+        raise UserInputError(f"/papers {command.name} needs {' and '.join(missing)}")
+    return given
+
+
+def _shaped(command: Command, word: str) -> Option | None:
+    """The option a bare word is, by its shape: a clock time has a colon, a time zone a slash (or is UTC), and
+    anything else is days, if the command takes these."""
+    kind = Kind.CLOCK if ":" in word else Kind.TIMEZONE if "/" in word or word.upper() == "UTC" else Kind.DAYS
+    return next((option for option in command.options if option.kind is kind), None)
+
+
+def _number(given: Mapping[str, str], name: str) -> int | None:
+    if name not in given:
+        return None
+    if not _WHOLE.fullmatch(given[name]):
+        raise UserInputError(f'{name} must be a whole number, like {name}:5, not "{given[name]}"')
+    return int(given[name])
 
 
 def _message(text: str, announce: str | None = None) -> Reply:
     return Reply(text, plain_dicts([{"type": "section", "text": {"type": "mrkdwn", "text": text}}]), announce)
 
 
-async def _help(services: Services, invocation: Invocation, rest: str) -> Reply:
-    return _message(f"paperboy posts new ML papers to this channel, and searches them.\n{USAGE}")
+async def _help(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    return _message(HELP)
 
 
-async def _search(services: Services, invocation: Invocation, rest: str) -> Reply:
-    return await search_page(services, rest, offset=0)
+async def _search(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    order = sort_order(given["sort"]) if "sort" in given else Sort.RELEVANCE
+    return await search_page(services, given["query"], offset=0, sort=order)
 
 
-async def search_page(services: Services, query: str, offset: int) -> Reply:
+async def search_page(services: Services, query: str, offset: int, sort: Sort = Sort.RELEVANCE) -> Reply:
     """One page of results, as the search answer or as the next page under "More results"."""
-    page = await services.papers.search(query, limit=SEARCH_PAGE, offset=offset)
-    blocks = plain_dicts(search_blocks(page, query))
+    page = await services.papers.search(query, sort=sort, limit=SEARCH_PAGE, offset=offset)
+    blocks = plain_dicts(search_blocks(page, query, sort))
     return Reply(f"{len(page.hits)} papers for {query}" if page.hits else f"No papers match {query}", blocks)
 
 
@@ -99,48 +180,60 @@ async def shared_paper(services: Services, paper_id: str, user_id: str) -> Reply
     return Reply(paper.title, plain_dicts(blocks))
 
 
-async def _paper(services: Services, invocation: Invocation, rest: str) -> Reply:
-    paper = await services.papers.paper(rest)
+async def _paper(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    paper = await services.papers.paper(given["id"])
     return Reply(paper.title, plain_dicts(paper_blocks(paper)))
 
 
-async def _subscribe(services: Services, invocation: Invocation, rest: str) -> Reply:
-    time, timezone, days = _schedule_words(rest)
+async def _subscribe(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
     subscription = await services.subscriptions.subscribe(
-        invocation.ref, by=invocation.user_id, time=time, timezone=timezone, days=days
+        invocation.ref,
+        by=invocation.user_id,
+        time=given.get("time"),
+        timezone=given.get("timezone"),
+        days=given.get("days"),
+        max_papers=_number(given, "max"),
+        min_upvotes=_number(given, "min_upvotes"),
     )
     text = escape(describe(subscription))
     return _message(f"Subscribed: {text}", announce=f"<@{invocation.user_id}> subscribed this channel: {text}")
 
 
-async def _unsubscribe(services: Services, invocation: Invocation, rest: str) -> Reply:
-    await services.subscriptions.unsubscribe(invocation.ref)
-    return _message("Unsubscribed.", announce=f"<@{invocation.user_id}> unsubscribed this channel from paperboy")
-
-
-async def _filter(services: Services, invocation: Invocation, rest: str) -> Reply:
-    ref, by = invocation.ref, invocation.user_id
-    if not rest:
-        current = (await services.subscriptions.get(ref)).filter
-        return _message(f"Filter: {code(current)}" if current else "No filter: every new paper is posted.")
-    if rest.lower() == "clear":
-        await services.subscriptions.clear_filter(ref, by=by)
-        return _message("Filter cleared.", announce=f"<@{by}> cleared this channel's filter")
-    subscription = await services.subscriptions.set_filter(ref, rest, by=by)
-    shown = code(subscription.filter or "")
-    return _message(f"Filter set: {shown}", announce=f"<@{by}> set this channel's filter to {shown}")
-
-
-async def _schedule(services: Services, invocation: Invocation, rest: str) -> Reply:
-    time, timezone, days = _schedule_words(rest)
+async def _schedule(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
     subscription = await services.subscriptions.set_schedule(
-        invocation.ref, by=invocation.user_id, time=time, timezone=timezone, days=days
+        invocation.ref,
+        by=invocation.user_id,
+        time=given.get("time"),
+        timezone=given.get("timezone"),
+        days=given.get("days"),
     )
     when = subscription.schedule.describe()
     return _message(f"Schedule: {when}", announce=f"<@{invocation.user_id}> set this channel's digest to {when}")
 
 
-async def _preview(services: Services, invocation: Invocation, rest: str) -> Reply:
+async def _unsubscribe(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    await services.subscriptions.unsubscribe(invocation.ref)
+    return _message("Unsubscribed.", announce=f"<@{invocation.user_id}> unsubscribed this channel from paperboy")
+
+
+async def _filter_set(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    by = invocation.user_id
+    subscription = await services.subscriptions.set_filter(invocation.ref, given["query"], by=by)
+    shown = code(subscription.filter or "")
+    return _message(f"Filter set: {shown}", announce=f"<@{by}> set this channel's filter to {shown}")
+
+
+async def _filter_show(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    current = (await services.subscriptions.get(invocation.ref)).filter
+    return _message(f"Filter: {code(current)}" if current else "No filter: every new paper is posted.")
+
+
+async def _filter_clear(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    await services.subscriptions.clear_filter(invocation.ref, by=invocation.user_id)
+    return _message("Filter cleared.", announce=f"<@{invocation.user_id}> cleared this channel's filter")
+
+
+async def _preview(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
     subscription = await services.subscriptions.get(invocation.ref)
     if subscription.paused_reason:
         return _message(escape(f"This channel's digest is paused: {subscription.paused_reason}"))
@@ -151,44 +244,28 @@ async def _preview(services: Services, invocation: Invocation, rest: str) -> Rep
     return Reply(digest.title, plain_dicts([block for part in slack_messages(digest) for block in part["blocks"]][:50]))
 
 
-async def _why(services: Services, invocation: Invocation, rest: str) -> Reply:
-    verdict = await services.subscriptions.why(invocation.ref, rest)
+async def _why(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    verdict = await services.subscriptions.why(invocation.ref, given["id"])
     return _message(("Yes: " if verdict.posted else "No: ") + escape(verdict.reason))
 
 
-async def _settings(services: Services, invocation: Invocation, rest: str) -> Reply:
+async def _settings(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
     subscription = await services.subscriptions.get(invocation.ref)
     return _message(escape(describe(subscription)))
 
 
-def _schedule_words(rest: str) -> tuple[str | None, str | None, str | None]:
-    """`[HH:MM] [time zone] [days]` in any order: a clock time has a colon, a zone a slash (or is UTC)."""
-    time = timezone = days = None
-    for word in rest.split():
-        if ":" in word:
-            time = word
-        elif "/" in word or word.upper() == "UTC":
-            timezone = word
-        else:
-            days = word
-    return time, timezone, days
-
-
-_HANDLERS: dict[str, Handler] = {
-    "help": _help,
+#: how each of the table's sub-commands is answered (tests check that these are exactly the table's)
+HANDLERS: dict[str, Handler] = {
     "search": _search,
     "paper": _paper,
     "subscribe": _subscribe,
-    "unsubscribe": _unsubscribe,
-    "filter": _filter,
     "schedule": _schedule,
+    "unsubscribe": _unsubscribe,
+    "filter set": _filter_set,
+    "filter show": _filter_show,
+    "filter clear": _filter_clear,
     "preview": _preview,
     "why": _why,
     "settings": _settings,
+    "help": _help,
 }
-
-#: the sub-commands `/papers` answers in Slack
-SUB_COMMANDS = tuple(_HANDLERS)
-
-#: sub-commands that change a channel's feed (showing the filter does not)
-_CHANGES = {_subscribe, _unsubscribe, _filter, _schedule}
