@@ -113,3 +113,17 @@ def test_the_command_line_and_search_load_no_platform_sdk(tmp_path: Path) -> Non
         f"    assert main(['--config', {str(config)!r}, 'search', 'diffusion']) == 0"
     )
     assert [m for m in loaded if m.split(".")[0] in (*PLATFORM_SDKS, "aiohttp")] == []
+
+
+def test_webhook_and_console_digests_load_no_platform_sdk() -> None:
+    loaded = loaded_after(
+        "import asyncio, httpx\n"
+        "from paperboy.config import Settings\n"
+        "from paperboy.wiring.sinks import build_sinks\n"
+        "async def main():\n"
+        "    async with httpx.AsyncClient() as client:\n"
+        "        sinks = build_sinks(Settings(), client, None)\n"
+        "        assert {p.value for p in sinks} == {'console', 'webhook'}\n"
+        "asyncio.run(main())"
+    )
+    assert [m for m in loaded if m.split(".")[0] in PLATFORM_SDKS] == []

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict
 
-from discord.utils import escape_markdown, escape_mentions
-
 from paperboy.adapters.text import cut as _cut
 from paperboy.digest import Digest, DigestItem, short_authors
 from paperboy.links import Link, paper_links
@@ -50,6 +48,10 @@ class DiscordMessage(TypedDict):
 
 def escape(text: str) -> str:
     """Text shown as written: markdown characters escaped, and no @mention that could ping anyone."""
+    # imported here: `discord` loads all of discord.py (most of a second), which a digest to Slack webhooks
+    # only, or the console, never needs; after the first call the import is a dictionary look-up
+    from discord.utils import escape_markdown, escape_mentions
+
     return escape_mentions(escape_markdown(text))
 
 
