@@ -18,6 +18,7 @@ from typing import Protocol
 
 import paperboy
 from paperboy.cli import db, digest, discord, doctor, fetch, paper, run, search, subscribe, subscriptions, unsubscribe
+from paperboy.cli.output import tolerate_any_text
 from paperboy.config import Settings, load_settings
 from paperboy.errors import PaperboyError
 from paperboy.log import redact_webhook_urls, setup_logging
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     if sys.stdout is None:  # started with standard output closed (`>&-`): what would go there goes nowhere
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the process's stdout, open until it ends
+    tolerate_any_text()
     try:
         try:
             return _main(argv)

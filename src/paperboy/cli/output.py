@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import sys
 import textwrap
-from typing import Any
+from typing import Any, TextIO
 
 from paperboy.digest import short_authors
 from paperboy.models import Paper, SearchHit
@@ -42,9 +44,23 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
     return paper_json(hit.paper) | {"score": round(hit.score, 4), "snippet": hit.snippet.marked()}
 
 
+def tolerate_any_text() -> None:
+    """Standard output and error write what their encoding cannot hold (a title's π on an ASCII terminal, an
+    undecodable byte shown back) as `\\u03c0` escapes, instead of the command failing half way through."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def print_json(value: object) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    # JSON's own escapes where the output cannot hold every character: the escapes above are not JSON's
+    json.dump(value, sys.stdout, ensure_ascii=not _holds_any_text(sys.stdout), indent=2)
     sys.stdout.write("\n")
+
+
+def _holds_any_text(stream: TextIO) -> bool:
+    encoding = getattr(stream, "encoding", None)
+    return encoding is None or codecs.lookup(encoding).name.startswith("utf")
 
 
 def hit_text(rank: int, hit: SearchHit) -> str:
