@@ -97,3 +97,56 @@ async def test_a_minus_word_is_query_text_not_an_option(
     assert result.code == 0, result.stderr
     hits = json.loads(result.stdout)
     assert hits and all("diffusion" not in (h["title"] + h["abstract"]).lower() for h in hits)
+
+
+async def test_a_leading_minus_word_is_query_text_not_an_option(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    result = await cli("search", "-diffusion", "model", "--limit", "50", "--json", "--config", str(config_path))
+    assert result.code == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert hits and all("diffusion" not in (h["title"] + h["abstract"]).lower() for h in hits)
+
+
+async def test_after_a_double_dash_an_option_is_query_text(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    result = await cli("search", "--json", "--config", str(config_path), "--", "model", "-h")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        # what the shell's $'\xff' becomes in argv: a lone surrogate, through Python's surrogateescape
+        ("org:\udcff", "the query is not valid UTF-8 at column 5 (an undecodable byte or a lone surrogate); retype it"),
+        ("upvotes>=²", "upvotes>= at column 1 needs a whole number, like upvotes>=10"),
+        ("a\x1b[2Jb", "the query holds the control character U+001B at column 2; remove it"),
+    ],
+)
+async def test_text_that_is_not_a_query_exits_2_with_one_line(
+    cli: Cli, config_path: Path, query: str, message: str
+) -> None:
+    result = await cli("search", query, "--config", str(config_path))
+    assert (result.code, result.stderr, result.stdout) == (2, f"paperboy: error: {message}\n", "")
+
+
+async def test_results_reach_an_output_that_cannot_show_every_character(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    paper = next(p for p in fetched if "π" in p.title)
+    result = await cli("search", "title:dance", "title:inductor", "--config", str(config_path),
+                       env={"PYTHONIOENCODING": "ascii"})  # fmt: skip
+    assert result.code == 0, result.stderr
+    assert paper.title.replace("π", "\\u03c0") in result.stdout
+
+
+async def test_json_reaches_an_output_that_cannot_show_every_character_as_json(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    paper = next(p for p in fetched if "π" in p.title)
+    result = await cli("search", "title:dance", "title:inductor", "--json", "--config", str(config_path),
+                       env={"PYTHONIOENCODING": "ascii"})  # fmt: skip
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["title"] == paper.title

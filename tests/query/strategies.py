@@ -185,3 +185,67 @@ query_texts = st.lists(
     st.tuples(clauses | _FRAGMENTS | st.text(any_character, max_size=3), st.sampled_from([" ", "", "  "])),
     max_size=12,
 ).map(lambda pieces: "".join(piece + sep for piece, sep in pieces))
+
+# --- hostile text -------------------------------------------------------------------------------------------
+
+#: numbers as no one should write them: superscripts and circled digits (which `str.isdigit` takes and `int`
+#: refuses), Roman numerals, fractions, other scripts' digits, signs, and values beyond 64 bits
+_odd_numbers = st.one_of(
+    st.text(st.characters(categories=["Nd", "No", "Nl"]), min_size=1, max_size=25),
+    st.sampled_from(["²", "①", "Ⅻ", "½", "٣", "-1", "+1", "1e3", "0x10", "1_0", "１２", "9" * 20, "9" * 400]),
+    st.integers(-(10**30), 10**30).map(str),
+)
+_COUNT_NAMES = [c.value for c in Count]
+comparisons = st.builds(
+    lambda name, op, number: name + op + number,
+    st.sampled_from([*_COUNT_NAMES, *(n.upper() for n in _COUNT_NAMES), "more", "since", "before"]),
+    st.sampled_from([">", ">=", "<", "<=", "=", ":", ":>", ":>=", ":<="]),
+    _odd_numbers | _odd_numbers.map(lambda n: n + "d") | _odd_numbers.map(lambda n: n + "w"),
+)
+#: characters that are text: what is left of `any_character` once the parser's first refusals (control
+#: characters, lone surrogates) are out, so that most hostile text reaches the grammar and the database
+_text_character = st.characters(categories=["L", "M", "N", "P", "S", "Z", "Cf", "Co", "Cn"])
+#: every field with a value of anything at all, or nothing
+field_values = st.builds(
+    lambda name, value: f"{name}:{value}",
+    st.sampled_from(_NAMES),
+    st.one_of(st.just(""), st.just('""'), st.just("()"), st.text(_text_character, max_size=20)),
+)
+#: FTS5's own syntax, which must stay plain words: NEAR groups, column filters, ^ initial tokens, + joins
+fts5_syntax = st.sampled_from(
+    ["NEAR", "NEAR(a b)", "NEAR(a b, 2)", "*", "^", "^a", ":", "{title abstract}:a", "title:^a", "a+b", "a : b",
+     '"a" * "b"', '""', '"*"', "'", "a'b", "-", "--", "'; DROP TABLE papers; --", "\\", "%", "_", "a%b_c"]
+)  # fmt: skip
+_SEPARATORS = st.sampled_from([" ", "", "  ", "\t", "\n", "\u3000"])
+_text_pieces = st.one_of(
+    words_with_marks, st.text(_text_character, max_size=6), comparisons, field_values, fts5_syntax, _FRAGMENTS
+)
+#: ... and now and then a character that is not text
+_pieces = _text_pieces | st.characters(categories=["Cc", "Cs", "Zl", "Zp"]) | clauses
+#: parentheses (and NOTs, and field groups) nested from none to far past what any parser's recursion takes
+nested = st.builds(
+    lambda opening, depth, inner, closing: opening * depth + inner + closing * depth,
+    st.sampled_from(["(", "-(", "NOT (", "title:(", '"(', "NOT "]),
+    st.integers(0, 14) | st.integers(15, 10_000),
+    st.sampled_from(["a", "diffusion", "upvotes>=1", "", "\udcff"]),
+    st.sampled_from([")", "", "))"]),
+)
+#: a piece repeated up to a megabyte and more
+long_texts = st.builds(
+    lambda piece, times: piece * times, st.text(any_character, min_size=1, max_size=8), st.integers(1, 200_000)
+)
+
+
+def _joined(pieces: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.tuples(pieces, _SEPARATORS), max_size=15).map(lambda parts: "".join(p + s for p, s in parts))
+
+
+hostile_texts = st.one_of(
+    st.text(any_character, max_size=MAX_LENGTH + 20),
+    st.text(_text_character, max_size=MAX_LENGTH + 20),
+    _joined(_text_pieces),
+    _joined(_pieces),
+    nested,
+    long_texts,
+    query_texts,
+)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from datetime import date
 
 import pytest
@@ -209,6 +211,19 @@ INVALID: list[tuple[str, str]] = [
     ),
     (" ".join(["w"] * (MAX_TERMS + 1)), f"the query has {MAX_TERMS + 1} terms; keep it to {MAX_TERMS} or fewer"),
     ("(" * 11 + "a" + ")" * 11, "parentheses nest more than 10 deep at column 11; simplify"),
+    ("(" * 10_000 + "a" + ")" * 10_000, "the query is 20001 characters long; keep it under 500"),
+    (
+        "org:\udcff",
+        "the query is not valid UTF-8 at column 5 (an undecodable byte or a lone surrogate); retype it",
+    ),
+    (
+        '"flow \ud800matching"',
+        "the query is not valid UTF-8 at column 7 (an undecodable byte or a lone surrogate); retype it",
+    ),
+    ("a\x00b", "the query holds the control character U+0000 at column 2; remove it"),
+    ("title:\x1b[31mred", "the query holds the control character U+001B at column 7; remove it"),
+    ('"a\x7f"', "the query holds the control character U+007F at column 3; remove it"),
+    ("a \x9b", "the query holds the control character U+009B at column 3; remove it"),
 ]
 
 
@@ -222,6 +237,16 @@ def test_refuses_with_a_message_saying_where_and_what(text: str, message: str) -
     with pytest.raises(QueryError) as error:
         parse(text)
     assert str(error.value) == message
+
+
+def test_every_control_character_but_spaces_is_refused() -> None:
+    controls = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cc"]
+    for char in controls:
+        if char.isspace():
+            assert parse(f"a{char}b") == And((T("a"), T("b")))
+        else:
+            with pytest.raises(QueryError, match="control character"):
+                parse(f"a{char}b")
 
 
 def parses_to_a_stable_tree_or_refuses(text: str) -> None:

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import errno
 import importlib
+import io
 import logging
 import os
 import signal
@@ -117,6 +118,7 @@ def command_position(argv: Sequence[str]) -> int | None:
 def main(argv: Sequence[str] | None = None) -> int:
     if sys.stdout is None:  # started with standard output closed (`>&-`): what would go there goes nowhere
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the process's stdout, open until it ends
+    _tolerate_any_text()
     try:
         try:
             return _main(argv)
@@ -165,6 +167,14 @@ def _main(argv: Sequence[str] | None) -> int:
             log.exception("details")
         _fail(f"unexpected {type(error).__name__}: {error}; run again with -v for details, and please report it")
         return 1
+
+
+def _tolerate_any_text() -> None:
+    """Standard output and error write what their encoding cannot hold (a title's π on an ASCII terminal, an
+    undecodable byte shown back) as `\\u03c0` escapes, instead of the command failing half way through."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
 
 
 #: failures to write the output that say where it goes is wrong (a full disk), not that paperboy is

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 import textwrap
-from typing import Any
+from typing import Any, TextIO
 
 from paperboy.digest import short_authors
 from paperboy.links import CODE, paper_links
@@ -44,8 +45,14 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
 
 
 def print_json(value: object) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    # JSON's own escapes where the output cannot hold every character: the escapes above are not JSON's
+    json.dump(value, sys.stdout, ensure_ascii=not _holds_any_text(sys.stdout), indent=2)
     sys.stdout.write("\n")
+
+
+def _holds_any_text(stream: TextIO) -> bool:
+    encoding = getattr(stream, "encoding", None)
+    return encoding is None or codecs.lookup(encoding).name.startswith("utf")
 
 
 def hit_text(rank: int, hit: SearchHit) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from paperboy.cli.options import positive_int
 from paperboy.cli.output import hit_json, hit_text, print_json
@@ -12,31 +13,47 @@ from paperboy.query import canonical
 from paperboy.service import PaperService
 from paperboy.store import Store
 
-#: options of `search` and the global ones, with whether each takes a value
+#: the long options of `search` and the global ones, with whether each takes a value
 _OPTIONS = {"--limit": True, "--offset": True, "--sort": True, "--config": True, "--json": False, "--verbose": False}
-_SHORT_FLAGS = {"-h", "--help", "-v", "-vv", "-vvv"}
+#: `-h` and `-v`, `-vv`, …: the only words with one "-" that are options; any other is an excluded word
+_SHORT_FLAGS = re.compile(r"-h|-v+")
 
 
 def separate_query(argv: list[str]) -> list[str]:
     """Put the words of a `search` query after `--`, so that `-video` (exclude a word) reads as query text and
-    not as an unknown option: `search diffusion -video --limit 3` → `search --limit 3 -- diffusion -video`."""
+    not as an unknown option: `search diffusion -video --limit 3` → `search --limit 3 -- diffusion -video`.
+
+    What is an option keeps its meaning wherever it stands: `-h`, `-v`, and every word that starts with `--`
+    (`--lim` is `--limit`, as argparse reads it; an unknown one is argparse's to refuse). A `--` of the user's
+    own ends the options: all after it is query text (`search -- -h` searches for papers without "h")."""
     at = _command_position(argv)
-    if at is None or argv[at] != "search" or "--" in argv:
+    if at is None or argv[at] != "search":
         return argv
+    rest = argv[at + 1 :]
+    own_end = rest.index("--") if "--" in rest else len(rest)
     options: list[str] = []
     words: list[str] = []
-    rest = iter(argv[at + 1 :])
-    for arg in rest:
-        name = arg.split("=", 1)[0]
-        if name in _OPTIONS:
+    before = iter(rest[:own_end])
+    for arg in before:
+        if arg.startswith("--") or _SHORT_FLAGS.fullmatch(arg):
             options.append(arg)
-            if _OPTIONS[name] and "=" not in arg:
-                options.append(next(rest, ""))
-        elif arg in _SHORT_FLAGS:
-            options.append(arg)
+            # a missing value stays missing, for argparse to say "expected one argument"
+            value = next(before, None) if _takes_a_value(arg) else None
+            if value is not None:
+                options.append(value)
         else:
             words.append(arg)
-    return [*argv[: at + 1], *options, "--", *words]
+    return [*argv[: at + 1], *options, "--", *words, *rest[own_end + 1 :]]
+
+
+def _takes_a_value(arg: str) -> bool:
+    """Whether `arg` is an option whose value is the next argument: `--limit`, or `--lim` as argparse reads it."""
+    if "=" in arg or _SHORT_FLAGS.fullmatch(arg):
+        return False
+    if arg in _OPTIONS:
+        return _OPTIONS[arg]
+    named = [name for name in _OPTIONS if name.startswith(arg)]
+    return len(named) == 1 and _OPTIONS[named[0]]
 
 
 def _command_position(argv: list[str]) -> int | None:
@@ -55,6 +72,11 @@ def _command_position(argv: list[str]) -> int | None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Search every paper seen so far."
+    parser.epilog = (
+        "A word that starts with - is left out of the results (-video), wherever it stands; the options "
+        "above keep their meaning. After --, everything is query text: paperboy search diffusion -- -v finds "
+        'diffusion papers without the word "v".'
+    )
     parser.add_argument(
         "query",
         nargs="+",

@@ -11,6 +11,8 @@ Operators are upper case (`OR`, `AND`, `NOT`); in lower case they are words. Eve
 whose message names the column (1-based) and what to write instead. Whatever `parse` accepts, `render` writes
 back as text that `parse` turns into the same tree: numbers are bounded here and in the tree's values alike,
 digits of any script become ASCII, and a query must fit `MAX_LENGTH` as typed and as spelled out in full.
+Text that is not text is refused before anything else reads it: a lone surrogate (what an undecodable byte of a
+command-line argument becomes, or a JSON `\\ud800`) and control characters other than spaces.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ _COLON_COMPARISON = re.compile(rf"{_OPERATOR}?(.*)", re.DOTALL)
 _RELATIVE_DAYS = re.compile(r"(\d+)([dw])", re.IGNORECASE)
 _CATEGORY = re.compile(r"[A-Za-z-]+(\.[A-Za-z-]+)?")
 _URL_SCHEMES = {"http", "https"}
+#: a lone surrogate: Python's stand-in for a byte that is not UTF-8 (`surrogateescape`), which no database,
+#: terminal or chat can take
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
+#: the control characters that are not spaces (NUL, ESC, DEL, C1): never meant, and ESC rewrites a terminal
+#: that is shown the query back
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 _FIELDS: dict[str, TextField | MatchField | Bound] = {
     **{f.value: f for f in TextField},
@@ -100,6 +108,7 @@ def parse(text: str) -> Node:
     """The syntax tree of `text`, or a `QueryError` saying what is wrong and where."""
     if len(text) > MAX_LENGTH:
         raise QueryError(f"the query is {len(text)} characters long; keep it under {MAX_LENGTH}")
+    _refuse_non_text(text)
     if not text.strip():
         raise QueryError('the query is empty; give some words, like: diffusion OR "flow matching" -video')
     tree = _Parser(_tokenize(text)).parse()
@@ -115,6 +124,19 @@ def parse(text: str) -> Node:
             f"keep it under {MAX_LENGTH}"
         )
     return tree
+
+
+def _refuse_non_text(text: str) -> None:
+    """A `QueryError` for the first character that is not text; the message never repeats it."""
+    if found := _NOT_UTF8.search(text):
+        raise QueryError(
+            f"the query is not valid UTF-8 at column {found.start() + 1} (an undecodable byte or a lone "
+            "surrogate); retype it"
+        )
+    if found := _CONTROL.search(text):
+        raise QueryError(
+            f"the query holds the control character U+{ord(found[0]):04X} at column {found.start() + 1}; remove it"
+        )
 
 
 def _shortened(text: str) -> str:
