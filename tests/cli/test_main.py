@@ -201,3 +201,20 @@ async def test_output_with_stdout_closed_goes_nowhere_quietly(
 ) -> None:
     result = with_stdout(cli, None, "search", "model", "--config", str(config_path), close_stdout=True)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        # what the shell's $'\xff' becomes in argv: a lone surrogate, through Python's surrogateescape
+        (("subscribe", "--platform", "console", "--channel", "news\udcff"), "--channel"),
+        (("subscribe", "--platform", "console", "--channel", "news", "--timezone", "\udcfe"), "--timezone"),
+        (("paper", "2401.\udcff"), "ID"),
+    ],
+)
+async def test_an_argument_with_an_undecodable_byte_is_one_line_naming_it(
+    cli: Cli, config_path: Path, args: tuple[str, ...], shown: str
+) -> None:
+    result = await cli(*args, "--config", str(config_path))
+    message = f"paperboy: error: {shown} is not valid UTF-8 (it holds an undecodable byte); retype it\n"
+    assert (result.code, result.stderr) == (2, message)

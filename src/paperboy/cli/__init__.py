@@ -14,6 +14,7 @@ import importlib
 import io
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterable, Sequence
@@ -21,7 +22,7 @@ from typing import Protocol
 
 import paperboy
 from paperboy.config import Settings, load_settings
-from paperboy.errors import PaperboyError
+from paperboy.errors import PaperboyError, UserInputError
 from paperboy.log import redact_webhook_urls, setup_logging
 
 log = logging.getLogger("paperboy")
@@ -146,6 +147,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     verbose = args.verbose or 0
     try:
+        _refuse_undecodable(parser, args)
         settings = load_settings(args.config)
         setup_logging(settings.logging.level, settings.secrets(), verbose)
         return asyncio.run(command(args.command_name).execute(settings, args))
@@ -175,6 +177,35 @@ def _tolerate_any_text() -> None:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
+
+
+#: arguments checked where they are used: paths may hold any bytes, and a query says at which column it is wrong
+_ANY_BYTES = {"config", "path", "query", "filter"}
+
+
+def _refuse_undecodable(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """An argument with a byte that is not UTF-8 (the shell passes it on as a lone surrogate) is one clear line,
+    not a failure deep inside SQLite or the terminal."""
+    for key, value in vars(args).items():
+        texts = value if isinstance(value, list) else [value]
+        if key in _ANY_BYTES or not any(isinstance(t, str) and _SURROGATE.search(t) for t in texts):
+            continue
+        names = [a.option_strings for p in _parsers(parser) for a in p._actions if a.dest == key]
+        shown = names[0][-1] if names and names[0] else key.upper()
+        raise UserInputError(f"{shown} is not valid UTF-8 (it holds an undecodable byte); retype it")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """`parser` and every sub-command parser under it."""
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _parsers(sub)
+    return found
 
 
 #: failures to write the output that say where it goes is wrong (a full disk), not that paperboy is
