@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from paperboy.bylines import short_authors
 from paperboy.models import ChannelRef, DigestKind, Paper, Subscription
 from paperboy.query import parse
 from paperboy.store.filtering import CandidateIndex
@@ -97,14 +98,6 @@ def one_line_summary(paper: Paper) -> str:
     text = (paper.ai_summary or _SENTENCE_END.split(paper.abstract.strip(), maxsplit=1)[0]).strip()
     text = " ".join(text.split())
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
-
-
-def short_authors(authors: Sequence[str], most: int = 3) -> str:
-    if not authors:
-        return "authors unknown"
-    if len(authors) <= most:
-        return ", ".join(authors)
-    return f"{', '.join(authors[:most])} and {len(authors) - most} more"
 
 
 def item(paper: Paper, reasons: tuple[str, ...] = ()) -> DigestItem:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict
 
 from paperboy.adapters.text import cut as _cut
-from paperboy.digest import Digest, DigestItem, short_authors
+from paperboy.bylines import short_authors
+from paperboy.digest import Digest, DigestItem
 from paperboy.links import Link, paper_links
 from paperboy.models import MARK_END, MARK_START, Paper, SearchPage
 

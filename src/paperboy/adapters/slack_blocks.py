@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 from paperboy.adapters.block_kit import Block, Button, SlackMessage
 from paperboy.adapters.text import cut as _cut
-from paperboy.digest import Digest, DigestItem, short_authors
+from paperboy.bylines import short_authors
+from paperboy.digest import Digest, DigestItem
 from paperboy.links import Link, paper_links
 from paperboy.models import Paper, SearchPage, Sort
 

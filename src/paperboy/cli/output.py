@@ -8,7 +8,7 @@ import sys
 import textwrap
 from typing import Any, TextIO
 
-from paperboy.digest import short_authors
+from paperboy.bylines import short_authors
 from paperboy.links import CODE, paper_links
 from paperboy.models import Paper, SearchHit
 
