@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
+from paperboy.cli import command_position
 from paperboy.cli.options import positive_int
 from paperboy.cli.output import hit_json, hit_text, print_json
 from paperboy.config import Settings
@@ -26,7 +27,7 @@ def separate_query(argv: list[str]) -> list[str]:
     What is an option keeps its meaning wherever it stands: `-h`, `-v`, and every word that starts with `--`
     (`--lim` is `--limit`, as argparse reads it; an unknown one is argparse's to refuse). A `--` of the user's
     own ends the options: all after it is query text (`search -- -h` searches for papers without "h")."""
-    at = _command_position(argv)
+    at = command_position(argv)
     if at is None or argv[at] != "search":
         return argv
     rest = argv[at + 1 :]
@@ -54,20 +55,6 @@ def _takes_a_value(arg: str) -> bool:
         return _OPTIONS[arg]
     named = [name for name in _OPTIONS if name.startswith(arg)]
     return len(named) == 1 and _OPTIONS[named[0]]
-
-
-def _command_position(argv: list[str]) -> int | None:
-    """Where the sub-command is: the first argument that is neither a global option nor its value."""
-    at = 0
-    while at < len(argv):
-        name = argv[at].split("=", 1)[0]
-        if name == "--config" and "=" not in argv[at]:
-            at += 2
-        elif name.startswith("-"):
-            at += 1
-        else:
-            return at
-    return None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
