@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from itertools import count
@@ -30,6 +32,7 @@ from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
 from tests.fakes.commands import BEFORE, slack_text
 from tests.fakes.corpus import corpus_papers
+from tests.fakes.running import HangingServer, free_port
 from tests.fakes.server import Fault
 from tests.fakes.slack import TOKEN, FakeSlack, signed_headers
 
@@ -41,16 +44,19 @@ _names = count(1)
 
 
 @pytest_asyncio.fixture
-async def app(store: Store, slack_server: FakeSlack) -> AsyncIterator[AsyncApp]:
+async def services(store: Store) -> Services:
     await store.papers.upsert(corpus_papers())
     clock = FakeClock(datetime(2025, 1, 16, 8, 0, tzinfo=UTC))
-    client = AsyncWebClient(token=TOKEN, base_url=slack_server.api_url)
-    services = Services(
+    return Services(
         papers=PaperService(store, today=lambda: clock.now().date()),
         subscriptions=SubscriptionService(store, DigestSettings(), clock),
         digests=DigestRunner(store, {}, clock),
     )
-    yield build_slack_app(services, client, SECRET)
+
+
+@pytest_asyncio.fixture
+async def app(services: Services, slack_server: FakeSlack) -> AsyncIterator[AsyncApp]:
+    yield build_slack_app(services, AsyncWebClient(base_url=slack_server.api_url), SECRET, token=TOKEN)
 
 
 def signed(body: str, *, secret: str = SECRET, age: float = 0) -> AsyncBoltRequest:
@@ -270,14 +276,15 @@ async def test_post_to_channel_shares_the_paper_saying_who(app: AsyncApp, slack_
 async def restricted_app(store: Store, slack_server: FakeSlack) -> AsyncIterator[AsyncApp]:
     await store.papers.upsert(corpus_papers())
     clock = FakeClock(datetime(2025, 1, 16, 8, 0, tzinfo=UTC))
-    client = AsyncWebClient(token=TOKEN, base_url=slack_server.api_url)
+    client = AsyncWebClient(base_url=slack_server.api_url)
     slack_server.users = {"UADMIN": {"is_admin": True}, "UMEMBER": {"is_admin": False}, "UFRIEND": {}}
     services = Services(
         papers=PaperService(store),
         subscriptions=SubscriptionService(store, DigestSettings(), clock),
         digests=DigestRunner(store, {}, clock),
     )
-    yield build_slack_app(services, client, SECRET, policy=change_policy(restricted=True, allowed=("UFRIEND",)))
+    policy = change_policy(restricted=True, allowed=("UFRIEND",))
+    yield build_slack_app(services, client, SECRET, token=TOKEN, policy=policy)
 
 
 async def test_restricted_changes_refuse_a_member(restricted_app: AsyncApp, slack_server: FakeSlack) -> None:
@@ -351,3 +358,71 @@ async def test_no_command_lets_a_restricted_member_change_the_feed(
     """Also those the table says change nothing: a command wrongly said so would show here."""
     await papers(restricted_app, slack_server, slack_text(name), user="UMEMBER")
     assert await store.subscriptions.get(REF) == subscribed
+
+
+# --- Slack out of reach: the user is told what can be told, the log has a line each -----------------------------
+
+
+def slash_body(text: str, response_url: str, user: str = "U1") -> str:
+    return urlencode(
+        {
+            "command": "/papers",
+            "text": text,
+            "team_id": "T0456",
+            "channel_id": CHANNEL,
+            "user_id": user,
+            "response_url": response_url,
+        }
+    )
+
+
+async def test_a_response_url_that_hangs_is_given_up_on_in_bounded_time(
+    services: Services, slack_server: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = build_slack_app(
+        services, AsyncWebClient(base_url=slack_server.api_url), SECRET, token=TOKEN, respond_within=0.5
+    )
+    async with HangingServer() as hanging:
+        started = time.monotonic()
+        response = await app.async_dispatch(signed(slash_body("help", f"http://127.0.0.1:{hanging.port}/response/x")))
+        assert response.status == 200
+        async with asyncio.timeout(10):
+            while "/papers help (T0456/C0123)" not in caplog.text:  # noqa: ASYNC110 - said by bolt's listener task
+                await asyncio.sleep(0.01)
+    assert time.monotonic() - started < 3
+    [line] = [r for r in caplog.records if "/papers help" in r.getMessage()]
+    assert line.getMessage() == "/papers help (T0456/C0123): Slack's response_url did not answer within 0.5 s"
+    assert (line.levelno, line.exc_info) == (logging.WARNING, None)
+
+
+async def test_a_restricted_change_while_slack_is_away_asks_to_try_again(
+    services: Services, slack_server: FakeSlack
+) -> None:
+    """Who may change the feed is Slack's to say: out of reach, it is no refusal, but "try again"."""
+    away = AsyncWebClient(base_url=f"http://127.0.0.1:{free_port()}/api/")
+    policy = change_policy(restricted=True, allowed=())
+    app = build_slack_app(services, away, SECRET, token=TOKEN, policy=policy)
+    assert (await app.async_dispatch(signed(slash_body("subscribe", slack_server.response_url("away"))))).status == 200
+    async with asyncio.timeout(10):
+        while not slack_server.responses["away"]:  # noqa: ASYNC110 - the answer follows the ack
+            await asyncio.sleep(0.01)
+    said = text_of(slack_server.responses["away"][0])
+    assert said.startswith("paperboy cannot ask Slack who may change this channel's papers right now (Slack cannot")
+    assert "try again in a few minutes" in said
+
+
+async def test_a_bug_is_logged_with_its_traceback_and_the_user_told(
+    services: Services, slack_server: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(client: AsyncWebClient, user_id: str) -> bool:
+        raise RuntimeError("a bug in a policy")
+
+    app = build_slack_app(services, AsyncWebClient(base_url=slack_server.api_url), SECRET, token=TOKEN, policy=broken)
+    assert (await app.async_dispatch(signed(slash_body("subscribe", slack_server.response_url("bug"))))).status == 200
+    async with asyncio.timeout(10):
+        while not slack_server.responses["bug"]:  # noqa: ASYNC110 - the answer follows the ack
+            await asyncio.sleep(0.01)
+    assert text_of(slack_server.responses["bug"][0]).startswith("Something went wrong on paperboy's side")
+    [line] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert line.getMessage() == "/papers subscribe (T0456/C0123) failed"
+    assert line.levelno == logging.ERROR and line.exc_info is not None

@@ -4,17 +4,20 @@ anything else before bolt reads it, with a log line a minute at most (the endpoi
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from urllib.parse import urlencode
+from datetime import timedelta
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
 import pytest_asyncio
 
 from paperboy.config import Secret, Settings
-from tests.fakes.running import free_port, running, without_sources
+from tests.fakes.running import HangingServer, free_port, running, without_sources
 from tests.fakes.slack import TOKEN, FakeSlack, signed_headers
 
 SECRET = "signing-secret-for-tests"
@@ -65,7 +68,13 @@ async def answered(slack: FakeSlack, name: str) -> list[dict[str, object]]:
 
 
 def http_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name.startswith(HTTP_LOGGERS) and r.levelno >= logging.INFO]
+    """The lines requests caused: INFO and up, but for the start-up line (written while a test may already be
+    sending its requests)."""
+    return [
+        r
+        for r in caplog.records
+        if r.name.startswith(HTTP_LOGGERS) and r.name != "paperboy.app" and r.levelno >= logging.INFO
+    ]
 
 
 FORM = "command=%2Fpapers&text=help&team_id=T0456&channel_id=C0123&user_id=U1"
@@ -190,3 +199,151 @@ async def test_a_body_cut_short_is_counted_without_a_traceback(paperboy: str, ca
         while not any("a body cut short" in r.getMessage() for r in caplog.records):  # noqa: ASYNC110
             await asyncio.sleep(0.01)
     assert [r for r in caplog.records if r.exc_info] == []
+
+
+# --- Slack's Web API or a response_url out of reach: answered where possible, one line in the log each -----------
+
+
+def lines_about(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecord]:
+    return [r for r in http_lines(caplog) if text in r.getMessage()]
+
+
+async def wait_for_line(caplog: pytest.LogCaptureFixture, text: str) -> logging.LogRecord:
+    async with asyncio.timeout(10):
+        while not lines_about(caplog, text):  # noqa: ASYNC110 - logged by bolt's listener task
+            await asyncio.sleep(0.01)
+    [line] = lines_about(caplog, text)
+    return line
+
+
+def web_api_at(settings: Settings, url: str) -> Settings:
+    """`settings` with Slack's Web API at `url`, and a client that gives up on it after 1 s."""
+    delivery = replace(settings.delivery, webhook_timeout=timedelta(seconds=1))
+    return replace(settings, slack=replace(settings.slack, api_base_url=url), delivery=delivery)
+
+
+@pytest.mark.parametrize("how", ["unreachable", "hanging"])
+async def test_commands_that_need_no_web_api_are_answered_while_slacks_is_away(
+    http_settings: Settings, slack_server: FakeSlack, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with HangingServer() as hanging:
+        port = free_port() if how == "unreachable" else hanging.port
+        async with running(web_api_at(http_settings, f"http://127.0.0.1:{port}/api/")) as url:
+            async with httpx.AsyncClient(timeout=3) as client:  # Slack waits 3 s for the ack
+                for text in ("help", "search diffusion", "subscribe 08:30", "filter show"):
+                    body = slash_body(slack_server, text, text)
+                    response = await client.post(
+                        f"{url}/slack/events", content=body, headers=signed_headers(body, SECRET)
+                    )
+                    assert response.status_code == 200, text
+                    assert (await answered(slack_server, text))[0]["response_type"] == "ephemeral"
+            announce = await wait_for_line(caplog, "cannot announce a change in C0123")
+    problem = "Slack cannot be reached (ClientConnectorError)" if how == "unreachable" else "Slack did not answer"
+    assert problem in announce.getMessage()
+    assert "/papers search" in str(slack_server.responses["help"])
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+    assert [r for r in caplog.records if r.name.startswith("slack_bolt")] == []
+
+
+async def test_a_response_url_out_of_reach_is_one_line_without_a_traceback(
+    paperboy: str, slack_server: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    body = slash_body(slack_server, "help").replace(
+        quote(slack_server.url, safe=""), quote(f"http://127.0.0.1:{free_port()}", safe="")
+    )
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{paperboy}/slack/events", content=body, headers=signed_headers(body, SECRET))
+    assert response.status_code == 200
+    line = await wait_for_line(caplog, "/papers help (T0456/C0123)")
+    assert line.getMessage() == (
+        "/papers help (T0456/C0123): Slack's response_url cannot be reached (ClientConnectorError)"
+    )
+    assert (line.levelno, line.exc_info) == (logging.WARNING, None)
+    assert [r for r in caplog.records if r.exc_info] == []
+
+
+async def test_a_bot_token_in_the_environment_is_no_warning(
+    http_settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The README has $SLACK_BOT_TOKEN set; slack_bolt reads it too, and warned that it went unused."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    caplog.set_level(logging.INFO)
+    async with running(http_settings):
+        pass
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")] == []
+
+
+# --- signed requests nothing of paperboy's handles: counted with the refusals, not a warning each -------------
+
+SIGNED_BUT_UNHANDLED: dict[str, tuple[str, str]] = {
+    "a button paperboy does not have": (
+        urlencode(
+            {
+                "payload": json.dumps(
+                    {
+                        "type": "block_actions",
+                        "team": {"id": "T0456"},
+                        "user": {"id": "U1"},
+                        "channel": {"id": "C0123"},
+                        "actions": [{"type": "button", "action_id": "from_another_app", "value": "x"}],
+                    }
+                )
+            }
+        ),
+        "application/x-www-form-urlencoded",
+    ),
+    "plain text": ("hello", "text/plain"),
+    "an empty body": ("", "text/plain"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIGNED_BUT_UNHANDLED))
+async def test_a_signed_request_nothing_handles_is_answered_404_without_bolts_warning(
+    paperboy: str, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    body, kind = SIGNED_BUT_UNHANDLED[case]
+    async with httpx.AsyncClient() as client:
+        for age in range(0, 200, 10):  # a timestamp each: a signature each, so that none is a replay
+            headers = signed_headers(body, SECRET, age=age) | {"content-type": kind}
+            response = await client.post(f"{paperboy}/slack/events", content=body, headers=headers)
+            assert response.status_code == 404
+    [line] = http_lines(caplog)
+    assert "a signed request paperboy does not handle (404)" in line.getMessage()
+    assert [r for r in caplog.records if r.name.startswith("slack_bolt")] == []
+
+
+# --- what a refusal says -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", [name for name, (_, _, status) in MALFORMED.items() if status == 400])
+async def test_a_signed_body_that_cannot_be_read_is_said_so_plainly(paperboy: str, case: str) -> None:
+    body, headers, _ = MALFORMED[case]
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{paperboy}/slack/events", content=body, headers=headers)
+    assert (response.status_code, response.text) == (400, "the request body could not be read\n")
+
+
+@pytest.mark.parametrize("stamp", ["99999999999999999999999", "-1", "+1700000000"])
+async def test_a_timestamp_no_clock_can_show_is_out_of_range(paperboy: str, stamp: str) -> None:
+    headers = signed_headers(FORM, SECRET) | {"x-slack-request-timestamp": stamp}
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{paperboy}/slack/events", content=FORM, headers=headers)
+    assert (response.status_code, response.text) == (401, "a timestamp out of range\n")
+
+
+async def test_a_stop_does_not_wait_for_bodies_still_arriving(http_settings: Settings) -> None:
+    port = http_settings.slack.http_port
+    writers: list[asyncio.StreamWriter] = []
+    async with running(http_settings):
+        for _ in range(5):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"POST /slack/events HTTP/1.1\r\nHost: paperboy\r\nContent-Length: 100\r\n\r\ncom")
+            await writer.drain()
+            writers.append(writer)
+        stopping_at = time.monotonic()
+    assert time.monotonic() - stopping_at < 3
+    for writer in writers:
+        writer.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,8 @@ from tests.fakes.running import free_port, running, without_sources
 from tests.fakes.slack import CLIENT_ID, CLIENT_SECRET, FakeSlack, signed_headers
 
 pytestmark = pytest.mark.asyncio
+#: loggers whose lines a request could cause
+HTTP_LOGGERS = ("paperboy", "aiohttp", "slack_bolt", "slack_sdk")
 SECRET = "signing-secret-for-tests"
 TEAM = "T0999"
 COOKIE = "slack-app-oauth-state"
@@ -79,18 +82,23 @@ async def install(http: httpx.AsyncClient, url: str, slack: FakeSlack, team: str
     assert response.status_code == 200, response.text
 
 
-async def slash(http: httpx.AsyncClient, url: str, slack: FakeSlack, text: str, team: str = TEAM) -> dict[str, Any]:
-    name = f"{team}-{text}"
-    body = urlencode(
+def command_body(slack: FakeSlack, text: str, team: str) -> str:
+    """A /papers command from `team`, answered to the response URL named `{team}-{text}`."""
+    return urlencode(
         {
             "command": "/papers",
             "text": text,
             "team_id": team,
             "channel_id": "C0123",
             "user_id": "U1",
-            "response_url": slack.response_url(name),
+            "response_url": slack.response_url(f"{team}-{text}"),
         }
     )
+
+
+async def slash(http: httpx.AsyncClient, url: str, slack: FakeSlack, text: str, team: str = TEAM) -> dict[str, Any]:
+    name = f"{team}-{text}"
+    body = command_body(slack, text, team)
     response = await http.post(f"{url}/slack/events", content=body, headers=signed_headers(body, SECRET))
     assert response.status_code == 200
     async with asyncio.timeout(10):
@@ -178,11 +186,64 @@ async def test_each_workspace_is_answered_with_its_own_token(paperboy: str, slac
             await asyncio.sleep(0.01)
 
 
-async def test_a_workspace_without_an_install_is_told_to_install(paperboy: str, slack_server: FakeSlack) -> None:
+def logged(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """The log lines a user of `paperboy run` sees (INFO and up) from paperboy and the libraries it uses, but
+    for the start-up line (written while the test may already be sending its requests)."""
+    return [
+        r
+        for r in caplog.records
+        if r.name.startswith(HTTP_LOGGERS) and r.name != "paperboy.app" and r.levelno >= logging.INFO
+    ]
+
+
+async def test_a_workspace_without_an_install_is_told_to_install_in_the_answer(
+    paperboy: str, slack_server: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack shows the answer to a slash command to whoever typed it: the words need no response_url."""
+    caplog.set_level(logging.INFO)
+    body = command_body(slack_server, "subscribe", "T0404")
     async with httpx.AsyncClient() as http:
-        answer = await slash(http, paperboy, slack_server, "subscribe", team="T0404")
-    assert answer["text"] == NOT_INSTALLED
+        response = await http.post(f"{paperboy}/slack/events", content=body, headers=signed_headers(body, SECRET))
+    assert (response.status_code, response.text) == (200, NOT_INSTALLED)
     assert slack_server.messages == {}
+    [line] = logged(caplog)
+    assert line.levelno == logging.WARNING and line.exc_info is None
+    assert line.getMessage() == (
+        "/papers subscribe (T0404/C0123): paperboy is not installed in Slack workspace T0404; told the user to "
+        "install it"
+    )
+
+
+async def test_a_button_pressed_in_a_workspace_without_an_install_is_answered_through_the_response_url(
+    paperboy: str, slack_server: FakeSlack
+) -> None:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0404"},
+        "user": {"id": "U1"},
+        "channel": {"id": "C0123"},
+        "response_url": slack_server.response_url("pressed"),
+        "actions": [{"type": "button", "action_id": "more_results", "block_id": "b", "value": "{}"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    async with httpx.AsyncClient() as http:
+        response = await http.post(f"{paperboy}/slack/events", content=body, headers=signed_headers(body, SECRET))
+    assert response.status_code == 200
+    async with asyncio.timeout(10):
+        while not slack_server.responses["pressed"]:  # noqa: ASYNC110 - posted before the answer, but elsewhere
+            await asyncio.sleep(0.01)
+    assert slack_server.responses["pressed"][0]["text"] == NOT_INSTALLED
+
+
+async def test_a_bot_token_in_the_environment_is_no_warning_with_oauth_installs(
+    installs: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-also-in-the-environment")
+    caplog.set_level(logging.INFO)
+    with_token = replace(installs, slack=replace(installs.slack, bot_token=Secret("xoxb-also-in-the-environment")))
+    async with running(with_token):
+        pass
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")] == []
 
 
 async def test_an_uninstall_forgets_the_token(paperboy: str, installs: Settings, slack_server: FakeSlack) -> None:

@@ -142,3 +142,19 @@ async def test_socket_mode_says_when_it_is_connected(
     caplog.set_level(logging.INFO)
     async with serving(socket_mode_settings(settings, slack_server)):
         await wait_for_log(caplog, "connected to Slack in Socket Mode")
+
+
+async def test_the_start_up_line_says_the_connection_as_it_is_when_written(
+    settings: Settings, slack_server: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The connection is made in the background, often before the start-up line is written: the line never
+    says "connecting" below the line saying it connected (caplog.text holds the lines as they were written)."""
+    caplog.set_level(logging.INFO)
+    async with serving(socket_mode_settings(settings, slack_server)):
+        await wait_for_log(caplog, "connected to Slack in Socket Mode")
+        await wait_for_log(caplog, "running: database")
+    lines = caplog.text.splitlines()
+    connected = next(i for i, line in enumerate(lines) if "connected to Slack in Socket Mode" in line)
+    summary = next(i for i, line in enumerate(lines) if "running: database" in line)
+    state = "connected" if connected < summary else "connecting"
+    assert f"Slack in Socket Mode ({state})" in lines[summary]

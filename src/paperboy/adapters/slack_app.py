@@ -1,8 +1,10 @@
 """The Slack app (slack-bolt `AsyncApp`): `/papers` answered through the core.
 
-`ack()` goes out at once (Slack waits 3 s at most); the answer follows through `respond()`, for the caller
-only; a change to the channel's feed is also announced in the channel. Request signatures are checked by
-bolt (wrong signature or a timestamp older than 5 minutes: 401).
+`ack()` goes out at once (Slack waits 3 s at most); the answer follows through the request's response_url, for
+the caller only; a change to the channel's feed is also announced in the channel. Request signatures are
+checked by bolt (wrong signature or a timestamp older than 5 minutes: 401). Which token answers is decided
+without asking Slack (`slack_authorize`), and whatever fails is one line in the log and, where possible, words
+to the user (`slack_failures`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -27,23 +30,36 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from paperboy.adapters.command_table import sort_order
 from paperboy.adapters.services import Services
+from paperboy.adapters.slack_authorize import NOT_INSTALLED, ConfiguredToken, InstalledToken
 from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL
 from paperboy.adapters.slack_commands import Invocation, answer, search_page, shared_paper
-from paperboy.adapters.slack_errors import error_code, is_outage
+from paperboy.adapters.slack_errors import UNREACHABLE, error_code, is_outage, web_api_problem
+from paperboy.adapters.slack_failures import Failures
 from paperboy.adapters.slack_http import SeenRequests, guard
-from paperboy.errors import ConfigError, PaperboyError
+from paperboy.adapters.slack_respond import RESPOND_SECONDS, post_response
+from paperboy.errors import ConfigError, Fault, PaperboyError
 from paperboy.models import Sort
 
 log = logging.getLogger(__name__)
 
-
-NOT_INSTALLED = (
-    "paperboy is not installed in this workspace (or was removed from it); a workspace admin can install it "
-    "again from paperboy's install page."
-)
+__all__ = ["NOT_INSTALLED", "build_slack_app", "change_policy", "check_tokens", "http_mode", "socket_mode"]
 
 #: who may change a channel's feed, asked with the client of the workspace the request came from
 ChangePolicy = Callable[[AsyncWebClient, str], Awaitable[bool]]
+#: answers the request at hand through its response_url (the message's fields as keywords)
+Respond = Callable[..., Awaitable[None]]
+BOLT_LOG = logging.getLogger("slack_bolt")
+#: what slack_bolt takes from the environment when an argument is left out (or empty). paperboy has read its
+#: settings already and passes bolt what they say; bolt reading them again only warns ("As you gave 'client' as
+#: well, 'token' will be unused", with $SLACK_BOT_TOKEN set as the README says) or, with $SLACK_CLIENT_ID and
+#: $SLACK_CLIENT_SECRET, would set up an OAuth flow of its own
+BOLT_ENVIRONMENT = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_VERIFICATION_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+)
 
 
 def build_slack_app(
@@ -51,83 +67,161 @@ def build_slack_app(
     client: AsyncWebClient,
     signing_secret: str | None,
     *,
+    token: str | None = None,
     policy: ChangePolicy | None = None,
     oauth: AsyncOAuthSettings | None = None,
+    respond_within: float = RESPOND_SECONDS,
 ) -> AsyncApp:
-    """The app answering `/papers` and its buttons. With `oauth`, workspaces install it through
-    `/slack/install` and each request is answered with its own workspace's token; without, `client`'s token
-    serves the one workspace. Handlers use the `client` bolt hands them, which carries that token."""
-    app = AsyncApp(
-        client=client,
-        signing_secret=signing_secret,
-        request_verification_enabled=signing_secret is not None,
-        raise_error_for_unhandled_request=False,
-        oauth_settings=oauth,
-        installation_store_bot_only=True if oauth else None,
-        user_facing_authorize_error_message=NOT_INSTALLED,
-    )
+    """The app answering `/papers` and its buttons. `client` says how to reach Slack's Web API (base URL,
+    timeout, retries) and carries no token: each request is answered with `token` (one workspace), or with
+    `oauth` the token its workspace got when it installed paperboy through `/slack/install`. Neither is
+    checked with Slack per request, so that whatever needs no Web API is answered while Slack's is down.
+    Handlers use the `client` bolt hands them, which carries that token; answers go to the response_url
+    within `respond_within` seconds."""
+    if client.token:
+        raise ValueError("the Slack app's client carries no token; pass it as `token`")
+    if oauth is not None:
+        app = _bolt_app(client, signing_secret, InstalledToken(oauth.authorize), oauth)
+    elif token:
+        app = _bolt_app(client, signing_secret, ConfiguredToken(token), None)
+    else:
+        raise ConfigError("slack.bot_token (or OAuth installs) is needed to answer /papers")
+    failures = Failures(respond_within=respond_within)
+    app.error(failures.bolt_handler())
     if oauth:
         # app_uninstalled / tokens_revoked: forget the workspace's token; its digests pause at their next run
         app.enable_token_revocation_listeners()
 
-    @app.command("/papers")
-    async def papers(ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
-        await ack()
-        invocation = Invocation(
-            team_id=str(command.get("team_id", "")),
-            channel_id=str(command.get("channel_id", "")),
-            user_id=str(command.get("user_id", "")),
-            text=str(command.get("text", "")),
-        )
-        asked = services if policy is None else replace(services, may_change=partial(policy, client))
+    async def reported(body: dict[str, Any], work: Callable[[Respond], Awaitable[None]]) -> None:
+        """Do a listener's work, after its ack(), answering to the request's response_url; what it fails with
+        is reported (`Failures`)."""
+        respond = partial(_respond, str(body.get("response_url", "")), within=respond_within)
         try:
-            reply = await answer(asked, invocation)
-        except Exception:
-            log.exception("/papers %s failed", invocation.text)
-            await respond(
-                text="Something went wrong on paperboy's side; it is in paperboy's log. Please try again later.",
-                response_type="ephemeral",
-            )
-            return
-        await respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False)
-        if reply.announce:
-            try:
-                await client.chat_postMessage(channel=invocation.channel_id, text=reply.announce)
-            except SlackApiError as error:
-                log.warning("cannot announce in %s: %s", invocation.channel_id, error_code(error))
+            await work(respond)
+        except Exception as error:
+            await failures.report(error, body, acknowledged=True)
+
+    @app.command("/papers")
+    async def papers(ack: Any, command: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await reported(command, partial(_papers, services, policy, client, command))
 
     @app.action(MORE_RESULTS)
-    async def more_results(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    async def more_results(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        try:
-            asked = json.loads(action.get("value", "{}"))
-            order = sort_order(str(asked.get("sort", Sort.RELEVANCE.value)))
-            reply = await search_page(services, str(asked["q"]), offset=int(asked["offset"]), sort=order)
-        except (ValueError, KeyError, PaperboyError) as error:
-            await respond(text=f"That page cannot be shown ({error}); search again.", response_type="ephemeral")
-            return
-        await respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+        await reported(body, partial(_more_results, services, action))
 
     @app.action(POST_TO_CHANNEL)
-    async def post_to_channel(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any, client: AsyncWebClient
-    ) -> None:
+    async def post_to_channel(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        channel = str((body.get("channel") or {}).get("id", ""))
-        user = str((body.get("user") or {}).get("id", ""))
-        try:
-            reply = await shared_paper(services, str(action.get("value", "")), user)
-            await client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False)
-        except PaperboyError as error:
-            await respond(text=str(error), response_type="ephemeral", replace_original=False)
-        except SlackApiError as error:
-            problem = error_code(error)
-            hint = " Invite it with /invite @paperboy." if problem == "not_in_channel" else ""
-            await respond(
-                text=f"paperboy cannot post here ({problem}).{hint}", response_type="ephemeral", replace_original=False
-            )
+        await reported(body, partial(_post_to_channel, services, body, action, client))
 
     return app
+
+
+def _bolt_app(
+    client: AsyncWebClient,
+    signing_secret: str | None,
+    authorize: ConfiguredToken | InstalledToken,
+    oauth: AsyncOAuthSettings | None,
+) -> AsyncApp:
+    """bolt's app, given what paperboy's settings say and nothing it would find for itself."""
+    with _environment_without(BOLT_ENVIRONMENT):
+        return AsyncApp(
+            # bolt sets its loggers' levels from this one's (else from the root's, and -v showed its debug lines):
+            # `paperboy.log` has it at WARNING unless -vv
+            logger=BOLT_LOG,
+            client=client,
+            signing_secret=signing_secret,
+            request_verification_enabled=signing_secret is not None,
+            authorize=authorize,
+            # to the error handler, which keeps bolt's 404 and logs at debug: no warning with a [Suggestion] each
+            raise_error_for_unhandled_request=True,
+            oauth_settings=oauth,
+            installation_store_bot_only=True if oauth else None,
+            user_facing_authorize_error_message=NOT_INSTALLED,
+        )
+
+
+async def _respond(url: str, *, within: float, **message: Any) -> None:
+    await post_response(url, message, within=within)
+
+
+async def _papers(
+    services: Services, policy: ChangePolicy | None, client: AsyncWebClient, command: dict[str, Any], respond: Respond
+) -> None:
+    invocation = Invocation(
+        team_id=str(command.get("team_id", "")),
+        channel_id=str(command.get("channel_id", "")),
+        user_id=str(command.get("user_id", "")),
+        text=str(command.get("text", "")),
+    )
+    asked = services if policy is None else replace(services, may_change=partial(policy, client))
+    reply = await answer(asked, invocation)
+    try:
+        await respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False)
+    finally:
+        if reply.announce:  # the change is made: the channel hears of it whether or not the answer arrived
+            await announce(client, invocation.channel_id, reply.announce)
+
+
+async def _more_results(services: Services, action: dict[str, Any], respond: Respond) -> None:
+    try:
+        asked = json.loads(action.get("value", "{}"))
+        order = sort_order(str(asked.get("sort", Sort.RELEVANCE.value)))
+        reply = await search_page(services, str(asked["q"]), offset=int(asked["offset"]), sort=order)
+    except (ValueError, KeyError, PaperboyError) as error:
+        await respond(text=f"That page cannot be shown ({error}); search again.", response_type="ephemeral")
+        return
+    await respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+
+
+async def _post_to_channel(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, respond: Respond
+) -> None:
+    channel = str((body.get("channel") or {}).get("id", ""))
+    user = str((body.get("user") or {}).get("id", ""))
+    try:
+        reply = await shared_paper(services, str(action.get("value", "")), user)
+        await client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False)
+    except PaperboyError as error:
+        await respond(text=str(error), response_type="ephemeral", replace_original=False)
+    except SlackApiError as error:
+        problem = error_code(error)
+        hint = " Invite it with /invite @paperboy." if problem == "not_in_channel" else ""
+        await respond(
+            text=f"paperboy cannot post here ({problem}).{hint}", response_type="ephemeral", replace_original=False
+        )
+
+
+async def announce(client: AsyncWebClient, channel: str, text: str) -> None:
+    """Tell the channel about a change to its feed; Slack refusing or out of reach is a line in the log."""
+    try:
+        await client.chat_postMessage(channel=channel, text=text)
+    except (SlackApiError, *UNREACHABLE) as error:
+        log.warning("cannot announce a change in %s: %s", channel, web_api_problem(error))
+
+
+@contextmanager
+def _environment_without(names: tuple[str, ...]) -> Iterator[None]:
+    """`names` out of the environment while the block runs (synchronously: nothing else runs meanwhile)."""
+    hidden = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
+
+
+class SlackUnavailable(PaperboyError):
+    """Slack's Web API is needed for a command (who may change a feed) and cannot be asked right now."""
+
+    fault = Fault.RETRYABLE
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"paperboy cannot ask Slack who may change this channel's papers right now ({reason}); please try "
+            "again in a few minutes"
+        )
 
 
 def change_policy(restricted: bool, allowed: tuple[str, ...]) -> ChangePolicy:
@@ -139,8 +233,12 @@ def change_policy(restricted: bool, allowed: tuple[str, ...]) -> ChangePolicy:
         try:
             user = (await client.users_info(user=user_id)).get("user") or {}
         except SlackApiError as error:
-            log.warning("cannot look up %s (%s); refusing the change", user_id, error_code(error))
-            return False
+            if not is_outage(error):
+                log.warning("cannot look up %s (%s); refusing the change", user_id, error_code(error))
+                return False
+            raise SlackUnavailable(f"Slack failed ({error_code(error)})") from None
+        except UNREACHABLE as error:
+            raise SlackUnavailable(web_api_problem(error) or type(error).__name__) from None
         return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
     return may_change
@@ -152,6 +250,8 @@ CHECK_SECONDS = 5.0
 SLOW_CONNECT_SECONDS = 30.0
 #: how long a stop waits for the Socket Mode connection to close
 CLOSE_SECONDS = 2.0
+#: how long a stop waits for requests bolt is answering over HTTP (it acknowledges within 3 s)
+SHUTDOWN_SECONDS = 3.0
 #: after a Socket Mode error is logged, further ones are left out of the log this long (-v shows them all)
 QUIET_SECONDS = 300.0
 #: slack_sdk's Socket Mode client logs here: under slack_sdk, so that its chatter shows only with -vv
@@ -217,7 +317,19 @@ class QuietRetries(logging.Filter):
         return True
 
 
-async def stay_connected(handler: AsyncSocketModeHandler, quiet: QuietRetries) -> None:
+class SocketModeState:
+    """What the start-up line says of Socket Mode. The connection is made in the background, often before the
+    line is written and sometimes long after: its `str()` is taken when the line is written, so the line never
+    says "connecting" below a log line saying it connected."""
+
+    def __init__(self) -> None:
+        self.connected = False
+
+    def __str__(self) -> str:
+        return f"Slack in Socket Mode ({'connected' if self.connected else 'connecting'})"
+
+
+async def stay_connected(handler: AsyncSocketModeHandler, quiet: QuietRetries, state: SocketModeState) -> None:
     """Connect over Socket Mode: slack_sdk tries until it has a connection, then keeps it (reconnecting by
     itself). Says when it is connected, and when it takes long."""
     connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
@@ -232,19 +344,21 @@ async def stay_connected(handler: AsyncSocketModeHandler, quiet: QuietRetries) -
     finally:
         connecting.cancel()
     quiet.reset()
+    state.connected = True  # before the line below, with no await between: the two always agree
     log.info("connected to Slack in Socket Mode")
 
 
 @asynccontextmanager
-async def socket_mode(app: AsyncApp, app_token: str) -> AsyncIterator[str]:
+async def socket_mode(app: AsyncApp, app_token: str) -> AsyncIterator[SocketModeState]:
     """Serve `app` over Socket Mode while the block is open, connecting in the background: Slack not answering
-    holds up nothing, and a stop does not wait for it."""
+    holds up nothing, and a stop does not wait for it. Yields what the start-up line says of it."""
     quiet = QuietRetries()
     SOCKET_MODE_LOG.addFilter(quiet)
     handler = AsyncSocketModeHandler(app, app_token, logger=SOCKET_MODE_LOG)
-    connection = asyncio.create_task(stay_connected(handler, quiet), name="slack-socket-mode")
+    state = SocketModeState()
+    connection = asyncio.create_task(stay_connected(handler, quiet, state), name="slack-socket-mode")
     try:
-        yield "Slack in Socket Mode (connecting)"
+        yield state
     finally:
         connection.cancel()
         try:
@@ -265,7 +379,8 @@ async def http_mode(
     once (`seen` remembers the signatures)."""
     web_app = app.web_app(path="/slack/events")
     guard(web_app, "/slack/events", signing_secret, seen)
-    runner = web.AppRunner(web_app, access_log=None)
+    # at a stop, bodies still arriving are cut off (slack_http) and bolt has this long to finish what it answers
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

@@ -1,12 +1,14 @@
 """The front of Slack's HTTP mode, which is on the internet: a request is checked before anything reads it.
 
-Before bolt sees a request to the events path, its body is read (at most `MAX_BODY_BYTES`, else 413), its v0
-signature is checked over those raw bytes with the signing secret, and its timestamp must be a whole number
-within `WINDOW_SECONDS` of the clock (else 401). Only then is the body decoded as bolt will decode it (a signed
-body bolt cannot read: 400), and its signature recorded as seen: the same signed request sent again is not
-acted on (401). Each refusal is counted; the log says so at most once a minute, in one line, so that a flood
-of junk is one line rather than a traceback each. The install page's "too many installs in progress" is
-answered here too (429).
+Before bolt sees a request to the events path, its body is read (at most `MAX_BODY_BYTES`, else 413; within
+`READ_SECONDS`, else 408), its v0 signature is checked over those raw bytes with the signing secret, and its
+timestamp must be a whole number within `WINDOW_SECONDS` of the clock (else 401). Only then is the body decoded
+as bolt will decode it (a signed body that cannot be: 400), and its signature recorded as seen: the same signed
+request sent again is not acted on (401). Each refusal is counted; the log says so at most once a minute, in
+one line, so that a flood of junk is one line rather than a traceback each. A signed request no listener of
+paperboy's handles (bolt's 404: a button of another app version, an empty body) is counted the same way. The
+install page's "too many installs in progress" is answered here too (429). At a stop, bodies still arriving
+are not waited for (503).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ SUMMARY_SECONDS = 60.0
 INSTALL_RETRY_SECONDS = 60
 
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+#: a whole number, but not one a timestamp can be (negative, or thousands of years away)
+_NUMBER = re.compile(r"[+-]?[0-9]+")
 #: aiohttp's own logger for requests it cannot parse (bad chunking, bad headers): an error with a traceback each
 AIOHTTP_SERVER_LOG = logging.getLogger("aiohttp.server")
 
@@ -151,14 +155,28 @@ class RequestGuard:
         self._seen = seen
         self._clock = clock
         self.refusals = Refusals()
+        #: the deadlines of the bodies being read, brought forward to now at a stop
+        self._reading: set[asyncio.Timeout] = set()
+        self._stopping = False
+
+    def stop_reading(self) -> None:
+        """A stop: bodies still arriving (a slow or stuck client) are cut off now rather than waited for."""
+        self._stopping = True
+        now = asyncio.get_running_loop().time()
+        for deadline in self._reading:
+            deadline.reschedule(now)
 
     async def __call__(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            if request.method == "POST" and request.path == self._path:
-                answered = await self.check(request)
-                if answered is not None:
-                    return answered
-            return await handler(request)
+            if request.method != "POST" or request.path != self._path:
+                return await handler(request)
+            answered = await self.check(request)
+            if answered is not None:
+                return answered
+            response = await handler(request)
+            if response.status == 404:  # signed, but nothing of paperboy's handles it (bolt logs it at debug)
+                self.refusals.add("a signed request paperboy does not handle (404)", request.remote)
+            return response
         except Refused as refused:
             self.refusals.add(f"{refused} ({refused.status})", request.remote)
             return web.Response(status=refused.status, text=f"{refused}\n")
@@ -176,8 +194,8 @@ class RequestGuard:
             # what bolt's handler will do next, on the body now cached in the request: whatever it cannot read
             # (an unknown charset, bytes that are not UTF-8, a form body said to be JSON) is a bad request
             await to_bolt_request(request)
-        except Exception as error:
-            raise Refused(400, f"a signed body bolt cannot read ({type(error).__name__})") from None
+        except Exception:
+            raise Refused(400, "the request body could not be read") from None
         try:
             first = await self._seen.first_time(signature, datetime.fromtimestamp(now, UTC))
         except PaperboyError as error:
@@ -198,13 +216,21 @@ class RequestGuard:
     async def _read(self, request: web.Request) -> bytes:
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             raise Refused(413, "a body over 1 MiB")
+        if self._stopping:
+            raise Refused(503, "paperboy is stopping")
         try:
-            async with asyncio.timeout(READ_SECONDS):
-                # read() keeps the bytes in the request: bolt's handler gets these very bytes afterwards
-                body = await request.read()
+            async with asyncio.timeout(READ_SECONDS) as deadline:
+                self._reading.add(deadline)
+                try:
+                    # read() keeps the bytes in the request: bolt's handler gets these very bytes afterwards
+                    body = await request.read()
+                finally:
+                    self._reading.discard(deadline)
         except web.HTTPRequestEntityTooLarge:
             raise Refused(413, "a body over 1 MiB") from None
         except TimeoutError:
+            if self._stopping:
+                raise Refused(503, "paperboy is stopping") from None
             raise Refused(408, f"a body not sent within {READ_SECONDS:.0f} s") from None
         except OSError:  # the client hung up half-way; the answer goes nowhere, but it is counted
             raise Refused(400, "a body cut short") from None
@@ -219,6 +245,8 @@ class RequestGuard:
         if timestamp is None or signature is None:
             raise Refused(401, "no signature")
         if not _TIMESTAMP.fullmatch(timestamp):
+            if _NUMBER.fullmatch(timestamp):
+                raise Refused(401, "a timestamp out of range")
             raise Refused(401, "a timestamp that is not a whole number")
         if abs(now - int(timestamp)) > WINDOW_SECONDS:
             raise Refused(401, "a timestamp more than 5 minutes from the clock")
@@ -230,12 +258,16 @@ class RequestGuard:
 
 def guard(web_app: web.Application, path: str, signing_secret: str, seen: SeenRequests) -> RequestGuard:
     """Put the checks in front of `web_app` (bolt's aiohttp app, before it starts) for POSTs to `path`; also
-    count, rather than log with a traceback each, the requests aiohttp cannot parse while it runs."""
+    count, rather than log with a traceback each, the requests aiohttp cannot parse while it runs, and cut off
+    the bodies still arriving when it shuts down."""
     checks = RequestGuard(path, signing_secret, seen)
     quiet = QuietMalformedHttp(checks.refusals)
 
     async def start(_: web.Application) -> None:
         AIOHTTP_SERVER_LOG.addFilter(quiet)
+
+    async def shutting_down(_: web.Application) -> None:
+        checks.stop_reading()
 
     async def stop(_: web.Application) -> None:
         AIOHTTP_SERVER_LOG.removeFilter(quiet)
@@ -247,5 +279,7 @@ def guard(web_app: web.Application, path: str, signing_secret: str, seen: SeenRe
 
     web_app.middlewares.append(checked)
     web_app.on_startup.append(start)
+    # aiohttp's runner calls on_shutdown before it waits for the requests in progress
+    web_app.on_shutdown.append(shutting_down)
     web_app.on_cleanup.append(stop)
     return checks

@@ -16,14 +16,14 @@ if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
 
-def slack_client(settings: Settings) -> AsyncWebClient:
-    """slack_sdk's client for the API base URL (and the bot token, when there is one configured); a 429 is
-    waited out as Slack asks."""
+def slack_client(settings: Settings, *, with_token: bool = True) -> AsyncWebClient:
+    """slack_sdk's client for the API base URL (and the bot token, when there is one configured and
+    `with_token`); a 429 is waited out as Slack asks."""
     from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
     from slack_sdk.web.async_client import AsyncWebClient
 
     return AsyncWebClient(
-        token=settings.slack.bot_token.reveal() or None,
+        token=(settings.slack.bot_token.reveal() or None) if with_token else None,
         base_url=settings.slack.api_base_url,
         timeout=max(1, int(settings.delivery.webhook_timeout.total_seconds())),
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=settings.delivery.attempts)],
@@ -31,11 +31,11 @@ def slack_client(settings: Settings) -> AsyncWebClient:
 
 
 @asynccontextmanager
-async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
+async def serve_slack(runtime: Runtime) -> AsyncIterator[object]:
     """Run the Slack app while the block is open, if Slack is configured: Socket Mode with an app token (no
     public URL needed), else HTTP mode on `slack.http_host:http_port` with the signing secret, for one bot
     token or for every workspace that installs paperboy through OAuth. A bot token alone sends digests and
-    answers nothing. Says which."""
+    answers nothing. Yields what the start-up line says of it (its `str()`, taken when the line is written)."""
     slack = runtime.settings.slack
     if not (slack.app_token or slack.signing_secret or slack.bot_token):
         yield "Slack off"
@@ -51,15 +51,17 @@ async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
             "slack.bot_token (or $SLACK_BOT_TOKEN) is needed to answer /papers; set it (or slack.client_id and "
             "client_secret for OAuth installs), or remove the Slack app token and signing secret"
         )
-    client = slack_client(runtime.settings)
     if not slack.installs:
-        await slack_app.check_tokens(client, slack.app_token.reveal() or None)
+        await slack_app.check_tokens(slack_client(runtime.settings), slack.app_token.reveal() or None)
+    # the app's client carries no token: each request's comes from the one configured, or from its install
+    client = slack_client(runtime.settings, with_token=False)
+    token = None if slack.installs else slack.bot_token.reveal()
     services = chat_services(runtime.store, runtime.settings, runtime.clock, runtime.digests)
     policy = slack_app.change_policy(slack.restrict_changes, slack.allowed_users)
     if slack.app_token:
         # Socket Mode checks nothing by signature: the connection itself is authenticated
         app = slack_app.build_slack_app(
-            services, client, signing_secret=slack.signing_secret.reveal() or None, policy=policy
+            services, client, signing_secret=slack.signing_secret.reveal() or None, token=token, policy=policy
         )
         async with slack_app.socket_mode(app, slack.app_token.reveal()) as where:
             yield where
@@ -68,7 +70,7 @@ async def serve_slack(runtime: Runtime) -> AsyncIterator[str]:
 
     oauth = oauth_settings(slack, runtime.store.installations, runtime.clock) if slack.installs else None
     app = slack_app.build_slack_app(
-        services, client, signing_secret=slack.signing_secret.reveal(), policy=policy, oauth=oauth
+        services, client, signing_secret=slack.signing_secret.reveal(), token=token, policy=policy, oauth=oauth
     )
     async with slack_app.http_mode(
         app,
