@@ -83,9 +83,7 @@ def build_parser(only: Iterable[str] | None = None) -> argparse.ArgumentParser:
             help="more log output, and tracebacks on errors (-vv: HTTP details too)",
         )
 
-    parser = Parser(
-        prog="paperboy", description="Daily machine-learning papers for Discord and Slack channels."
-    )
+    parser = Parser(prog="paperboy", description="Daily machine-learning papers for Discord and Slack channels.")
     parser.add_argument("--version", action="version", version=f"paperboy {paperboy.__version__}")
     add_globals(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")  # none: the help

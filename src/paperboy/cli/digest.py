@@ -23,9 +23,16 @@ _FAILURES = (Result.RETRY, Result.FAILED, Result.PAUSED, Result.SKIPPED)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = __doc__
+    parser.description = (
+        "Send the digests that are due now (with --channel, only that channel's, and only if it is due). --now "
+        "sends every channel's next digest (or that channel's) at once, whatever its schedule; --dry-run prints "
+        "what the same command would send. Safe beside paperboy run and other paperboy digest processes: each "
+        "digest is sent by one of them."
+    )
     parser.add_argument(
-        "--now", action="store_true", help="send every channel's next digest now, whatever its schedule"
+        "--now",
+        action="store_true",
+        help="send every channel's next digest (with --channel, that channel's) now, whatever its schedule",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="print what the same command would send; send and record nothing"
