@@ -112,6 +112,11 @@ async def test_a_bad_query_gets_the_languages_message_and_the_usage(app: AsyncAp
     )
 
 
+async def test_more_of_a_digest_that_does_not_exist_says_so(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "search more:123")
+    assert text_of(answer).startswith("there is no digest 123; more: takes the number")
+
+
 async def test_search_takes_a_sort_order_among_the_words(app: AsyncApp, slack_server: FakeSlack) -> None:
     answer = await papers(app, slack_server, "search model sort:upvotes")
     shown = [b["text"]["text"] for b in answer["blocks"] if b["type"] == "section"]
