@@ -23,6 +23,7 @@ import httpx
 import paperboy
 from paperboy.config import HttpSettings
 from paperboy.errors import Fault, PaperboyError, SourceError
+from paperboy.reach import cannot_reach, no_answer
 from paperboy.retry import GaveUp, RetryPolicy, Throttled
 
 log = logging.getLogger(__name__)
@@ -111,14 +112,10 @@ async def _get(
         response = await client.get(url, params=params, headers=headers)
     except httpx.TimeoutException:
         raise _TryFailed(
-            f"{service} did not answer within {policy.timeout.total_seconds():g}s",
-            "try again later, or raise http.timeout",
+            no_answer(service, policy.timeout.total_seconds()), "try again later, or raise http.timeout"
         ) from None
     except httpx.TransportError as error:
-        raise _TryFailed(
-            f"cannot reach {service} at {_origin(url)} ({_transport_reason(error)})",
-            f"check {endpoint.config_key} and the network",
-        ) from None
+        raise _TryFailed(cannot_reach(service, url, error), f"check {endpoint.config_key} and the network") from None
     if response.status_code == 429:
         raise Throttled(f"{service} answered 429 Too Many Requests", retry_after=_retry_after(response))
     if response.status_code >= 500:
@@ -155,9 +152,9 @@ def _gave_up(end: GaveUp, endpoint: Endpoint) -> BaseException:
             "(429 Too Many Requests); try again later"
         )
     if isinstance(last, _TryFailed):
-        return SourceUnavailable(f"{last.start} {_times(end.tries)}; {last.hint}")
+        return SourceUnavailable(f"{last.start}{_times(end.tries)}; {last.hint}")
     if isinstance(last, Throttled):
-        return SourceUnavailable(f"{last} {_times(end.tries)}; try again later")
+        return SourceUnavailable(f"{last}{_times(end.tries)}; try again later")
     return last  # the parser's own error, in its own words
 
 
@@ -207,22 +204,9 @@ def _status_reason(response: httpx.Response) -> str:
     return f"{response.status_code} {response.reason_phrase}".strip()
 
 
-def _transport_reason(error: httpx.TransportError) -> str:
-    text = str(error) or type(error).__name__
-    if "Connection refused" in text or "Errno 111" in text:
-        return "connection refused"
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return "unknown host name"
-    return text
-
-
-def _origin(url: str) -> str:
-    parsed = httpx.URL(url)
-    return f"{parsed.scheme}://{parsed.netloc.decode()}"
-
-
 def _times(tries: int) -> str:
-    return "once" if tries == 1 else f"on all {tries} tries"
+    """How often it failed, after what failed: nothing for a single try."""
+    return "" if tries == 1 else f" on all {tries} tries"
 
 
 def _log_retry(error: BaseException, wait: float, next_try: int) -> None:

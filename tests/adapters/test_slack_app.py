@@ -356,3 +356,12 @@ async def test_no_command_lets_a_restricted_member_change_the_feed(
     """Also those the table says change nothing: a command wrongly said so would show here."""
     await papers(restricted_app, slack_server, slack_text(name), user="UMEMBER")
     assert await store.subscriptions.get(REF) == subscribed
+
+
+async def test_slack_out_of_reach_at_start_is_named_with_its_address(caplog: pytest.LogCaptureFixture) -> None:
+    client = AsyncWebClient(token=TOKEN, base_url="http://127.0.0.1:9/api/")
+    await check_tokens(client, None)  # no ConfigError: paperboy goes on and Slack is asked again later
+    assert (
+        "cannot reach Slack at http://127.0.0.1:9 (connection refused) to check slack.bot_token; going on"
+        in caplog.text
+    )
