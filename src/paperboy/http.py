@@ -58,10 +58,12 @@ class _TryFailed(SourceUnavailable):
     """One try that failed in a way another may not: `start` says what happened ("Hugging Face answered 503"),
     `hint` what to do if every try fails so."""
 
-    def __init__(self, start: str, hint: str = "try again later") -> None:
+    def __init__(self, start: str, hint: str = "try again later", *, reached: bool = True) -> None:
         super().__init__(start)
         self.start = start
         self.hint = hint
+        #: whether the request may have reached the service (False: no connection was made)
+        self.reached = reached
 
 
 async def get_parsed(
@@ -92,7 +94,7 @@ async def get_parsed(
 
     retry = RetryPolicy.for_sources(policy)
     try:
-        return await retry.run(one_try, on_retry=_log_retry)
+        return await retry.run(one_try, on_retry=lambda error, wait, next_try: _log_retry(error, wait, next_try, retry))
     except GaveUp as end:
         raise _gave_up(end, endpoint) from None
 
@@ -110,12 +112,18 @@ async def _get(
     service = endpoint.service
     try:
         response = await client.get(url, params=params, headers=headers)
-    except httpx.TimeoutException:
+    except httpx.TimeoutException as error:
         raise _TryFailed(
-            no_answer(service, policy.timeout.total_seconds()), "try again later, or raise http.timeout"
+            no_answer(service, policy.timeout.total_seconds()),
+            "try again later, or raise http.timeout",
+            reached=not isinstance(error, httpx.ConnectTimeout),
         ) from None
     except httpx.TransportError as error:
-        raise _TryFailed(cannot_reach(service, url, error), f"check {endpoint.config_key} and the network") from None
+        raise _TryFailed(
+            cannot_reach(service, url, error),
+            f"check {endpoint.config_key} and the network",
+            reached=not isinstance(error, httpx.ConnectError),
+        ) from None
     if response.status_code == 429:
         raise Throttled(f"{service} answered 429 Too Many Requests", retry_after=_retry_after(response))
     if response.status_code >= 500:
@@ -159,7 +167,8 @@ def _gave_up(end: GaveUp, endpoint: Endpoint) -> BaseException:
 
 
 class Pacer:
-    """Spaces requests to one service at least `interval` seconds apart, one at a time (arXiv's terms)."""
+    """Spaces requests to one service at least `interval` seconds apart, one at a time (arXiv's terms). A try
+    that got no connection sent the service nothing: the next waits only for the retry policy's backoff."""
 
     def __init__(self, interval: float) -> None:
         self._interval = interval
@@ -175,7 +184,14 @@ class Pacer:
                 await asyncio.sleep(delay)
             try:
                 yield
-            finally:
+            except _TryFailed as failed:
+                if failed.reached:
+                    self._next_start = loop.time() + self._interval
+                raise
+            except BaseException:
+                self._next_start = loop.time() + self._interval
+                raise
+            else:
                 self._next_start = loop.time() + self._interval
 
 
@@ -209,6 +225,7 @@ def _times(tries: int) -> str:
     return "" if tries == 1 else f" on all {tries} tries"
 
 
-def _log_retry(error: BaseException, wait: float, next_try: int) -> None:
+def _log_retry(error: BaseException, wait: float, next_try: int, policy: RetryPolicy) -> None:
+    """One short line per retry: what failed, and which try comes when."""
     reason = error.start if isinstance(error, _TryFailed) else str(error)
-    log.warning("%s; retrying in %.1fs (try %d)", reason, wait, next_try)
+    log.warning("%s; try %d of %d in %.1f s", reason, next_try, policy.attempts, wait)

@@ -1,5 +1,6 @@
 """A TCP server on 127.0.0.1 that accepts every connection, reads what is sent, and never answers: what a
-service behind a stuck proxy or a black-holed port looks like to a client. It counts the connections."""
+service behind a stuck proxy or a black-holed port looks like to a client. It counts the connections, and
+the most it held open at once."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncio
 class HangingServer:
     def __init__(self) -> None:
         self.connections = 0
+        self.most_open = 0
         self._server: asyncio.Server | None = None
         self._held: set[asyncio.StreamWriter] = set()
         self.url = ""
@@ -22,6 +24,7 @@ class HangingServer:
     async def _hold(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         self._held.add(writer)
+        self.most_open = max(self.most_open, len(self._held))
         try:
             while await reader.read(65536):  # until the client gives up and closes
                 pass
