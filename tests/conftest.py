@@ -14,6 +14,7 @@ from paperboy.config import ArxivSettings, HttpSettings, HuggingFaceSettings, Se
 from paperboy.store import Store
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.hanging import HangingServer
 from tests.fakes.huggingface import FakeHuggingFace
 from tests.fakes.slack import FakeSlack
 from tests.fakes.webhooks import FakeWebhooks
@@ -55,6 +56,14 @@ async def slack_server() -> AsyncIterator[FakeSlack]:
 @pytest_asyncio.fixture
 async def discord_server() -> AsyncIterator[FakeDiscord]:
     server = await FakeDiscord().start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def hanging_server() -> AsyncIterator[HangingServer]:
+    """Accepts connections and never answers."""
+    server = await HangingServer().start()
     yield server
     await server.stop()
 

@@ -88,6 +88,21 @@ async def test_the_first_digest_holds_the_newest_day_best_first(
     assert digest.title == "Papers for Thu 16 Jan 2025: 5 new papers"
 
 
+async def test_due_digests_of_one_channel_leave_the_others_due(
+    runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
+) -> None:
+    await subscribe(subscriptions)
+    await subscribe(subscriptions, OTHER, time="10:00")
+    clock.set(datetime(2025, 1, 16, 9, 30, tzinfo=UTC))
+    assert await runner.next_due(OTHER) == (datetime(2025, 1, 16, 10, 0, tzinfo=UTC), OTHER)
+    assert not await runner.any_due(OTHER)
+    assert await runner.run_due(OTHER) == []
+    clock.set(datetime(2025, 1, 16, 10, 0, tzinfo=UTC))
+    [outcome] = await runner.run_due(OTHER)
+    assert outcome.ref == OTHER and outcome.result is Result.SENT
+    assert [o.ref for o in await runner.run_due()] == [LAB]
+
+
 async def test_a_digest_goes_out_once_a_day(
     runner: DigestRunner, subscriptions: SubscriptionService, clock: FakeClock, sink: RecordingSink
 ) -> None:

@@ -13,7 +13,9 @@ import asyncio
 import re
 import shlex
 import shutil
+import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ import pytest_asyncio
 
 from paperboy.arxiv_ids import parse_arxiv_id
 from paperboy.errors import InvalidPaperId
+from paperboy.models import ChannelRef, DigestKind, Platform
 from paperboy.query import parse
 from paperboy.store import Store
 from tests.cli.conftest import Cli, Result, config_text
@@ -232,14 +235,25 @@ SLASH_RUNS = [example for example in slash_examples() if EXAMPLES[example].argv]
 
 @pytest.fixture(scope="module")
 def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """tests/data/papers.json as a paperboy database, made once and copied into each example's folder."""
+    """tests/data/papers.json as a paperboy database, made once and copied into each example's folder, with the
+    digest 123 the README's `more:123` names: one that left papers out."""
     path = tmp_path_factory.mktemp("corpus") / "paperboy.db"
+    papers = corpus_papers()
 
-    async def fill() -> None:
+    async def fill() -> int:
         async with await Store.open(path) as store:
-            await store.papers.upsert(corpus_papers())
+            await store.papers.upsert(papers)
+            now = datetime.now(UTC)
+            ids = [paper.id for paper in papers[:3]]
+            ref = ChannelRef(Platform.CONSOLE, "readme")
+            digest = await store.ledger.plan(ref, now.date(), ids[:1], ids[1:], now, kind=DigestKind.NOW)
+            assert digest is not None
+            return digest.id
 
-    asyncio.run(fill())
+    made = asyncio.run(fill())
+    with sqlite3.connect(path) as conn:  # the number the README shows
+        conn.execute("UPDATE digests SET id = 123 WHERE id = ?", (made,))
+        conn.execute("UPDATE deliveries SET digest_id = 123 WHERE digest_id = ?", (made,))
     return path
 
 

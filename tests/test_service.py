@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import pytest_asyncio
 
 from paperboy.errors import InvalidPaperId, PaperNotFound, QueryError
-from paperboy.models import Sort
+from paperboy.models import ChannelRef, DigestKind, Platform, Sort
 from paperboy.service import MAX_LIMIT, MAX_OFFSET, PaperService
 from paperboy.store import Store
 from tests.fakes.corpus import corpus_papers
@@ -62,3 +62,20 @@ async def test_paper_with_a_bad_id(service: PaperService) -> None:
 async def test_paper_not_yet_fetched(service: PaperService) -> None:
     with pytest.raises(PaperNotFound, match="is not in the database yet"):
         await service.paper("2401.99999")
+
+
+async def test_more_of_a_digest_that_does_not_exist_says_so(service: PaperService) -> None:
+    with pytest.raises(QueryError, match=r"^there is no digest 123; more: takes the number"):
+        await service.search("more:123")
+    with pytest.raises(QueryError, match="there is no digest 7;"):
+        await service.search("diffusion OR -more:7")
+
+
+async def test_more_of_a_digest_lists_what_it_left_out(service: PaperService, store: Store) -> None:
+    ref = ChannelRef(Platform.CONSOLE, "lab")
+    now = datetime(2025, 1, 17, tzinfo=UTC)
+    kept, left_out = [PAPERS[0].id], [PAPERS[1].id, PAPERS[2].id]
+    digest = await store.ledger.plan(ref, now.date(), kept, left_out, now, kind=DigestKind.NOW)
+    assert digest is not None
+    page = await service.search(f"more:{digest.id}")
+    assert [hit.paper.id for hit in page.hits] == left_out

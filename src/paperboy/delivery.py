@@ -95,6 +95,8 @@ class DryRun:
     day: date
     digest: Digest | None
     note: str = ""
+    #: the real run would count this channel as not served (no token for its platform, a plan that fails)
+    fails: bool = False
 
 
 class DigestRunner:
@@ -116,11 +118,11 @@ class DigestRunner:
 
     # --- what runs ----------------------------------------------------------------------------------------
 
-    async def run_due(self) -> list[Outcome]:
-        """Finish what earlier runs left unsent (when its next try is due), then send every digest due now.
-        Due channels this process cannot serve are reported as SKIPPED and left for one that can."""
-        outcomes = await self.resume_unfinished()
-        windows = await self.planner.due_windows(await self._active())
+    async def run_due(self, ref: ChannelRef | None = None) -> list[Outcome]:
+        """Finish what earlier runs left unsent (when its next try is due), then send every digest due now (or
+        only `ref`'s). Due channels this process cannot serve are reported as SKIPPED and left for one that can."""
+        outcomes = await self.resume_unfinished(ref)
+        windows = await self.planner.due_windows(await self._active(ref))
         return outcomes + self._unserved(windows) + await self._plan_and_send(self._served(windows))
 
     async def run_now(self, ref: ChannelRef | None = None) -> list[Outcome]:
@@ -134,26 +136,27 @@ class DigestRunner:
         ]
         return outcomes + self._unserved(windows) + await self._plan_and_send(self._served(windows))
 
-    async def any_due(self) -> bool:
-        """Whether this process has a digest to send now (due, or left unsent and due for its next try)."""
-        if self._served(await self.planner.due_windows(await self._active())):
+    async def any_due(self, ref: ChannelRef | None = None) -> bool:
+        """Whether this process has a digest to send now (due, or left unsent and due for its next try); with
+        `ref`, one of that channel's."""
+        if self._served(await self.planner.due_windows(await self._active(ref))):
             return True
         now = self._clock.now()
         return any(
             d.ref.platform in self._sinks and (d.next_attempt_at is None or d.next_attempt_at <= now)
-            for d in await self._store.ledger.unfinished()
+            for d in await self._store.ledger.unfinished(ref)
         )
 
-    async def next_due(self) -> tuple[datetime, ChannelRef] | None:
+    async def next_due(self, ref: ChannelRef | None = None) -> tuple[datetime, ChannelRef] | None:
         """When the next scheduled digest falls due (now, for one due already), and for which channel (None: no
-        channel is served)."""
+        channel is served); with `ref`, that channel's next."""
         now = self._clock.now()
-        due = self._served(await self.planner.due_windows(await self._active()))
+        due = self._served(await self.planner.due_windows(await self._active(ref)))
         if due:
             return now, due[0].subscription.ref
         upcoming = [
             (occurrence.due, subscription.ref)
-            for subscription in await self._active()
+            for subscription in await self._active(ref)
             if subscription.ref.platform in self._sinks
             and (occurrence := next_due(subscription.schedule, now)) is not None
         ]
@@ -184,7 +187,9 @@ class DigestRunner:
         subscriptions = await self._active(ref)
         windows = await (self.planner.now_windows if now else self.planner.due_windows)(subscriptions)
         resumed = [await self._dry_resume(d, now) for d in await self._store.ledger.unfinished(ref)]
-        unserved = [DryRun(o.ref, o.day, None, f"would not be sent: {o.detail}") for o in self._unserved(windows)]
+        unserved = [
+            DryRun(o.ref, o.day, None, f"would not be sent: {o.detail}", fails=True) for o in self._unserved(windows)
+        ]
         return [r for r in resumed if r is not None] + unserved + await self._dry_plans(self._served(windows))
 
     async def _dry_resume(self, planned: PlannedDigest, now: bool) -> DryRun | None:
@@ -202,7 +207,8 @@ class DigestRunner:
         for chosen in await self.planner.choose(windows):
             window = chosen.window
             if isinstance(chosen, PlanFailure):
-                runs.append(DryRun(window.subscription.ref, window.day, None, f"cannot be planned: {chosen.error}"))
+                note = f"cannot be planned: {chosen.error}"
+                runs.append(DryRun(window.subscription.ref, window.day, None, note, fails=True))
                 continue
             if not chosen.paper_ids and not window.subscription.post_empty:
                 runs.append(DryRun(window.subscription.ref, window.day, None, "nothing new, nothing would be sent"))

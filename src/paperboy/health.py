@@ -82,6 +82,19 @@ def _source_health(runtime: Runtime, name: str, started: datetime, now: datetime
     )
 
 
+class HealthPortUnavailable(ConfigError):
+    """The health port cannot be listened on (taken, or not allowed). `setting` is where the port came from, for
+    the message: `health.port` unless a caller knows better (`paperboy run --health-port`)."""
+
+    def __init__(self, host: str, port: int, reason: str, setting: str = "health.port") -> None:
+        super().__init__(f"cannot listen on {host}:{port} for health checks ({reason}); change {setting}")
+        self.host, self.port, self.reason = host, port, reason
+
+    def given_by(self, setting: str) -> HealthPortUnavailable:
+        """The same error, naming `setting` as where the port came from."""
+        return HealthPortUnavailable(self.host, self.port, self.reason, setting)
+
+
 @asynccontextmanager
 async def serve_health(runtime: Runtime) -> AsyncIterator[str]:
     """Serve `/healthz` and `/metrics` while the block is open, if `health.port` is set; says where."""
@@ -107,10 +120,7 @@ async def serve_health(runtime: Runtime) -> AsyncIterator[str]:
         try:
             await web.TCPSite(runner, settings.host, settings.port).start()
         except OSError as error:
-            raise ConfigError(
-                f"cannot listen on {settings.host}:{settings.port} for health checks ({error.strerror}); "
-                "change health.port"
-            ) from None
+            raise HealthPortUnavailable(settings.host, settings.port, error.strerror or type(error).__name__) from None
         yield f"health at http://{settings.host}:{settings.port}/healthz and /metrics"
     finally:
         await runner.cleanup()

@@ -23,6 +23,7 @@ import httpx
 import paperboy
 from paperboy.config import HttpSettings
 from paperboy.errors import Fault, PaperboyError, SourceError
+from paperboy.reach import cannot_reach, no_answer
 from paperboy.retry import GaveUp, RetryPolicy, Throttled
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,12 @@ class _TryFailed(SourceUnavailable):
     """One try that failed in a way another may not: `start` says what happened ("Hugging Face answered 503"),
     `hint` what to do if every try fails so."""
 
-    def __init__(self, start: str, hint: str = "try again later") -> None:
+    def __init__(self, start: str, hint: str = "try again later", *, reached: bool = True) -> None:
         super().__init__(start)
         self.start = start
         self.hint = hint
+        #: whether the request may have reached the service (False: no connection was made)
+        self.reached = reached
 
 
 async def get_parsed(
@@ -91,7 +94,7 @@ async def get_parsed(
 
     retry = RetryPolicy.for_sources(policy)
     try:
-        return await retry.run(one_try, on_retry=_log_retry)
+        return await retry.run(one_try, on_retry=lambda error, wait, next_try: _log_retry(error, wait, next_try, retry))
     except GaveUp as end:
         raise _gave_up(end, endpoint) from None
 
@@ -109,15 +112,17 @@ async def _get(
     service = endpoint.service
     try:
         response = await client.get(url, params=params, headers=headers)
-    except httpx.TimeoutException:
+    except httpx.TimeoutException as error:
         raise _TryFailed(
-            f"{service} did not answer within {policy.timeout.total_seconds():g}s",
+            no_answer(service, policy.timeout.total_seconds()),
             "try again later, or raise http.timeout",
+            reached=not isinstance(error, httpx.ConnectTimeout),
         ) from None
     except httpx.TransportError as error:
         raise _TryFailed(
-            f"cannot reach {service} at {_origin(url)} ({_transport_reason(error)})",
+            cannot_reach(service, url, error),
             f"check {endpoint.config_key} and the network",
+            reached=not isinstance(error, httpx.ConnectError),
         ) from None
     if response.status_code == 429:
         raise Throttled(f"{service} answered 429 Too Many Requests", retry_after=_retry_after(response))
@@ -155,14 +160,15 @@ def _gave_up(end: GaveUp, endpoint: Endpoint) -> BaseException:
             "(429 Too Many Requests); try again later"
         )
     if isinstance(last, _TryFailed):
-        return SourceUnavailable(f"{last.start} {_times(end.tries)}; {last.hint}")
+        return SourceUnavailable(f"{last.start}{_times(end.tries)}; {last.hint}")
     if isinstance(last, Throttled):
-        return SourceUnavailable(f"{last} {_times(end.tries)}; try again later")
+        return SourceUnavailable(f"{last}{_times(end.tries)}; try again later")
     return last  # the parser's own error, in its own words
 
 
 class Pacer:
-    """Spaces requests to one service at least `interval` seconds apart, one at a time (arXiv's terms)."""
+    """Spaces requests to one service at least `interval` seconds apart, one at a time (arXiv's terms). A try
+    that got no connection sent the service nothing: the next waits only for the retry policy's backoff."""
 
     def __init__(self, interval: float) -> None:
         self._interval = interval
@@ -178,7 +184,14 @@ class Pacer:
                 await asyncio.sleep(delay)
             try:
                 yield
-            finally:
+            except _TryFailed as failed:
+                if failed.reached:
+                    self._next_start = loop.time() + self._interval
+                raise
+            except BaseException:
+                self._next_start = loop.time() + self._interval
+                raise
+            else:
                 self._next_start = loop.time() + self._interval
 
 
@@ -207,24 +220,12 @@ def _status_reason(response: httpx.Response) -> str:
     return f"{response.status_code} {response.reason_phrase}".strip()
 
 
-def _transport_reason(error: httpx.TransportError) -> str:
-    text = str(error) or type(error).__name__
-    if "Connection refused" in text or "Errno 111" in text:
-        return "connection refused"
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return "unknown host name"
-    return text
-
-
-def _origin(url: str) -> str:
-    parsed = httpx.URL(url)
-    return f"{parsed.scheme}://{parsed.netloc.decode()}"
-
-
 def _times(tries: int) -> str:
-    return "once" if tries == 1 else f"on all {tries} tries"
+    """How often it failed, after what failed: nothing for a single try."""
+    return "" if tries == 1 else f" on all {tries} tries"
 
 
-def _log_retry(error: BaseException, wait: float, next_try: int) -> None:
+def _log_retry(error: BaseException, wait: float, next_try: int, policy: RetryPolicy) -> None:
+    """One short line per retry: what failed, and which try comes when."""
     reason = error.start if isinstance(error, _TryFailed) else str(error)
-    log.warning("%s; retrying in %.1fs (try %d)", reason, wait, next_try)
+    log.warning("%s; try %d of %d in %.1f s", reason, next_try, policy.attempts, wait)

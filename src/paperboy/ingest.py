@@ -3,7 +3,8 @@
 Each day is its own unit: stored as soon as it is fetched, so a failure later never loses what came before.
 Days are fetched newest first (the newest are what digests want), and a day that fails does not stop the
 others: only a source that cannot be reached at all (connection refused, unknown host) is not asked for the
-remaining days of the same run, and each of those is reported as not asked, with the reason.
+remaining days of the same run, and each of those is reported as not asked, in a few words (the day that found
+the source out of reach has the whole message).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ async def refresh(store: Store, sources: Mapping[str, Source], lookback_days: Ca
 
 
 def _not_asked(failed: DayReport, day: date) -> DayReport:
-    reason = f"not asked: {failed.source} could not be reached for {failed.day} ({failed.error})"
+    # short: the day that found the source out of reach says why, in full, once
+    reason = f"not asked: {failed.source} unreachable"
     return DayReport(source=failed.source, day=day, error=reason, unreachable=True, asked=False)
 
 

@@ -9,7 +9,8 @@ from paperboy.arxiv_ids import parse_arxiv_id
 from paperboy.errors import PaperNotFound, QueryError
 from paperboy.metrics import SEARCH_SECONDS
 from paperboy.models import Paper, SearchPage, Sort
-from paperboy.query import parse
+from paperboy.query import Node, parse
+from paperboy.query.ast import And, Match, MatchField, Not, Or
 from paperboy.store import Store
 
 MAX_LIMIT = 100
@@ -29,8 +30,18 @@ class PaperService:
         if not 0 <= offset <= MAX_OFFSET:
             raise QueryError(f"the offset must be between 0 and {MAX_OFFSET}, not {offset}; narrow the search instead")
         query = parse(text)
+        await self._refuse_unknown_digests(query)
         with SEARCH_SECONDS.time():
             return await self._store.papers.search(query, sort=sort, limit=limit, offset=offset, today=self._today())
+
+    async def _refuse_unknown_digests(self, query: Node) -> None:
+        """`more:123` for a digest that does not exist is said as such, not as a search that matched nothing."""
+        for number in sorted(set(_digest_numbers(query))):
+            if await self._store.ledger.get(number) is None:
+                raise QueryError(
+                    f'there is no digest {number}; more: takes the number a digest\'s "and N more" line shows, '
+                    "like more:123"
+                )
 
     async def paper(self, text: str) -> Paper:
         """The paper with arXiv id `text` (any usual spelling: `2401.12345v2`, `arXiv:…`, an abs URL)."""
@@ -42,3 +53,15 @@ class PaperService:
                 "`paperboy fetch --date YYYY-MM-DD`, or check the id"
             )
         return paper
+
+
+def _digest_numbers(node: Node) -> list[int]:
+    """The digests a query's `more:` terms name, wherever they stand in it."""
+    match node:
+        case Match(MatchField.MORE, value):
+            return [int(value)]
+        case Not(item):
+            return _digest_numbers(item)
+        case And(items) | Or(items):
+            return [number for item in items for number in _digest_numbers(item)]
+    return []

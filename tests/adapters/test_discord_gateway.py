@@ -69,7 +69,8 @@ async def test_discord_out_of_reach_at_start_does_not_stop_paperboy(
             while not any("running: database" in r.message for r in caplog.records):  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
         assert not running.done(), "paperboy keeps running without Discord"
-    assert any("cannot reach Discord to log in" in r.message and "trying again" in r.message for r in caplog.records)
+    said = "cannot reach Discord at http://127.0.0.1:9 (connection refused) to log in; check discord.api_base_url"
+    assert any(said in r.message and "trying again" in r.message for r in caplog.records)
 
 
 def paperboy_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

@@ -118,6 +118,11 @@ async def test_a_bad_query_gets_the_languages_message_and_the_usage(app: AsyncAp
     )
 
 
+async def test_more_of_a_digest_that_does_not_exist_says_so(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "search more:123")
+    assert text_of(answer).startswith("there is no digest 123; more: takes the number")
+
+
 async def test_search_takes_a_sort_order_among_the_words(app: AsyncApp, slack_server: FakeSlack) -> None:
     answer = await papers(app, slack_server, "search model sort:upvotes")
     shown = [b["text"]["text"] for b in answer["blocks"] if b["type"] == "section"]
@@ -426,3 +431,12 @@ async def test_a_bug_is_logged_with_its_traceback_and_the_user_told(
     [line] = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert line.getMessage() == "/papers subscribe (T0456/C0123) failed"
     assert line.levelno == logging.ERROR and line.exc_info is not None
+
+
+async def test_slack_out_of_reach_at_start_is_named_with_its_address(caplog: pytest.LogCaptureFixture) -> None:
+    client = AsyncWebClient(token=TOKEN, base_url="http://127.0.0.1:9/api/")
+    await check_tokens(client, None)  # no ConfigError: paperboy goes on and Slack is asked again later
+    assert (
+        "cannot reach Slack at http://127.0.0.1:9 (connection refused) to check slack.bot_token; going on"
+        in caplog.text
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from paperboy.clock import OFFSET_ENV
 from tests.cli.conftest import Cli
 from tests.fakes.corpus import CorpusPaper, by_day, hf_item
 from tests.fakes.huggingface import FakeHuggingFace
@@ -168,3 +169,55 @@ async def test_a_digest_right_after_a_fetch_does_not_fetch_again(
     sent = await cli("digest", "--now", "--config", str(config_path))
     assert sent.code == 0, sent.stderr
     assert len(hf_server.requests_to("/api/daily_papers")) == asked
+
+
+def digests_recorded(config_path: Path) -> int:
+    with sqlite3.connect(config_path.parent / "paperboy.db") as conn:
+        [(count,)] = conn.execute("SELECT count(*) FROM digests").fetchall()
+    return int(count)
+
+
+async def test_a_channel_named_without_now_gets_no_digest_before_it_is_due(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    await subscribed(cli, config_path)  # made now: its first post time is still to come
+    result = await cli("digest", "--channel", "lab", "--config", str(config_path))
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("console:lab: not due; the next is at ")
+    assert result.stdout.rstrip().endswith("(add --now to send it now, or --dry-run --now to see it first)")
+    assert digests_recorded(config_path) == 0
+    preview = await cli("digest", "--channel", "lab", "--dry-run", "--config", str(config_path))
+    assert preview.stdout == result.stdout
+
+
+async def test_a_channel_named_without_now_gets_its_digest_once_it_is_due(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    await subscribed(cli, config_path, "--max", "3")
+    await cli(
+        "subscribe", "--platform", "console", "--channel", "other", "--days", "daily", "--config", str(config_path)
+    )
+    later = {OFFSET_ENV: "25h"}  # past the next post time of both channels
+    result = await cli("digest", "--channel", "lab", "--config", str(config_path), env=later)
+    assert result.code == 0, result.stderr
+    assert result.stdout.rstrip().splitlines()[-1].startswith("console:lab ")
+    assert result.stdout.rstrip().endswith("sent 3 papers")
+    assert "console:other" not in result.stdout, "only the channel named"
+
+
+async def test_a_workspace_without_a_channel_is_refused(cli: Cli, config_path: Path) -> None:
+    result = await cli("digest", "--workspace", "T1", "--config", str(config_path))
+    assert result.code == 2
+    assert result.stderr == "paperboy: error: --workspace needs --channel too, like --workspace T0123 --channel C0123\n"
+
+
+async def test_a_dry_run_exits_as_the_real_run_would(cli: Cli, config_path: Path, fetched: list[CorpusPaper]) -> None:
+    config = ["--config", str(config_path)]
+    await subscribed(cli, config_path)
+    await cli("subscribe", "--platform", "discord", "--workspace", "42", "--channel", "1234567890", *config)
+    preview = await cli("digest", "--now", "--dry-run", *config)
+    assert "would not be sent: no Discord bot token is configured" in preview.stdout
+    sent = await cli("digest", "--now", *config)
+    assert (preview.code, sent.code) == (1, 1)
+    alone = await cli("digest", "--now", "--dry-run", "--channel", "lab", *config)
+    assert alone.code == 0, "the channel it is about can be served"

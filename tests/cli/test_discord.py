@@ -50,3 +50,16 @@ async def test_a_refused_token_is_named_not_shown(cli: Cli, discord_config: Path
     assert result.code == 2
     assert result.stderr.startswith("paperboy: error: Discord does not accept discord.token")
     assert "nope" not in result.stderr
+
+
+async def test_discord_out_of_reach_is_named_with_its_address_and_the_reason(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace
+) -> None:
+    path = tmp_path / "down.toml"
+    path.write_text(config_text(hf_server, extra='[discord]\napi_base_url = "http://127.0.0.1:9/api/v10"\n'))
+    result = await cli("discord", "sync", "--config", str(path), env={"PAPERBOY_DISCORD_TOKEN": TOKEN})
+    assert result.code == 1
+    assert result.stderr == (
+        "paperboy: error: cannot reach Discord at http://127.0.0.1:9 (connection refused) to log in; "
+        "check discord.api_base_url and the network\n"
+    )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
+from paperboy.cli.doctor import DOCTOR_TIMEOUT
 from tests.cli.conftest import Cli, config_text
 from tests.fakes import discord as fake_discord
 from tests.fakes import slack as fake_slack
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.hanging import HangingServer
 from tests.fakes.huggingface import FakeHuggingFace
 from tests.fakes.slack import FakeSlack
 
@@ -130,3 +133,56 @@ async def test_doctor_names_the_unreachable_platform(
     assert [name for name, outcome in outcomes(result.stdout).items() if outcome == "FAIL"] == [down]
     detail = line_of(result.stdout, down).split(None, 2)[2]
     assert detail.startswith("cannot reach ") and f"check {config_key}" in detail
+
+
+async def test_endpoints_that_never_answer_are_checked_at_once_within_the_timeout(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, hanging_server: HangingServer
+) -> None:
+    url = hanging_server.url
+    extra = (
+        f'[sources.arxiv]\nenabled = true\nbase_url = "{url}"\nrequest_interval = "0s"\n'
+        f'[slack]\napi_base_url = "{url}/api/"\n[discord]\napi_base_url = "{url}/api/v10"\n'
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(hf_server, extra=extra).replace(hf_server.url, url).replace('"500ms"', '"1s"'))
+    started = time.monotonic()
+    result = await cli("doctor", "--config", str(config), env=TOKENS)
+    took = time.monotonic() - started
+    assert result.code == 1
+    assert took < 2 * 1.0 + 1.5, f"took {took:.1f}s: the checks waited one after another"  # + process start-up
+    assert hanging_server.connections == 4, "each endpoint was asked once"
+    failing = {name: line_of(result.stdout, name).split(None, 2)[2] for name in ("huggingface", "arxiv", "slack")}
+    failing["discord"] = line_of(result.stdout, "discord").split(None, 2)[2]
+    services = {"huggingface": "Hugging Face", "arxiv": "arXiv", "slack": "Slack", "discord": "Discord"}
+    for name, detail in failing.items():
+        assert detail.startswith(f"{services[name]} did not answer within 1 s; "), detail
+    names = [line.split()[1] for line in result.stdout.splitlines()]
+    assert names == ["config", "database", "huggingface", "arxiv", "slack", "discord"], "in the fixed order"
+
+
+async def test_the_doctor_waits_at_most_its_own_timeout_whatever_http_timeout_says(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, hanging_server: HangingServer
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(hf_server).replace(hf_server.url, hanging_server.url).replace('"500ms"', '"60s"'))
+    result = await cli("doctor", "--config", str(config))
+    assert (
+        line_of(result.stdout, "huggingface")
+        .split(None, 2)[2]
+        .startswith(f"Hugging Face did not answer within {DOCTOR_TIMEOUT.total_seconds():g} s; ")
+    )
+
+
+async def test_an_unreachable_endpoint_is_named_with_its_address_and_the_reason_in_words(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, slack_server: FakeSlack, discord_server: FakeDiscord
+) -> None:
+    config = platforms_config(tmp_path, hf_server, slack_server, discord_server, down="slack")
+    config.write_text(config.read_text().replace(hf_server.url, "http://127.0.0.1:9"))
+    result = await cli("doctor", "--config", str(config), env=TOKENS)
+    assert line_of(result.stdout, "huggingface").split(None, 2)[2] == (
+        "cannot reach Hugging Face at http://127.0.0.1:9 (connection refused); check sources.huggingface.base_url "
+        "and the network"
+    )
+    assert line_of(result.stdout, "slack").split(None, 2)[2] == (
+        "cannot reach Slack at http://127.0.0.1:9 (connection refused); check slack.api_base_url and the network"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from tests.cli.conftest import Cli, config_text
 from tests.fakes.corpus import by_day, hf_item
+from tests.fakes.hanging import HangingServer
 from tests.fakes.huggingface import PATH, FakeHuggingFace
 from tests.fakes.server import Fault
 
@@ -141,3 +143,41 @@ async def test_source_option_fetches_a_disabled_source(cli: Cli, tmp_path: Path,
     forced = await cli("fetch", "--date", DAY.isoformat(), "--source", "huggingface", "--config", str(config))
     assert forced.code == 0
     assert f"{len(ids)} new" in forced.stdout
+
+
+def both_sources_at(tmp_path: Path, hf_server: FakeHuggingFace, url: str, attempts: int = 2) -> Path:
+    arxiv = f'[sources.arxiv]\nenabled = true\nbase_url = "{url}"\nrequest_interval = "0s"\n'
+    text = config_text(hf_server, extra=arxiv).replace(hf_server.url, url)
+    config = tmp_path / "config.toml"
+    config.write_text(text.replace("attempts = 2\n", f"attempts = {attempts}\n"))
+    return config
+
+
+async def test_an_unreachable_source_says_why_once_and_its_other_days_in_a_few_words(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace
+) -> None:
+    config = both_sources_at(tmp_path, hf_server, "http://127.0.0.1:9")
+    since = (datetime.now(UTC) - timedelta(days=2)).date()
+    result = await cli("fetch", "--since", since.isoformat(), "--config", str(config))
+    assert result.code == 1
+    for source, service in (("huggingface", "Hugging Face"), ("arxiv", "arXiv")):
+        lines = [line for line in result.stdout.splitlines() if line.startswith(f"{source} ")]
+        assert len(lines) == 3
+        assert lines[0].split(": ", 1)[1] == (
+            f"failed: cannot reach {service} at http://127.0.0.1:9 (connection refused) on all 2 tries; "
+            f"check sources.{source}.base_url and the network"
+        )
+        assert [line.split(": ", 1)[1] for line in lines[1:]] == [f"not asked: {source} unreachable"] * 2
+    retries = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    assert len(retries) == 2, "one line per retry: one retry per source"
+    assert all(re.search(r" at http://127.0.0.1:9 \(connection refused\); try 2 of 2 in [\d.]+ s$", r) for r in retries)
+
+
+async def test_the_sources_are_fetched_at_once(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, hanging_server: HangingServer
+) -> None:
+    config = both_sources_at(tmp_path, hf_server, hanging_server.url, attempts=1)
+    result = await cli("fetch", "--date", DAY.isoformat(), "--config", str(config))
+    assert result.code == 1
+    assert hanging_server.connections == 2
+    assert hanging_server.most_open == 2, "the second source was asked while the first had not answered"

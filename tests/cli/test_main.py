@@ -94,6 +94,37 @@ async def test_unknown_command_is_a_usage_error(cli: Cli) -> None:
     result = await cli("fetchh")
     assert result.code == 2
     assert "invalid choice: 'fetchh'" in result.stderr
+    assert result.stderr.startswith("paperboy: error: ") and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("search", "diffusion", "--limit", "0"), '--limit: "0" is not a positive whole number (see paperboy search'),
+        (("fetch", "--date", "tomorrow"), '--date: "tomorrow" is not a date; write it as YYYY-MM-DD, like 2025-01-16'),
+        (("search", "diffusion", "--bogus"), "unknown option --bogus (see paperboy search --help)"),
+        (("db", "stats", "--jsn"), "unknown option --jsn (see paperboy db stats --help)"),
+        (("subscribe", "--platform", "console"), "required: --channel (see paperboy subscribe --help)"),
+        (("db",), "required: ACTION (see paperboy db --help)"),
+    ],
+    ids=["bad value", "bad date", "unknown option", "nested command", "missing option", "missing action"],
+)
+async def test_a_command_line_mistake_is_one_line_with_where_to_read_more(
+    cli: Cli, args: tuple[str, ...], message: str
+) -> None:
+    result = await cli(*args)
+    assert result.code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("paperboy: error: ") and message in line
+    assert line.endswith(" --help)")
+    assert result.stdout == ""
+
+
+async def test_a_webhook_url_in_a_command_line_mistake_is_not_shown(cli: Cli) -> None:
+    result = await cli("digest", "https://hooks.slack.com/services/T0/B0/sosecret")
+    assert result.code == 2
+    assert "sosecret" not in result.stderr
+    assert result.stderr.startswith("paperboy: error: unexpected argument https://hooks.slack.com/services/T0/B0/")
 
 
 async def test_version_prints_the_package_version(cli: Cli) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -128,6 +129,28 @@ async def test_run_with_only_a_refused_slack_bot_token_exits_2_in_one_line(
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("paperboy: error: Slack refused slack.bot_token (invalid_auth)")
     assert "xoxb-not-the-token" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("given", ["option", "config"])
+async def test_a_health_port_in_use_names_where_the_port_came_from(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, given: str
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    config = tmp_path / "config.toml"
+    extra = f"[health]\nport = {port}\n" if given == "config" else ""
+    config.write_text(config_text(hf_server, extra=extra))
+    option = ["--health-port", str(port)] if given == "option" else []
+    try:
+        result = await cli("run", *option, "--config", str(config))
+    finally:
+        taken.close()
+    assert result.code == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"paperboy: error: cannot listen on 127.0.0.1:{port} for health checks (")
+    assert last.endswith("change --health-port" if given == "option" else "change health.port")
 
 
 @pytest.mark.parametrize("delay", [0.1, 0.25, 0.4, 0.55, 0.7])

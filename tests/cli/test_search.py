@@ -63,6 +63,13 @@ async def test_a_bad_query_exits_2_with_the_languages_message(cli: Cli, config_p
     assert result.stderr == 'paperboy: error: unclosed quote at column 11; add the closing "\n'
 
 
+async def test_more_of_a_digest_that_does_not_exist_says_so(cli: Cli, config_path: Path) -> None:
+    result = await cli("search", "more:123", "--config", str(config_path))
+    assert result.code == 2
+    assert result.stderr.startswith("paperboy: error: there is no digest 123; ")
+    assert result.stdout == ""
+
+
 async def test_search_takes_the_query_language(cli: Cli, config_path: Path, fetched: list[CorpusPaper]) -> None:
     result = await cli("search", "title:diffusion", "-video", "upvotes>=0", "--json", "--config", str(config_path))
     assert result.code == 0, result.stderr

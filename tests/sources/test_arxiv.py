@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -130,6 +131,17 @@ async def test_requests_are_spaced_by_the_request_interval(
     await ArxivSource(client, paced, settings.http).fetch_day(DAY)
     gaps = [b - a for a, b in zip(arxiv_server.arrivals, arxiv_server.arrivals[1:], strict=False)]
     assert len(gaps) == 2 and min(gaps) >= 0.29
+
+
+@pytest.mark.asyncio
+async def test_tries_that_got_no_connection_wait_only_for_the_backoff(
+    settings: Settings, client: httpx.AsyncClient
+) -> None:
+    closed = replace(settings.sources.arxiv, base_url="http://127.0.0.1:9", request_interval=timedelta(seconds=30))
+    source = ArxivSource(client, closed, settings.http)  # 4 tries, 10 ms backoff
+    async with asyncio.timeout(10):  # paced, the 3 retries would take 90 s: nothing reached arXiv
+        with pytest.raises(SourceError, match=r"connection refused\) on all 4 tries"):
+            await source.fetch_day(DAY)
 
 
 @pytest.mark.asyncio

@@ -223,7 +223,7 @@ async def test_persistent_429_gives_a_clear_error(hf_server: FakeHuggingFace, so
 
 async def test_persistent_timeout_gives_a_clear_error(hf_server: FakeHuggingFace, source: HuggingFaceSource) -> None:
     hf_server.fail_next(PATH, *[Fault(delay=1.0)] * 4)
-    with pytest.raises(SourceUnavailable, match=r"did not answer within 0.5s on all 4 tries; try again later"):
+    with pytest.raises(SourceUnavailable, match=r"did not answer within 0.5 s on all 4 tries; try again later"):
         await source.fetch_day(DAY)
 
 

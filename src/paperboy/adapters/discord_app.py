@@ -20,12 +20,14 @@ from typing import Any
 import aiohttp
 import discord
 from discord import app_commands
+from discord.http import Route
 
 from paperboy.adapters.discord import point_at
 from paperboy.adapters.discord_commands import VIEW_TIMEOUT, answer_error, build_papers_group
 from paperboy.adapters.services import Markers, Services
 from paperboy.config import DiscordSettings
 from paperboy.errors import ConfigError, Fault, PaperboyError
+from paperboy.reach import cannot_reach, no_answer
 from paperboy.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -103,11 +105,13 @@ async def log_in(client: discord.Client, token: str) -> None:
         ) from None
     except TimeoutError:
         raise DiscordUnreachable(
-            f"cannot reach Discord to log in (no answer within {LOGIN_TIMEOUT_SECONDS:.0f} s); check the network"
+            f"{no_answer('Discord', LOGIN_TIMEOUT_SECONDS)} to log in; try again later, or check the network"
         ) from None
-    except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+    except discord.HTTPException as error:  # Discord (or a proxy before it) failed, not the token
+        raise DiscordUnreachable(f"Discord answered {error.status} to log in; try again later") from None
+    except (aiohttp.ClientError, OSError) as error:
         raise DiscordUnreachable(
-            f"cannot reach Discord to log in ({type(error).__name__}); check the network"
+            f"{cannot_reach('Discord', Route.BASE, error)} to log in; check discord.api_base_url and the network"
         ) from None
 
 

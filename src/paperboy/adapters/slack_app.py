@@ -39,6 +39,7 @@ from paperboy.adapters.slack_http import SeenRequests, guard
 from paperboy.adapters.slack_respond import RESPOND_SECONDS, post_response
 from paperboy.errors import ConfigError, Fault, PaperboyError
 from paperboy.models import Sort
+from paperboy.reach import cannot_reach, no_answer
 
 log = logging.getLogger(__name__)
 
@@ -280,10 +281,10 @@ async def check_tokens(client: AsyncWebClient, app_token: str | None) -> None:
                 return
             raise ConfigError(f"Slack refused {key} ({error_code(error)}); copy {where} into it") from None
         except TimeoutError:
-            log.warning("Slack did not answer within %.0f s to check %s; going on", CHECK_SECONDS, key)
+            log.warning("%s to check %s; going on", no_answer("Slack", CHECK_SECONDS), key)
             return
         except (aiohttp.ClientError, OSError) as error:
-            log.warning("cannot reach Slack to check %s (%s); going on", key, type(error).__name__)
+            log.warning("%s to check %s; going on", cannot_reach("Slack", client.base_url, error), key)
             return
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import paperboy
+from paperboy.cli.parsing import Parser
 from paperboy.config import Settings, load_settings
 from paperboy.errors import PaperboyError, UserInputError
 from paperboy.log import redact_webhook_urls, setup_logging
@@ -82,9 +83,7 @@ def build_parser(only: Iterable[str] | None = None) -> argparse.ArgumentParser:
             help="more log output, and tracebacks on errors (-vv: HTTP details too)",
         )
 
-    parser = argparse.ArgumentParser(
-        prog="paperboy", description="Daily machine-learning papers for Discord and Slack channels."
-    )
+    parser = Parser(prog="paperboy", description="Daily machine-learning papers for Discord and Slack channels.")
     parser.add_argument("--version", action="version", version=f"paperboy {paperboy.__version__}")
     add_globals(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")  # none: the help

@@ -11,7 +11,10 @@ from paperboy.store import Store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = __doc__
+    parser.description = (
+        "Look after the database file: back it up, see what it holds, or compact it. Each is safe while "
+        "paperboy run runs."
+    )
     actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
     backup = actions.add_parser(
         "backup",
@@ -20,7 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "file) with SQLite's online backup: a consistent copy, taken while paperboy keeps running.",
     )
     backup.add_argument("path", type=Path, metavar="PATH", help="the backup file to create")
-    stats = actions.add_parser("stats", help="what the database holds, and its size")
+    stats = actions.add_parser(
+        "stats",
+        help="what the database holds, and its size",
+        description="Count what the database holds (papers, days, subscriptions, digests, deliveries, "
+        "installations) and show its size, that of its write-ahead log and its free space.",
+    )
     stats.add_argument("--json", action="store_true", help="print a JSON object for scripts")
     actions.add_parser(
         "vacuum",

@@ -1,5 +1,6 @@
-"""`paperboy digest`: send the digests that are due now, or every channel's next one at once (`--now`), or
-show what the same command would send (`--dry-run`). Safe beside a running `paperboy run` and other
+"""`paperboy digest`: send the digests that are due now (`--channel`: that channel's, if due), or every channel's
+next one at once (`--now`), or show what the same command would send (`--dry-run`), with the exit code it would
+have. Safe beside a running `paperboy run` and other
 `paperboy digest` processes: each digest is claimed by one of them (the delivery ledger keeps them apart)."""
 
 from __future__ import annotations
@@ -23,9 +24,16 @@ _FAILURES = (Result.RETRY, Result.FAILED, Result.PAUSED, Result.SKIPPED)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = __doc__
+    parser.description = (
+        "Send the digests that are due now (with --channel, only that channel's, and only if it is due). --now "
+        "sends every channel's next digest (or that channel's) at once, whatever its schedule; --dry-run prints "
+        "what the same command would send. Safe beside paperboy run and other paperboy digest processes: each "
+        "digest is sent by one of them."
+    )
     parser.add_argument(
-        "--now", action="store_true", help="send every channel's next digest now, whatever its schedule"
+        "--now",
+        action="store_true",
+        help="send every channel's next digest (with --channel, that channel's) now, whatever its schedule",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="print what the same command would send; send and record nothing"
@@ -43,15 +51,17 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
     ):
         ref = await _channel(store, args)
         runner = DigestRunner(store, sinks, SystemClock.from_env(), settings.delivery)
-        now = bool(args.now or ref)
-        nothing = await _nothing_due(runner)
+        # only --now sends what is not due: --channel alone picks which channel's due digest goes out
+        now = bool(args.now)
+        nothing = await _nothing_due(runner, ref)
         if args.dry_run:
-            _print_dry_run(await runner.dry_run(now=now, ref=ref), nothing)
-            return 0
-        if now or await runner.any_due():
+            runs = await runner.dry_run(now=now, ref=ref)
+            _print_dry_run(runs, nothing)
+            return 1 if any(run.fails for run in runs) else 0  # the code the same command would exit with
+        if now or await runner.any_due(ref):
             # a digest goes out with the day's papers: sources not fetched in the last minutes are fetched first
             await refresh(store, build_sources(settings, client), lambda name: _lookback_days(settings, name))
-        outcomes = await (runner.run_now(ref) if now else runner.run_due())
+        outcomes = await (runner.run_now(ref) if now else runner.run_due(ref))
     for outcome in outcomes:
         print(f"{outcome.ref} {outcome.day}: {_said(outcome)}")
     if not outcomes:
@@ -80,9 +90,13 @@ def _said(outcome: Outcome) -> str:
             return f"not sent: {outcome.detail}"
 
 
-async def _nothing_due(runner: DigestRunner) -> str:
-    """What to say when no digest is due: when the next one is, and how to see or send it now."""
-    upcoming = await runner.next_due()
+async def _nothing_due(runner: DigestRunner, ref: ChannelRef | None) -> str:
+    """What to say when no digest is due (`ref`: none of that channel's): when the next one is, and how to see or
+    send it now."""
+    upcoming = await runner.next_due(ref)
+    if ref is not None:
+        when = f"; the next is at {upcoming[0]:%Y-%m-%d %H:%M} UTC" if upcoming else ""
+        return f"{ref}: not due{when} (add --now to send it now, or --dry-run --now to see it first)"
     if upcoming is None:
         return "no digest is due"
     return (
@@ -110,6 +124,8 @@ async def _channel(store: Store, args: argparse.Namespace) -> ChannelRef | None:
     if not args.channel:
         if args.platform:
             raise UserInputError("--platform needs --channel too, like --platform slack --channel C0123")
+        if args.workspace:
+            raise UserInputError("--workspace needs --channel too, like --workspace T0123 --channel C0123")
         return None
     if args.platform:
         return await subscribed_ref(store, args)

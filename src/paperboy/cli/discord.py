@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = __doc__
+    parser.description = "Set up the Discord bot: register its /papers commands, or print its invite URL."
     actions = parser.add_subparsers(dest="discord_action", metavar="ACTION", required=True)
     sync = actions.add_parser(
         "sync",
@@ -28,7 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sync.add_argument(
         "--guild", type=int, metavar="ID", help="register in this server only: visible at once, good for testing"
     )
-    actions.add_parser("invite", help="print the URL that adds the bot to a server", description=invite.__doc__)
+    actions.add_parser(
+        "invite",
+        help="print the URL that adds the bot to a server",
+        description="Print the URL that adds the bot to a server, with the bot and applications.commands scopes "
+        "and only the permissions paperboy uses.",
+    )
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:

@@ -4,10 +4,12 @@ the tokens paperboy has for them, and say what is wrong (never the tokens themse
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -32,16 +34,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Check the config, the database, and that every configured endpoint answers."
 
 
+#: the longest the doctor waits for any one answer (less, if http.timeout is less): it says what is wrong now
+DOCTOR_TIMEOUT = timedelta(seconds=10)
+
+
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     checks = [Check("config", True, str(settings.config_path or "built-in defaults (no config file found)"))]
-    checks.append(await _check_database(settings))
-    # one try each: the doctor reports what is wrong now, it does not wait for it to get better
-    probe_settings = replace(settings, http=replace(settings.http, attempts=1))
+    # one try each, and a short wait: the doctor reports what is wrong now, it does not wait for it to get better
+    http = replace(settings.http, attempts=1, timeout=min(settings.http.timeout, DOCTOR_TIMEOUT))
+    probe_settings = replace(settings, http=http)
     async with make_client(probe_settings.http) as client:
-        for name, source in build_sources(probe_settings, client).items():
-            checks.append(await _timed(name, source.probe))
-        for name, probe in _platform_probes(probe_settings, client).items():
-            checks.append(await _timed(name, probe))
+        probes: dict[str, Probe] = {name: s.probe for name, s in build_sources(probe_settings, client).items()}
+        probes |= _platform_probes(probe_settings, client)
+        # all at once, so that the doctor takes as long as the slowest check, not as long as all of them
+        checks += await asyncio.gather(_check_database(settings), *(_timed(n, p) for n, p in probes.items()))
     width = max(len(c.name) for c in checks)
     for check in checks:
         print(f"{'ok' if check.ok else 'FAIL':<5}{check.name:<{width + 2}}{check.detail}")

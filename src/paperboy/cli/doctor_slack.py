@@ -3,10 +3,9 @@ each refusal or absence said in words. Kept apart so that slack_sdk is loaded on
 
 from __future__ import annotations
 
+import asyncio
 import math
-import os
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -15,6 +14,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from paperboy.config import Settings
 from paperboy.errors import PaperboyError
+from paperboy.reach import cannot_reach, no_answer
 
 Probe = Callable[[], Awaitable[str]]
 
@@ -27,38 +27,40 @@ _SLACK_TOKEN_SOURCES = {
 
 
 def slack_probe(settings: Settings) -> Probe:
+    """Each configured Slack token asked of Slack, each call given `http.timeout` (the doctor's, short) to
+    answer."""
     slack = settings.slack
-    # no retries: the doctor reports what is wrong now; a token is passed per call, never kept in the client
-    web = AsyncWebClient(
-        base_url=slack.api_base_url,
-        timeout=max(1, math.ceil(settings.http.timeout.total_seconds())),
-        retry_handlers=[],
-    )
+    seconds = settings.http.timeout.total_seconds()
+    # no retries: the doctor reports what is wrong now; a token is passed per call, never kept in the client.
+    # slack_sdk counts whole seconds: the wait that counts is the one around each call
+    web = AsyncWebClient(base_url=slack.api_base_url, timeout=math.ceil(seconds) + 1, retry_handlers=[])
+
+    async def call(key: str, request: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+        return await _slack_call(slack.api_base_url, key, request, seconds)
 
     async def probe() -> str:
         if not (slack.bot_token or slack.app_token):  # OAuth installs: the tokens are in the database
-            await _slack_call(slack.api_base_url, "api.test", web.api_test())
+            await call("api.test", web.api_test())
             return "answered"
         said: list[str] = []
         if slack.bot_token:
-            answer = await _slack_call(
-                slack.api_base_url, "slack.bot_token", web.auth_test(token=slack.bot_token.reveal())
-            )
+            answer = await call("slack.bot_token", web.auth_test(token=slack.bot_token.reveal()))
             said.append(f"slack.bot_token accepted (workspace {answer.get('team_id', '?')})")
         if slack.app_token:
-            await _slack_call(
-                slack.api_base_url, "slack.app_token", web.apps_connections_open(app_token=slack.app_token.reveal())
-            )
+            await call("slack.app_token", web.apps_connections_open(app_token=slack.app_token.reveal()))
             said.append("slack.app_token accepted")
         return ", ".join(said)
 
     return probe
 
 
-async def _slack_call(base_url: str, key: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+async def _slack_call(
+    base_url: str, key: str, call: Awaitable[AsyncSlackResponse], seconds: float
+) -> AsyncSlackResponse:
     """One Slack Web API call, its refusal or absence said in words."""
     try:
-        return await call
+        async with asyncio.timeout(seconds):
+            return await call
     except SlackApiError as error:
         data = error.response.data
         code = data.get("error") if isinstance(data, dict) else None
@@ -70,20 +72,8 @@ async def _slack_call(base_url: str, key: str, call: Awaitable[AsyncSlackRespons
             raise PaperboyError(f"Slack refused {key} ({code}); copy {_SLACK_TOKEN_SOURCES[key]} into it") from None
         raise PaperboyError(f"Slack answered {key} with {code}; check slack.api_base_url") from None
     except TimeoutError:
-        raise PaperboyError("Slack did not answer in time; try again later, or raise http.timeout") from None
+        raise PaperboyError(f"{no_answer('Slack', seconds)}; try again later, or raise http.timeout") from None
     except aiohttp.ClientError as error:
         raise PaperboyError(
-            f"cannot reach Slack at {_origin(base_url)} ({_connection_problem(error)}); check slack.api_base_url "
-            "and the network"
+            f"{cannot_reach('Slack', base_url, error)}; check slack.api_base_url and the network"
         ) from None
-
-
-def _connection_problem(error: aiohttp.ClientError) -> str:
-    if isinstance(error, aiohttp.ClientConnectorError) and error.os_error.errno:
-        return os.strerror(error.os_error.errno).lower()
-    return type(error).__name__
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"

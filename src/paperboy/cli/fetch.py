@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -53,7 +54,9 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
                 print(_day_line(report), flush=True)
                 progress.advance(task)
 
-            reports = [await ingest(store, source, plans[name], on_day) for name, source in sources.items()]
+            # the sources at once: one that is slow or out of reach does not hold up the other
+            fetches = (ingest(store, source, plans[name], on_day) for name, source in sources.items())
+            reports = list(await asyncio.gather(*fetches))
     return _finish(reports)
 
 

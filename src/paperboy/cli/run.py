@@ -37,8 +37,14 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         # imported once a stop is ours to handle: a Ctrl-C while the platforms' SDKs load is a stop while
         # starting, not an interrupt that leaves half-opened connections behind
         from paperboy.app import serve
+        from paperboy.health import HealthPortUnavailable
 
-        await serve(settings, stop)
+        try:
+            await serve(settings, stop)
+        except HealthPortUnavailable as error:
+            if args.health_port is None:
+                raise
+            raise error.given_by("--health-port") from None
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)

@@ -14,7 +14,9 @@ from paperboy.timespec import format_weekdays
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = __doc__
+    parser.description = (
+        "List every subscribed channel with its schedule, filter and state: paused or with a problem, and why."
+    )
     parser.add_argument("--platform", choices=[p.value for p in Platform], help="only this platform's channels")
     parser.add_argument("--json", action="store_true", help="print a JSON array for scripts")
 

@@ -11,7 +11,10 @@ from paperboy.subscriptions import SubscriptionService
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = __doc__
+    parser.description = (
+        "Remove a channel's subscription: it gets no more digests (subscribing it again later never resends "
+        "what it was given)."
+    )
     add_channel_options(parser)
 
 
