@@ -34,7 +34,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 
     A stop while starting (a platform being checked) cuts the start short: whatever state Slack or Discord are
     in, a stop never waits on them."""
-    with hold_run_lock(settings.database.path):
+    # SQLite: one run per file; PostgreSQL is made for several processes sharing it
+    with hold_run_lock(None if settings.database.url else settings.database.path):
         started = asyncio.Event()
         running = asyncio.create_task(_serve(settings, stop, started), name="paperboy-run")
         stopped = asyncio.create_task(stop.wait())
@@ -92,7 +93,6 @@ async def _stop_jobs(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:
 
 async def startup_summary(runtime: Runtime) -> str:
     """One line: version, database, sources, what is served, how many channels, and the next digest."""
-    settings = runtime.settings
     papers = await runtime.store.papers.count()
     sources = (
         ", ".join(f"{name} every {format_duration(runtime.interval(name))}" for name in runtime.sources)
@@ -105,7 +105,7 @@ async def startup_summary(runtime: Runtime) -> str:
         f"next digest {upcoming[0]:%Y-%m-%d %H:%M} UTC for {upcoming[1]}" if upcoming else "no digest scheduled"
     )
     return (
-        f"paperboy {paperboy.__version__} running: database {settings.database.path} ({papers} papers); "
+        f"paperboy {paperboy.__version__} running: database {runtime.store.location} ({papers} papers); "
         f"sources: {sources}; digests for {len(served)} of {len(subscriptions)} subscribed channels "
         f"({', '.join(sorted(p.value for p in runtime.sinks))}); {next_digest}"
     )

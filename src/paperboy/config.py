@@ -46,7 +46,7 @@ NON_SETTING_ENV: tuple[str, ...] = (
     CONFIG_ENV,
     "PAPERBOY_DISCORD_TOKEN",  # discord.token's secret variable (SECRET_ENV)
     "PAPERBOY_CLOCK_OFFSET",  # clock.OFFSET_ENV: shifts the clock, for tests and demos
-    "PAPERBOY_DATABASE_URL",  # reserved for a database server, not read yet
+    "DATABASE_URL",  # the conventional variable for database.url, read when $PAPERBOY_DATABASE_URL is not set
 )
 
 
@@ -111,6 +111,15 @@ def _at_least(low: timedelta) -> dict[str, Check]:
 @dataclass(frozen=True, slots=True)
 class DatabaseSettings:
     path: Path = Path("paperboy.db")
+    #: a PostgreSQL URL (`postgresql://user:password@host:5432/db`): when set, it wins over `path`
+    url: Secret = Secret()
+    #: how long a process's claim on a digest holds without being renewed (another process then takes it over)
+    lease: timedelta = field(default=timedelta(minutes=2), metadata=_at_least(timedelta(seconds=10)))
+
+    @property
+    def target(self) -> Path | str:
+        """What `Store.open` takes: the URL when one is set, else the SQLite file."""
+        return self.url.reveal() or self.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +248,11 @@ class Settings:
             self.slack.signing_secret,
             self.slack.client_secret,
         )
-        return tuple(s.reveal() for s in values if s)
+        found = [s.reveal() for s in values if s]
+        # a database URL is shown without its password (store.postgres.connection.public_url), but a driver's
+        # message could still quote it whole
+        password = urlsplit(self.database.url.reveal()).password if self.database.url else None
+        return (*found, *([password] if password else []))
 
 
 def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -269,13 +282,39 @@ def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None 
         if env.get(variable):
             _set_in(table, key_path, env[variable])
             origins[".".join(key_path)] = variable
+    _take_conventional_database_url(table, env, origins)
     settings: Settings = _build(Settings, table, where, prefix="", origins=origins)
+    _check_database_url(settings.database, _naming("database.url", where, origins))
     _check_arxiv_courtesy(settings.sources.arxiv, _naming("sources.arxiv.request_interval", where, origins))
     # the Slack settings that must agree may come from both: name the variables as well as the file
     _check_slack_mode(settings.slack, " and ".join([where, *(f"${v}" for v in sorted(origins.values()))]))
     base = config_path.parent if config_path is not None else Path.cwd()
     database = replace(settings.database, path=(base / settings.database.path.expanduser()).resolve())
     return replace(settings, database=database, config_path=config_path)
+
+
+def _take_conventional_database_url(table: dict[str, Any], env: Mapping[str, str], origins: dict[str, str]) -> None:
+    """$DATABASE_URL, the variable hosting platforms set, names the database when nothing of paperboy's does
+    and it is a PostgreSQL URL (another application's MySQL URL, say, is not ours to read)."""
+    url = env.get("DATABASE_URL", "")
+    if "database.url" in origins or not url.startswith(_POSTGRES_SCHEMES):
+        return
+    if table.get("database", {}).get("url"):
+        return
+    _set_in(table, ("database", "url"), url)
+    origins["database.url"] = "DATABASE_URL"
+
+
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def _check_database_url(database: DatabaseSettings, where: str) -> None:
+    url = database.url.reveal()
+    if url and not url.startswith(_POSTGRES_SCHEMES):
+        raise ConfigError(
+            f"{where} must be a PostgreSQL URL like postgresql://user:password@host:5432/paperboy; "
+            "leave it empty to use the SQLite file database.path"
+        )
 
 
 def _check_slack_mode(slack: SlackSettings, where: str) -> None:

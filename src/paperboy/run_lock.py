@@ -3,7 +3,8 @@
 Two runs on one database would both fetch and both send every console digest. The lock is `flock`, which the
 operating system lets go of when the process ends however it ends (SIGKILL included), so a stale lock file
 never blocks a start: the file may stay, the lock does not. Only `paperboy run` takes it; `digest`, `search`
-and the other commands work beside a running one, as SQLite lets them.
+and the other commands work beside a running one, as SQLite lets them. On PostgreSQL any number of runs share
+the database (claims, leases and advisory locks keep them from doing the same work twice), so there is no lock.
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ def lock_path(database: Path) -> Path:
 
 
 @contextmanager
-def hold_run_lock(database: Path) -> Iterator[Path]:
-    """Hold the run lock of `database` while the block runs; refuse (exit 2) when another process holds it."""
+def hold_run_lock(database: Path | None) -> Iterator[Path | None]:
+    """Hold the run lock of `database` while the block runs; refuse (exit 2) when another process holds it.
+    None (a PostgreSQL database, which several runs share by design): nothing to hold."""
+    if database is None:
+        yield None
+        return
     path = lock_path(database)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from tests.fakes.corpus import CorpusPaper, by_day
 from tests.fakes.huggingface import FakeHuggingFace
 
 #: environment variables that would leak the developer's own set-up into a test
-_SCRUBBED = (CONFIG_ENV, OFFSET_ENV, *SECRET_ENV)
+_SCRUBBED = (CONFIG_ENV, OFFSET_ENV, *SECRET_ENV, "DATABASE_URL", "PAPERBOY_DATABASE_URL")
 
 
 FETCHED_DAY = date(2025, 1, 16)

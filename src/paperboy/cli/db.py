@@ -39,22 +39,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
-    async with await Store.open(settings.database.path) as store:
+    async with await Store.open(settings.database.target) as store:
         if args.db_action == "backup":
             size = await store.backup(args.path.expanduser().resolve())
-            print(f"backed up {store.path} to {args.path} ({_mib(size)})")
+            print(f"backed up {store.location} to {args.path} ({_mib(size)})")
         elif args.db_action == "vacuum":
             before, after = await store.vacuum()
-            print(f"vacuumed {store.path}: {_mib(before)} → {_mib(after)}")
+            print(f"vacuumed {store.location}: {_mib(before)} → {_mib(after)}")
         else:
             figures = await store.stats()
             sizes = {"file_bytes": figures.file_bytes, "wal_bytes": figures.wal_bytes, "free_bytes": figures.free_bytes}
             if args.json:
                 print_json(
-                    {"path": str(figures.path), "schema_version": figures.schema_version} | sizes | figures.counts
+                    {"path": figures.location, "schema_version": figures.schema_version} | sizes | figures.counts
                 )
             else:
-                print(f"{figures.path} (schema version {figures.schema_version})")
+                print(f"{figures.location} (schema version {figures.schema_version})")
                 print(
                     f"  size {_mib(figures.file_bytes)}, write-ahead log {_mib(figures.wal_bytes)}, "
                     f"free {_mib(figures.free_bytes)}"

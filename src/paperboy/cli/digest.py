@@ -45,7 +45,7 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
     from paperboy.wiring.sinks import open_sinks  # the platforms' SDKs, only when a digest may go out
 
     async with (
-        await Store.open(settings.database.path) as store,
+        await Store.open(settings.database.target) as store,
         make_client(settings.http) as client,
         open_sinks(settings, client, store) as sinks,
     ):

@@ -41,7 +41,7 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("discord.token (or $PAPERBOY_DISCORD_TOKEN) is not set; copy the bot token into it first")
     from paperboy.adapters.discord_app import build_bot, log_in, sync_commands  # discord.py: only here
 
-    async with await Store.open(settings.database.path) as store:
+    async with await Store.open(settings.database.target) as store:
         clock = SystemClock()
         services = chat_services(store, settings, clock, DigestRunner(store, {}, clock))
         client, tree = build_bot(services, settings.discord)

@@ -60,14 +60,14 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _check_database(settings: Settings) -> Check:
-    path = settings.database.path
     try:
-        async with await Store.open(path) as store:
+        async with await Store.open(settings.database.target) as store:
             version = await store.schema_version()
             papers = await store.papers.count()
+            where = store.location
     except PaperboyError as error:
         return Check("database", False, str(error))
-    return Check("database", True, f"{path} (schema version {version}, {papers} papers)")
+    return Check("database", True, f"{where} (schema version {version}, {papers} papers)")
 
 
 async def _timed(name: str, probe: Probe) -> Check:

@@ -40,7 +40,7 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
     today = datetime.now(UTC).date()
     if args.since is not None and args.since > today:
         raise UserInputError(f"--since {args.since} is in the future; give a day up to {today}")
-    async with await Store.open(settings.database.path) as store, make_client(settings.http) as client:
+    async with await Store.open(settings.database.target) as store, make_client(settings.http) as client:
         sources = build_sources(settings, client, only=args.source)
         if not sources:
             raise UserInputError(

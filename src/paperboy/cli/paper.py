@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
-    async with await Store.open(settings.database.path) as store:
+    async with await Store.open(settings.database.target) as store:
         paper = await PaperService(store).paper(args.id)
     if args.json:
         print_json(paper_json(paper))

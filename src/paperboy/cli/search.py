@@ -82,7 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     query = " ".join(args.query)
-    async with await Store.open(settings.database.path) as store:
+    async with await Store.open(settings.database.target) as store:
         page = await PaperService(store).search(query, sort=Sort(args.sort), limit=args.limit, offset=args.offset)
     if args.json:
         print_json([hit_json(hit) for hit in page.hits])

@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
-    async with await Store.open(settings.database.path) as store:
+    async with await Store.open(settings.database.target) as store:
         ref = channel_ref(args)
         if ref.platform is Platform.SLACK and not ref.workspace:
             ref = replace(ref, workspace=await slack_workspace(settings, store))

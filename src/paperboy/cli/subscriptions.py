@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     platform = Platform(args.platform) if args.platform else None
-    async with await Store.open(settings.database.path) as store:
+    async with await Store.open(settings.database.target) as store:
         subscriptions = await SubscriptionService(store, settings.digest).list(platform)
     if args.json:
         print_json([_json(s) for s in subscriptions])

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
-    async with await Store.open(settings.database.path) as store:
+    async with await Store.open(settings.database.target) as store:
         removed = await SubscriptionService(store, settings.digest).unsubscribe(await subscribed_ref(store, args))
     print(f"unsubscribed {removed.ref}")
     return 0

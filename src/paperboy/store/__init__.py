@@ -1,6 +1,8 @@
-"""Persistence behind one narrow interface: `Store.open(path)` and its repositories.
+"""Persistence behind one narrow interface: `Store.open(target)` and its repositories.
 
-Nothing outside this package writes SQL; a PostgreSQL backend would replace what is in here and nothing else.
+`target` is a file path (SQLite, the embedded default) or a `postgresql://` URL (several processes sharing one
+database). Nothing outside this package writes SQL. The repositories are written once against `engine.Database`;
+what each engine does its own way lives in `store/sqlite` and `store/postgres`.
 """
 
 from __future__ import annotations
@@ -10,64 +12,121 @@ import sqlite3
 from pathlib import Path
 from types import TracebackType
 
-import aiosqlite
-
-from paperboy.store import maintenance
-from paperboy.store.database import connect
+from paperboy.errors import ConfigError
+from paperboy.store.engine import Database, DatabaseStats
 from paperboy.store.installations import InstallationStore
 from paperboy.store.ledger import Ledger
-from paperboy.store.maintenance import DatabaseStats
 from paperboy.store.markers import MarkerStore
-from paperboy.store.migrations import LATEST_VERSION, schema_version
 from paperboy.store.papers import PaperStore
 from paperboy.store.replays import ReplayStore
+from paperboy.store.sqlite import maintenance
+from paperboy.store.sqlite.connection import SqliteDatabase
+from paperboy.store.sqlite.migrations import LATEST_VERSION
 from paperboy.store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
+
+#: what `Store.open` takes: a SQLite file, or a PostgreSQL URL
+Target = Path | str
+
+
+def is_postgres_url(target: Target) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+async def _open_postgres(url: str, migrate_to: int | None) -> Database:
+    try:  # the driver is an optional extra, imported only for a PostgreSQL database
+        from paperboy.store.postgres.connection import PostgresDatabase
+    except ImportError:
+        raise ConfigError(
+            "database.url names a PostgreSQL database, but its driver is not installed; run: "
+            "pip install 'paperboy[postgres]'"
+        ) from None
+    return await PostgresDatabase.open(url, migrate_to=migrate_to)
 
 
 class Store:
     """An open paperboy database."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
-        self.path = path
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self._closed = False
-        self.papers = PaperStore(conn)
-        self.subscriptions = SubscriptionStore(conn)
-        self.ledger = Ledger(conn)
-        self.installations = InstallationStore(conn)
-        self.markers = MarkerStore(conn)
-        self.replays = ReplayStore(conn)
+        self.papers = PaperStore(db)
+        self.subscriptions = SubscriptionStore(db)
+        self.ledger = Ledger(db)
+        self.installations = InstallationStore(db)
+        self.markers = MarkerStore(db)
+        self.replays = ReplayStore(db)
 
     @classmethod
-    async def open(cls, path: Path, *, migrate_to: int = LATEST_VERSION) -> Store:
-        return cls(await connect(path, migrate_to=migrate_to), path)
+    async def open(cls, target: Target, *, migrate_to: int | None = None) -> Store:
+        """Open the database at `target` (a path, or a PostgreSQL URL), bringing its schema up to date (or to
+        `migrate_to`, for tests of upgrades)."""
+        if is_postgres_url(target):
+            return cls(await _open_postgres(str(target), migrate_to))
+        path = Path(target)
+        return cls(await SqliteDatabase.open(path, migrate_to=LATEST_VERSION if migrate_to is None else migrate_to))
+
+    @property
+    def location(self) -> str:
+        """Where the database is, for people: its file, or its URL without the password."""
+        return self.db.location
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file (a PostgreSQL database has none)."""
+        if not isinstance(self.db, SqliteDatabase):
+            raise TypeError("a PostgreSQL database has no file")
+        return self.db.path
+
+    @property
+    def backend(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self.db.dialect.name
 
     async def schema_version(self) -> int:
-        return await schema_version(self._conn)
+        return await self.db.schema_version()
 
     async def backup(self, target: Path) -> int:
         """An online copy of the database at `target` (never overwritten); its size in bytes."""
-        return await maintenance.backup(self._conn, target)
+        if isinstance(self.db, SqliteDatabase):
+            return await maintenance.backup(self.db.conn, target)
+        from paperboy.store.postgres import maintenance as pg_maintenance
+        from paperboy.store.postgres.connection import PostgresDatabase
+
+        assert isinstance(self.db, PostgresDatabase)
+        return await pg_maintenance.backup(self.db, target)
 
     async def stats(self) -> DatabaseStats:
-        return await maintenance.stats(self._conn, self.path)
+        if isinstance(self.db, SqliteDatabase):
+            return await maintenance.stats(self.db.conn, self.db.path)
+        from paperboy.store.postgres import maintenance as pg_maintenance
+        from paperboy.store.postgres.connection import PostgresDatabase
+
+        assert isinstance(self.db, PostgresDatabase)
+        return await pg_maintenance.stats(self.db)
 
     async def vacuum(self) -> tuple[int, int]:
-        """Compact the file; its size before and after."""
-        return await maintenance.vacuum(self._conn, self.path)
+        """Compact the database; its size before and after."""
+        if isinstance(self.db, SqliteDatabase):
+            return await maintenance.vacuum(self.db.conn, self.db.path)
+        from paperboy.store.postgres import maintenance as pg_maintenance
+        from paperboy.store.postgres.connection import PostgresDatabase
+
+        assert isinstance(self.db, PostgresDatabase)
+        return await pg_maintenance.vacuum(self.db)
 
     async def close(self) -> None:
-        """Checkpoint the write-ahead log into the file, then close (again: nothing happens)."""
+        """Close the database (again: nothing happens). SQLite first checkpoints its write-ahead log."""
         if self._closed:
             return
         self._closed = True
-        try:
-            await maintenance.checkpoint(self._conn)
-        except sqlite3.Error as error:  # another process may hold the log; SQLite checkpoints later
-            log.debug("no checkpoint on close (%s)", error)
-        await self._conn.close()
+        if isinstance(self.db, SqliteDatabase):
+            try:
+                await maintenance.checkpoint(self.db.conn)
+            except sqlite3.Error as error:  # another process may hold the log; SQLite checkpoints later
+                log.debug("no checkpoint on close (%s)", error)
+        await self.db.close()
 
     async def __aenter__(self) -> Store:
         return self
@@ -88,4 +147,6 @@ __all__ = [
     "ReplayStore",
     "Store",
     "SubscriptionStore",
+    "Target",
+    "is_postgres_url",
 ]

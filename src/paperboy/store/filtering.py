@@ -27,9 +27,9 @@ from paperboy.query.ast import (
     TextField,
     positive_leaves,
 )
-from paperboy.store.migrations import MIGRATIONS
-from paperboy.store.rows import COLUMNS, to_row
-from paperboy.store.search import PAPER_DAY, compile_query, fts_expression
+from paperboy.store.rows import COLUMNS, PAPER_DAY, to_row
+from paperboy.store.sqlite.migrations import MIGRATIONS
+from paperboy.store.sqlite.search import compile_query, fts_expression
 
 _INSERT = f"INSERT INTO papers ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _FIELD_WORDS = {

@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from paperboy.models import ChannelRef, DigestKind, DigestState, PlannedDigest, Platform
-from paperboy.store.database import transaction
+from paperboy.store.engine import Database, Queries
 from paperboy.store.rows import parse_iso, utc_text
 
 ChannelKey = tuple[str, str, str]
@@ -70,8 +68,8 @@ class Claimant:
 
 
 class Ledger:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def last_days(self, kind: DigestKind | None = None) -> dict[ChannelKey, date]:
         """For every channel that had a digest (of `kind`, or any), the local day of its latest one."""
@@ -79,8 +77,7 @@ class Ledger:
         sql = (
             f"SELECT platform, workspace, channel, max(day) FROM digests {where} GROUP BY platform, workspace, channel"
         )
-        async with self._conn.execute(sql, params) as cursor:
-            return {(r[0], r[1], r[2]): date.fromisoformat(r[3]) for r in await cursor.fetchall()}
+        return {(r[0], r[1], r[2]): date.fromisoformat(r[3]) for r in await self._db.fetchall(sql, params)}
 
     async def delivered(self, refs: Iterable[ChannelRef], among: Sequence[str]) -> dict[ChannelKey, set[str]]:
         """Which of the papers `among` each channel was ever given (or shown as left out). Asking about the
@@ -91,13 +88,12 @@ class Ledger:
             return found
         sql = (
             "SELECT platform, workspace, channel, paper_id FROM deliveries "
-            "WHERE paper_id IN (SELECT value FROM json_each(?))"
+            f"WHERE paper_id IN ({self._db.dialect.json_values})"
         )
-        async with self._conn.execute(sql, (json.dumps(list(among)),)) as cursor:
-            for platform, workspace, channel, paper_id in await cursor.fetchall():
-                seen = found.get((platform, workspace, channel))
-                if seen is not None:
-                    seen.add(paper_id)
+        for platform, workspace, channel, paper_id in await self._db.fetchall(sql, (json.dumps(list(among)),)):
+            seen = found.get((platform, workspace, channel))
+            if seen is not None:
+                seen.add(paper_id)
         return found
 
     async def given(self, ref: ChannelRef, paper_id: str) -> tuple[date, bool, int] | None:
@@ -107,8 +103,7 @@ class Ledger:
             "SELECT g.day, d.position, g.id FROM deliveries d JOIN digests g ON g.id = d.digest_id "
             "WHERE d.platform = ? AND d.workspace = ? AND d.channel = ? AND d.paper_id = ?"
         )
-        async with self._conn.execute(sql, (*channel_key(ref), paper_id)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone(sql, (*channel_key(ref), paper_id))
         return (date.fromisoformat(row[0]), row[1] >= 0, row[2]) if row else None
 
     async def plan(
@@ -128,23 +123,23 @@ class Ledger:
         transaction, so that racing processes never give a paper twice. A digest left with no papers is
         recorded as EMPTY (nothing to send) unless `send_empty`. Left-out papers are numbered -1, -2, … in
         the order the digest would have listed them next."""
-        async with transaction(self._conn):
-            taken = await self._given_among(ref, [*paper_ids, *left_out_ids])
+        # processes planning for the same channel take turns, so that the papers dropped here are final
+        async with self._db.transaction(lock="channel:" + ":".join(channel_key(ref))) as tx:
+            taken = await self._given_among(tx, ref, [*paper_ids, *left_out_ids])
             paper_ids = [p for p in paper_ids if p not in taken]
             left_out_ids = [p for p in left_out_ids if p not in taken]
             state = DigestState.PLANNED if paper_ids or send_empty else DigestState.EMPTY
-            cursor = await self._conn.execute(
+            inserted = await tx.fetchone(
                 "INSERT INTO digests (platform, workspace, channel, day, kind, state, planned_at, left_out) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
                 (*channel_key(ref), day.isoformat(), kind.value, state.value, utc_text(now), len(left_out_ids)),
             )
-            if cursor.rowcount == 0:
+            if inserted is None:
                 return None
-            digest_id = cursor.lastrowid
-            assert digest_id is not None
+            digest_id = int(inserted[0])
             rows = [(*channel_key(ref), paper_id, digest_id, n) for n, paper_id in enumerate(paper_ids)]
             rows += [(*channel_key(ref), paper_id, digest_id, -n) for n, paper_id in enumerate(left_out_ids, 1)]
-            await self._conn.executemany(
+            await tx.executemany(
                 "INSERT INTO deliveries (platform, workspace, channel, paper_id, digest_id, position) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
@@ -156,29 +151,27 @@ class Ledger:
     async def record_failed(self, ref: ChannelRef, day: date, now: datetime, error: str) -> None:
         """Record that the channel's scheduled digest for `day` could not even be planned, and why: the day is
         used up (no retry every minute), and the reason is kept."""
-        async with transaction(self._conn):
-            await self._conn.execute(
-                "INSERT INTO digests (platform, workspace, channel, day, kind, state, planned_at, error) "
-                "VALUES (?, ?, ?, ?, 'scheduled', 'failed', ?, ?) ON CONFLICT DO NOTHING",
-                (*channel_key(ref), day.isoformat(), utc_text(now), error),
-            )
+        await self._db.execute(
+            "INSERT INTO digests (platform, workspace, channel, day, kind, state, planned_at, error) "
+            "VALUES (?, ?, ?, ?, 'scheduled', 'failed', ?, ?) ON CONFLICT DO NOTHING",
+            (*channel_key(ref), day.isoformat(), utc_text(now), error),
+        )
 
-    async def _given_among(self, ref: ChannelRef, paper_ids: Sequence[str]) -> set[str]:
+    async def _given_among(self, tx: Queries, ref: ChannelRef, paper_ids: Sequence[str]) -> set[str]:
         if not paper_ids:
             return set()
-        sql = f"SELECT paper_id FROM deliveries WHERE {_CHANNEL} AND paper_id IN (SELECT value FROM json_each(?))"
-        async with self._conn.execute(sql, (*channel_key(ref), json.dumps(list(paper_ids)))) as cursor:
-            return {row[0] for row in await cursor.fetchall()}
+        sql = f"SELECT paper_id FROM deliveries WHERE {_CHANNEL} AND paper_id IN ({self._db.dialect.json_values})"
+        return {row[0] for row in await tx.fetchall(sql, (*channel_key(ref), json.dumps(list(paper_ids))))}
 
     async def claim(
         self, digest_id: int, claimant: Claimant, now: datetime, lease: timedelta, *, early: bool = False
     ) -> PlannedDigest | None:
         """Take the digest to send it: it is unfinished, nobody else holds it, and its next try is due (or
         `early`). The digest as it stands once taken, or None when it is not this process's to send."""
-        async with transaction(self._conn):
+        async with self._db.transaction() as tx:
+            # a row another process is claiming right now is skipped: it is not this process's to send
             sql = "SELECT state, next_attempt_at, claimed_by, claimed_until FROM digests WHERE id = ?"
-            async with self._conn.execute(sql, (digest_id,)) as cursor:
-                row = await cursor.fetchone()
+            row = await tx.fetchone(sql + self._db.dialect.lock_rows, (digest_id,))
             if row is None or row[0] not in (DigestState.PLANNED.value, DigestState.SENDING.value):
                 return None
             _, next_attempt, holder, until = row
@@ -186,7 +179,7 @@ class Ledger:
                 return None
             if holder is not None and holder != str(claimant) and not _claim_lapsed(holder, until, now):
                 return None
-            await self._conn.execute(
+            await tx.execute(
                 "UPDATE digests SET claimed_by = ?, claimed_until = ? WHERE id = ?",
                 (str(claimant), utc_text(now + lease), digest_id),
             )
@@ -208,8 +201,8 @@ class Ledger:
         digest given up on before anything could have arrived) forgets which papers it held, so that the
         channel's next digest may give them."""
         keep_claim = state is DigestState.SENDING
-        async with transaction(self._conn):
-            await self._conn.execute(
+        async with self._db.transaction() as tx:
+            await tx.execute(
                 "UPDATE digests SET state = ?, sent_at = coalesce(?, sent_at), message_ids = ?, error = ?, "
                 "attempts = coalesce(?, attempts), next_attempt_at = ?, "
                 "claimed_by = CASE WHEN ? THEN claimed_by END, claimed_until = CASE WHEN ? THEN claimed_until END "
@@ -220,7 +213,7 @@ class Ledger:
                 ),
             )  # fmt: skip
             if release_papers:
-                await self._conn.execute("DELETE FROM deliveries WHERE digest_id = ?", (digest_id,))
+                await tx.execute("DELETE FROM deliveries WHERE digest_id = ?", (digest_id,))
 
     async def unfinished(self, ref: ChannelRef | None = None) -> list[PlannedDigest]:
         """Digests planned or being sent and not finished (a process stopped, or a try failed), oldest first."""
@@ -228,27 +221,23 @@ class Ledger:
         if ref is not None:
             where += f" AND {_CHANNEL}"
             params = list(channel_key(ref))
-        async with self._conn.execute(f"{_SELECT} WHERE {where} ORDER BY id", params) as cursor:
-            rows = list(await cursor.fetchall())
+        rows = await self._db.fetchall(f"{_SELECT} WHERE {where} ORDER BY id", params)
         return [await self._planned(row) for row in rows]
 
     async def get(self, digest_id: int) -> PlannedDigest | None:
-        async with self._conn.execute(f"{_SELECT} WHERE id = ?", (digest_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone(f"{_SELECT} WHERE id = ?", (digest_id,))
         return await self._planned(row) if row else None
 
     async def left_out(self, digest_id: int) -> list[str]:
         """The papers the digest left out ("and N more"), in the order it would have listed them next."""
         sql = "SELECT paper_id FROM deliveries WHERE digest_id = ? AND position < 0 ORDER BY position DESC"
-        async with self._conn.execute(sql, (digest_id,)) as cursor:
-            return [row[0] for row in await cursor.fetchall()]
+        return [row[0] for row in await self._db.fetchall(sql, (digest_id,))]
 
     async def _planned(self, row: Sequence[Any]) -> PlannedDigest:
         (digest_id, platform, workspace, channel, day, state, left_out, planned_at, message_ids, kind, attempts,
          next_attempt_at) = row  # fmt: skip
         sql = "SELECT paper_id FROM deliveries WHERE digest_id = ? AND position >= 0 ORDER BY position"
-        async with self._conn.execute(sql, (digest_id,)) as cursor:
-            paper_ids = tuple(r[0] for r in await cursor.fetchall())
+        paper_ids = tuple(r[0] for r in await self._db.fetchall(sql, (digest_id,)))
         planned = parse_iso(planned_at)
         assert planned is not None
         return PlannedDigest(

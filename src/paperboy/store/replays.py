@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import aiosqlite
-
-from paperboy.store.database import transaction
+from paperboy.store.engine import Database
 from paperboy.store.rows import utc_text
 
 #: how long a signature is kept: Slack accepts a timestamp up to 5 minutes either side of the clock, so a
@@ -23,19 +21,20 @@ PURGE_EVERY = timedelta(minutes=1)
 
 
 class ReplayStore:
-    def __init__(self, conn: aiosqlite.Connection, keep: timedelta = KEEP) -> None:
-        self._conn = conn
+    def __init__(self, db: Database, keep: timedelta = KEEP) -> None:
+        self._db = db
         self._keep = keep
         self._purged_at: datetime | None = None
 
     async def first_time(self, signature: str, now: datetime) -> bool:
         """Record `signature` as seen at `now`; whether this is the first time (within `keep`). Atomic: of two
         processes recording the same signature at once, one is told it is the first."""
-        async with transaction(self._conn):
+        async with self._db.transaction() as tx:
             if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
-                await self._conn.execute("DELETE FROM seen_signatures WHERE seen_at < ?", (utc_text(now - self._keep),))
+                await tx.execute("DELETE FROM seen_signatures WHERE seen_at < ?", (utc_text(now - self._keep),))
                 self._purged_at = now
-            cursor = await self._conn.execute(
-                "INSERT OR IGNORE INTO seen_signatures (signature, seen_at) VALUES (?, ?)", (signature, utc_text(now))
+            added = await tx.execute(
+                "INSERT INTO seen_signatures (signature, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (signature, utc_text(now)),
             )
-        return cursor.rowcount > 0
+        return added > 0

@@ -30,6 +30,8 @@ COLUMNS = (
     "first_seen_at",
     "updated_at",
 )
+#: a paper's day, in SQL both engines read: its Daily Papers day, else its arXiv day, else the day first seen
+PAPER_DAY = "coalesce(p.daily_date, substr(p.published_at, 1, 10), substr(p.first_seen_at, 1, 10))"
 
 
 def to_row(paper: Paper, *, first_seen_at: str, updated_at: str) -> tuple[Any, ...]:

@@ -6,11 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from paperboy.models import ChannelRef, PauseCause, Platform, Subscription
 from paperboy.schedule import Schedule
-from paperboy.store.database import transaction
+from paperboy.store.engine import Database
 from paperboy.store.rows import iso, parse_iso
 from paperboy.timespec import format_weekdays, parse_clock, parse_timezone, parse_weekdays
 
@@ -38,8 +36,8 @@ _KEY = "platform = ? AND workspace = ? AND channel = ?"
 
 
 class SubscriptionStore:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def save(self, subscription: Subscription) -> Subscription:
         """Insert the channel's subscription, or replace the one it has (keeping its id and creation)."""
@@ -49,15 +47,13 @@ class SubscriptionStore:
             f"INSERT INTO subscriptions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
             f"ON CONFLICT (platform, workspace, channel) DO UPDATE SET {updates}"
         )
-        async with transaction(self._conn):
-            await self._conn.execute(sql, row)
+        await self._db.execute(sql, row)
         saved = await self.get(subscription.ref)
         assert saved is not None
         return saved
 
     async def get(self, ref: ChannelRef) -> Subscription | None:
-        async with self._conn.execute(f"{_SELECT} WHERE {_KEY}", _key(ref)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone(f"{_SELECT} WHERE {_KEY}", _key(ref))
         return _from_row(row) if row else None
 
     async def list(self, platform: Platform | None = None, workspace: str | None = None) -> list[Subscription]:
@@ -69,8 +65,8 @@ class SubscriptionStore:
             clauses.append("workspace = ?")
             params.append(workspace)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        async with self._conn.execute(f"{_SELECT}{where} ORDER BY platform, workspace, channel", params) as cursor:
-            return [_from_row(row) for row in await cursor.fetchall()]
+        rows = await self._db.fetchall(f"{_SELECT}{where} ORDER BY platform, workspace, channel", params)
+        return [_from_row(row) for row in rows]
 
     async def pause(
         self, ref: ChannelRef, reason: str, cause: PauseCause, at: datetime, *, workspace: bool = False
@@ -84,19 +80,14 @@ class SubscriptionStore:
             "UPDATE subscriptions SET paused_reason = ?, paused_cause = ?, updated_by = 'paperboy', updated_at = ? "
             f"WHERE {where}"
         )
-        async with transaction(self._conn):
-            cursor = await self._conn.execute(sql, (reason, cause.value, iso(at), *params))
-        return cursor.rowcount
+        return await self._db.execute(sql, (reason, cause.value, iso(at), *params))
 
     async def note_problem(self, ref: ChannelRef, problem: str | None) -> None:
         """Record the last problem the channel's digests had (None: the last digest went out)."""
-        async with transaction(self._conn):
-            await self._conn.execute(f"UPDATE subscriptions SET last_error = ? WHERE {_KEY}", (problem, *_key(ref)))
+        await self._db.execute(f"UPDATE subscriptions SET last_error = ? WHERE {_KEY}", (problem, *_key(ref)))
 
     async def delete(self, ref: ChannelRef) -> bool:
-        async with transaction(self._conn):
-            cursor = await self._conn.execute(f"DELETE FROM subscriptions WHERE {_KEY}", _key(ref))
-        return cursor.rowcount > 0
+        return await self._db.execute(f"DELETE FROM subscriptions WHERE {_KEY}", _key(ref)) > 0
 
 
 def _key(ref: ChannelRef) -> tuple[str, str, str]:

@@ -15,7 +15,7 @@ from paperboy.wiring.sinks import open_sinks
 
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    store = await Store.open(settings.database.path)
+    store = await Store.open(settings.database.target)
     try:
         async with make_client(settings.http) as client, open_sinks(settings, client, store) as sinks:
             sources = build_sources(settings, client)

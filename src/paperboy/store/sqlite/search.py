@@ -34,7 +34,7 @@ from paperboy.query.ast import (
 )
 from paperboy.query.parser import WORD_CHARS
 from paperboy.store import ranking
-from paperboy.store.rows import COLUMNS
+from paperboy.store.rows import COLUMNS, PAPER_DAY
 
 FTS_COLUMNS = {
     TextField.TITLE: "title",
@@ -43,8 +43,6 @@ FTS_COLUMNS = {
     TextField.KEYWORD: "ai_keywords",
 }
 _COUNT_COLUMNS = {Count.UPVOTES: "upvotes", Count.STARS: "github_stars", Count.COMMENTS: "comments"}
-#: the day a paper is dated by: its Daily Papers day, else its arXiv publication, else when paperboy first saw it
-PAPER_DAY = "coalesce(p.daily_date, substr(p.published_at, 1, 10), substr(p.first_seen_at, 1, 10))"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,36 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
 from paperboy.errors import StoreError, UserInputError
-from paperboy.store.database import transaction
-from paperboy.store.migrations import schema_version
-
-#: (name in the figures, query giving one number)
-_COUNTS = (
-    ("papers", "SELECT count(*) FROM papers"),
-    ("days", "SELECT count(DISTINCT day) FROM paper_days"),
-    ("subscriptions", "SELECT count(*) FROM subscriptions"),
-    ("paused_subscriptions", "SELECT count(*) FROM subscriptions WHERE paused_reason IS NOT NULL"),
-    ("digests_sent", "SELECT count(*) FROM digests WHERE state = 'sent'"),
-    ("digests_unfinished", "SELECT count(*) FROM digests WHERE state IN ('planned', 'sending')"),
-    ("deliveries", "SELECT count(*) FROM deliveries WHERE position >= 0"),
-    ("installations", "SELECT count(*) FROM installations"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class DatabaseStats:
-    path: Path
-    schema_version: int
-    file_bytes: int
-    wal_bytes: int
-    free_bytes: int
-    counts: dict[str, int]
+from paperboy.store.engine import COUNTS, DatabaseStats
+from paperboy.store.sqlite.connection import transaction
+from paperboy.store.sqlite.migrations import schema_version
 
 
 async def backup(conn: aiosqlite.Connection, target: Path) -> int:
@@ -61,14 +39,14 @@ def _create_private(path: Path) -> None:
 
 async def stats(conn: aiosqlite.Connection, path: Path) -> DatabaseStats:
     counts = {}
-    for name, sql in _COUNTS:
+    for name, sql in COUNTS:
         async with conn.execute(sql) as cursor:
             row = await cursor.fetchone()
         counts[name] = int(row[0]) if row else 0
     page_size, free_pages = await _pragma(conn, "page_size"), await _pragma(conn, "freelist_count")
     wal = path.with_name(path.name + "-wal")
     return DatabaseStats(
-        path,
+        str(path),
         await schema_version(conn),
         await _size(path),
         await _size(wal),

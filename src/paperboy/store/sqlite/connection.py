@@ -1,4 +1,4 @@
-"""Opening the SQLite database: pragmas, migrations, transactions, and errors in words."""
+"""The SQLite backend's database: opening it (pragmas, migrations), statements, transactions, errors in words."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ import contextlib
 import os
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from paperboy.errors import ConfigError, Fault, StoreError
-from paperboy.store.migrations import LATEST_VERSION, migrate
+from paperboy.store.engine import SQLITE, Dialect, Queries, Row
+from paperboy.store.sqlite.migrations import LATEST_VERSION, migrate, schema_version
+from paperboy.store.sqlite.papers import SqlitePaperIndex
 
 BUSY_TIMEOUT_MS = 10_000
 CACHE_KIB = 65_536
@@ -169,3 +172,66 @@ def _explain(error: sqlite3.Error) -> str:
     if "readonly" in text:
         return "the file is read-only; check its permissions"
     return text
+
+
+class _Statements:
+    """Statements on the connection as they are (`engine.Queries`), for use inside a transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self.conn.execute(sql, params) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        async with self.conn.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self.conn.execute(sql, params) as cursor:
+            return int(cursor.rowcount)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self.conn.executemany(sql, rows)
+
+
+class SqliteDatabase(_Statements):
+    """A SQLite file, through one connection shared by the process's tasks (`engine.Database`). A write on its
+    own is a transaction of its own: on a shared connection it must not land inside another task's."""
+
+    dialect: Dialect = SQLITE
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        super().__init__(conn)
+        self.path = path
+        self.index = SqlitePaperIndex()
+
+    @classmethod
+    async def open(cls, path: Path, *, migrate_to: int = LATEST_VERSION) -> SqliteDatabase:
+        return cls(await connect(path, migrate_to=migrate_to), path)
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.transaction() as tx:
+            await tx.executemany(sql, rows)
+
+    @asynccontextmanager
+    async def transaction(self, *, lock: str | None = None) -> AsyncIterator[Queries]:
+        # one writer at a time already: `lock` has nothing to add
+        async with transaction(self.conn):
+            yield _Statements(self.conn)
+
+    async def schema_version(self) -> int:
+        return await schema_version(self.conn)
+
+    async def close(self) -> None:
+        await self.conn.close()
