@@ -18,6 +18,7 @@ from paperboy.store.installations import InstallationStore
 from paperboy.store.ledger import Ledger
 from paperboy.store.markers import MarkerStore
 from paperboy.store.papers import PaperStore
+from paperboy.store.processes import ProcessStore
 from paperboy.store.replays import ReplayStore
 from paperboy.store.sqlite import maintenance
 from paperboy.store.sqlite.connection import SqliteDatabase
@@ -57,6 +58,7 @@ class Store:
         self.installations = InstallationStore(db)
         self.markers = MarkerStore(db)
         self.replays = ReplayStore(db)
+        self.processes = ProcessStore(db)
 
     @classmethod
     async def open(cls, target: Target, *, migrate_to: int | None = None) -> Store:
@@ -144,6 +146,7 @@ __all__ = [
     "Ledger",
     "MarkerStore",
     "PaperStore",
+    "ProcessStore",
     "ReplayStore",
     "Store",
     "SubscriptionStore",

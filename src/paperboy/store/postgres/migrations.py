@@ -151,6 +151,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             seen_at   TEXT NOT NULL
         );
         CREATE INDEX seen_signatures_seen_at ON seen_signatures (seen_at);
+
+        CREATE TABLE processes (
+            name       TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            seen_at    TEXT NOT NULL,
+            version    TEXT NOT NULL,
+            holds      TEXT NOT NULL DEFAULT '{}'
+        );
         """,
     ),
 )

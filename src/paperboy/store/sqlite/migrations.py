@@ -237,6 +237,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX seen_signatures_seen_at ON seen_signatures(seen_at);
         """,
     ),
+    Migration(
+        10,
+        "the process table: every paperboy run sharing the database, and what it holds",
+        """
+        CREATE TABLE processes (
+            name       TEXT PRIMARY KEY,            -- host:pid, as claims on digests name it
+            started_at TEXT NOT NULL,
+            seen_at    TEXT NOT NULL,               -- the last heartbeat
+            version    TEXT NOT NULL,
+            holds      TEXT NOT NULL DEFAULT '{}'   -- JSON: shards, digests being sent, …
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
