@@ -18,6 +18,7 @@ from tests.fakes.hanging import HangingServer
 from tests.fakes.huggingface import FakeHuggingFace
 from tests.fakes.slack import FakeSlack
 from tests.fakes.webhooks import FakeWebhooks
+from tests.pg_temp import database_target, postgres_url  # noqa: F401 - TEMPORARY, until main has tests/postgres.py
 
 #: retry quickly in tests: the behaviour is the same, the waits are not
 FAST_HTTP = HttpSettings(

@@ -28,7 +28,7 @@ CORE = {
 #: value a subscription holds, with its arithmetic: models and the store need it)
 BOTTOM = {
     "sources", "store", "query", "models", "errors", "config", "clock", "timespec", "arxiv_ids", "log", "metrics",
-    "retry", "http", "dedup", "schedule", "reach",
+    "retry", "http", "dedup", "schedule", "reach", "pace",
 }  # fmt: skip
 PLATFORM_SDKS = ("discord", "slack_bolt", "slack_sdk")
 

@@ -11,10 +11,11 @@ import pytest
 import pytest_asyncio
 
 from paperboy.config import DigestSettings, Settings
-from paperboy.models import ChannelRef, Platform
+from paperboy.models import ChannelRef, DigestKind, Platform
 from paperboy.runtime import Runtime, build_sources
 from paperboy.scheduler import FRESH_FOR, digest_job, fetch_job
 from paperboy.store import Store
+from paperboy.store.ledger import Claimant
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
 from tests.fakes.huggingface import PATH, FakeHuggingFace
@@ -85,3 +86,14 @@ async def test_the_fetch_job_logs_each_failed_day_with_its_source_and_fetches_th
     assert failures[0].startswith(f"fetching huggingface for {failing} failed: Hugging Face answered 500")
     asked = {r.query["date"] for r in hf_server.requests_to(PATH)}
     assert asked == {(today - timedelta(days=n)).isoformat() for n in range(runtime.lookback_days("huggingface"))}
+
+
+async def test_the_digest_job_wakes_again_when_another_process_s_claim_runs_out(runtime: Runtime) -> None:
+    now = runtime.clock.now()
+    planned = await runtime.store.ledger.plan(LAB, now.date(), ["2501.00001"], [], now, kind=DigestKind.NOW)
+    assert planned is not None
+    elsewhere = Claimant("elsewhere", 7, "0a0b0c0d", "a1b2c3")
+    assert await runtime.store.ledger.claim(planned.id, elsewhere, now, runtime.settings.database.lease) is not None
+    wakes: list[datetime] = []
+    await digest_job(runtime, wakes.append)
+    assert wakes == [now + runtime.settings.database.lease]

@@ -165,6 +165,8 @@ class DiscordSettings:
     #: gateway shards: 1 is one connection; 0 lets Discord say how many; more is that many (AutoShardedClient)
     shards: int = field(default=1, metadata=_between(0, 1024))
     long_digests_in_thread: bool = False
+    #: the bot's requests a second to Discord's API, summed over every paperboy process (Discord allows 50)
+    requests_per_second: int = field(default=45, metadata=_between(1, 10_000))
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,14 +20,16 @@ other channels' digests go out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+import random
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 
 from paperboy.clock import Clock
-from paperboy.config import DeliverySettings
+from paperboy.config import DatabaseSettings, DeliverySettings
 from paperboy.digest import Digest, DigestPlan, PlanFailure, Window, item
 from paperboy.errors import (
     ChannelUnavailable,
@@ -55,8 +57,8 @@ CONCURRENT_SENDS = 8
 #: waits before the next try of a digest whose send failed in a way that may pass (the last one repeats)
 RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                timedelta(hours=6))  # fmt: skip
-#: how long a claim on a digest holds if its process neither finishes nor visibly dies
-CLAIM_LEASE = timedelta(minutes=10)
+#: how long a claim on a digest holds unless its process renews it (`database.lease`): renewed every third of it
+DEFAULT_LEASE = DatabaseSettings().lease
 #: why a platform's channels are not served by a process without its credentials
 UNSERVED = {
     Platform.SLACK: "no Slack bot token is configured (slack.bot_token or $SLACK_BOT_TOKEN, or Slack OAuth installs)",
@@ -99,6 +101,16 @@ class DryRun:
     fails: bool = False
 
 
+@dataclass(slots=True)
+class _Held:
+    """A digest this process holds the claim on: when the lease ends unless renewed, and the platform's send
+    once under way (stopped when the claim is lost)."""
+
+    until: datetime
+    sending: asyncio.Future[tuple[str, ...]] | None = None
+    stopped: bool = False
+
+
 class DigestRunner:
     def __init__(
         self,
@@ -107,45 +119,65 @@ class DigestRunner:
         clock: Clock,
         settings: DeliverySettings | None = None,
         claimant: Claimant | None = None,
+        *,
+        lease: timedelta = DEFAULT_LEASE,
+        renew_every: timedelta | None = None,
     ) -> None:
         self._store = store
         self._sinks = sinks
         self._clock = clock
         self._settings = settings or DeliverySettings()
         self._claimant = claimant or Claimant.this_process()
+        self._lease = lease
+        self._renew_every = renew_every or lease / 3
         self._sending = {platform: asyncio.Semaphore(CONCURRENT_SENDS) for platform in Platform}
+        #: the digests this runner is sending, their claims renewed every third of the lease (`_renewing`)
+        self._held: dict[int, _Held] = {}
+        #: digests tried in this run (`run_due`, `run_now`, `resume_unfinished`): a run tries each once
+        self._tried: set[int] = set()
+        self._renewer: asyncio.Task[None] | None = None
         self.planner = Planner(store, clock)
 
     # --- what runs ----------------------------------------------------------------------------------------
 
     async def run_due(self, ref: ChannelRef | None = None) -> list[Outcome]:
         """Finish what earlier runs left unsent (when its next try is due), then send every digest due now (or
-        only `ref`'s). Due channels this process cannot serve are reported as SKIPPED and left for one that can."""
-        outcomes = await self.resume_unfinished(ref)
-        windows = await self.planner.due_windows(await self._active(ref))
-        return outcomes + self._unserved(windows) + await self._plan_and_send(self._served(windows))
+        only `ref`'s). Due channels this process cannot serve are reported as SKIPPED and left for one that can.
+
+        Then help the other processes sharing the database: digests they planned but have not started (they
+        are busy) or left unfinished (they died, and their lease ran out) are sent by whichever process is free."""
+        async with self._renewing():
+            outcomes = await self._resume(ref)
+            windows = await self.planner.due_windows(await self._active(ref))
+            outcomes += self._unserved(windows) + await self._plan_and_send(self._served(windows))
+            while more := await self._resume(ref):
+                outcomes += more
+            return outcomes
 
     async def run_now(self, ref: ChannelRef | None = None) -> list[Outcome]:
         """Every subscription's next digest (or only `ref`'s), now, whatever its schedule: what is new since
         its previous digest. It uses up no scheduled digest. Unfinished digests are tried at once too."""
-        outcomes = await self.resume_unfinished(ref, early=True)
-        # a channel whose unfinished digest was just tried has had its turn: its new papers wait for the next
-        tried = {outcome.ref for outcome in outcomes if outcome.result is not Result.SENT}
-        windows = [
-            w for w in await self.planner.now_windows(await self._active(ref)) if w.subscription.ref not in tried
-        ]
-        return outcomes + self._unserved(windows) + await self._plan_and_send(self._served(windows))
+        async with self._renewing():
+            outcomes = await self._resume(ref, early=True)
+            # a channel whose unfinished digest was just tried has had its turn: its new papers wait for the next
+            tried = {outcome.ref for outcome in outcomes if outcome.result is not Result.SENT}
+            windows = [
+                w for w in await self.planner.now_windows(await self._active(ref)) if w.subscription.ref not in tried
+            ]
+            return outcomes + self._unserved(windows) + await self._plan_and_send(self._served(windows))
 
     async def any_due(self, ref: ChannelRef | None = None) -> bool:
-        """Whether this process has a digest to send now (due, or left unsent and due for its next try); with
-        `ref`, one of that channel's."""
+        """Whether this process has a digest to send now (due, or left unsent and due for its next try, and
+        held by no other live process); with `ref`, one of that channel's."""
         if self._served(await self.planner.due_windows(await self._active(ref))):
             return True
-        now = self._clock.now()
-        return any(
-            d.ref.platform in self._sinks and (d.next_attempt_at is None or d.next_attempt_at <= now)
-            for d in await self._store.ledger.unfinished(ref)
-        )
+        claimable = await self._store.ledger.claimable(self._claimant, self._clock.now(), ref)
+        return any(d.ref.platform in self._sinks for d in claimable)
+
+    async def next_takeover(self) -> datetime | None:
+        """When the first claim another process holds runs out unless it is renewed: if that process died, this
+        one may take its digests over then. None when no other process holds one."""
+        return await self._store.ledger.next_lapse(self._claimant, self._clock.now())
 
     async def next_due(self, ref: ChannelRef | None = None) -> tuple[datetime, ChannelRef] | None:
         """When the next scheduled digest falls due (now, for one due already), and for which channel (None: no
@@ -163,16 +195,29 @@ class DigestRunner:
         return min(upcoming, key=lambda pair: pair[0]) if upcoming else None
 
     async def resume_unfinished(self, ref: ChannelRef | None = None, *, early: bool = False) -> list[Outcome]:
-        """Send again the digests left planned or half-sent whose next try is due (or all, `early`)."""
-        outcomes = []
-        for planned in await self._store.ledger.unfinished(ref):
-            subscription = await self._store.subscriptions.get(planned.ref)
-            if subscription is None or subscription.paused or planned.ref.platform not in self._sinks:
+        """Send again the digests left planned or half-sent whose next try is due (or all, `early`), unless
+        another live process holds them."""
+        async with self._renewing():
+            return await self._resume(ref, early=early)
+
+    async def _resume(self, ref: ChannelRef | None, *, early: bool = False) -> list[Outcome]:
+        """`resume_unfinished`, each digest once per runner: several channels at once (the sinks pace the
+        requests), one channel's digests in turn, oldest first. Empty when it took none."""
+        turns: dict[ChannelRef, list[tuple[PlannedDigest, Subscription]]] = {}
+        for planned in await self._store.ledger.claimable(self._claimant, self._clock.now(), ref, early=early):
+            if planned.id in self._tried or planned.ref.platform not in self._sinks:
                 continue
-            outcome = await self._send_guarded(planned, subscription, early=early)
-            if outcome is not None:
-                outcomes.append(outcome)
-        return outcomes
+            subscription = await self._store.subscriptions.get(planned.ref)
+            if subscription is not None and not subscription.paused:
+                turns.setdefault(planned.ref, []).append((planned, subscription))
+
+        async def in_turn(digests: list[tuple[PlannedDigest, Subscription]]) -> list[Outcome]:
+            outcomes = [await self._send_guarded(planned, sub, early=early) for planned, sub in digests]
+            return [outcome for outcome in outcomes if outcome is not None]
+
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(in_turn(digests)) for digests in turns.values()]
+        return [outcome for task in tasks for outcome in task.result()]
 
     # --- what would run -----------------------------------------------------------------------------------
 
@@ -246,21 +291,29 @@ class DigestRunner:
             log.error("cannot plan digests (%s); the next run tries again", error, exc_info=_bug_details(error))
             detail = f"not planned: {_detail(error)}; the next run tries again"
             return [Outcome(w.subscription.ref, w.day, Result.RETRY, detail=detail) for w in windows]
-        outcomes: list[Outcome] = []
-        sends: list[asyncio.Task[Outcome | None]] = []
+        ended: dict[int, Outcome] = {}
+        sends: dict[int, asyncio.Task[Outcome | None]] = {}
         # each digest starts sending as soon as it is recorded, while the next ones are still being recorded
         async with asyncio.TaskGroup() as group:
-            for chosen in plans:
+            for n in self._recording_order(len(plans)):
+                chosen = plans[n]
                 if isinstance(chosen, PlanFailure):
-                    outcomes.append(await self._plan_failed(chosen))
+                    ended[n] = await self._plan_failed(chosen)
                     continue
                 planned = await self._record(chosen)
                 if isinstance(planned, Outcome):
-                    outcomes.append(planned)
+                    ended[n] = planned
                 elif planned is not None:
                     early = chosen.window.kind is DigestKind.NOW
-                    sends.append(group.create_task(self._send_guarded(planned, chosen.subscription, early=early)))
-        return outcomes + [outcome for task in sends if (outcome := task.result()) is not None]
+                    sends[n] = group.create_task(self._send_guarded(planned, chosen.subscription, early=early))
+        outcomes = [ended[n] for n in sorted(ended)]
+        return outcomes + [outcome for n in sorted(sends) if (outcome := sends[n].result()) is not None]
+
+    def _recording_order(self, count: int) -> list[int]:
+        """The order to record plans in. On PostgreSQL other processes may be recording the same channels: each
+        starts at its own random place, so that they do not all queue for one channel after another."""
+        start = random.randrange(count) if count and self._store.backend == "postgresql" else 0
+        return [*range(start, count), *range(start)]
 
     async def _record(self, chosen: DigestPlan) -> PlannedDigest | Outcome | None:
         """Record the plan; the digest to send, an outcome that ends here (nothing new, a database that would
@@ -329,16 +382,32 @@ class DigestRunner:
         """Claim the digest, render it and hand it to the sink; None when it is not this process's to send."""
         ledger = self._store.ledger
         async with self._sending[planned.ref.platform]:
-            claimed = await ledger.claim(planned.id, self._claimant, self._clock.now(), CLAIM_LEASE, early=early)
+            now = self._clock.now()
+            claimed = await ledger.claim(planned.id, self._claimant, now, self._lease, early=early)
             if claimed is None:
                 return None
+            self._tried.add(claimed.id)
+            held = self._held[claimed.id] = _Held(now + self._lease)
             resent = claimed.state is DigestState.SENDING
             try:
                 digest = await self._render(claimed, subscription, resent=resent)
-                await ledger.mark(claimed.id, DigestState.SENDING, attempts=claimed.attempts)
-                message_ids = await self._sinks[claimed.ref.platform].send(digest)
+                # the fence: a claim lost meanwhile (this process stalled past its lease) is not sent on
+                if not await ledger.mark(claimed.id, DigestState.SENDING, attempts=claimed.attempts,
+                                         holder=self._claimant):  # fmt: skip
+                    self._taken_over(claimed)
+                    return None
+                # its own task, so that losing the claim stops this send and nothing else
+                held.sending = asyncio.ensure_future(self._sinks[claimed.ref.platform].send(digest))
+                message_ids = await held.sending
+            except asyncio.CancelledError:
+                if not held.stopped or _being_cancelled():
+                    raise
+                self._taken_over(claimed)
+                return None
             except Exception as error:
                 return await self._failed(claimed, subscription, error, resent=resent)
+            finally:
+                del self._held[claimed.id]
         await ledger.mark(claimed.id, DigestState.SENT, now=self._clock.now(), message_ids=message_ids,
                           attempts=claimed.attempts)  # fmt: skip
         if subscription.last_error:
@@ -346,6 +415,63 @@ class DigestRunner:
         log.info("sent %s's digest for %s: %d papers", claimed.ref, claimed.day, len(digest.items))
         return Outcome(claimed.ref, claimed.day, Result.SENT, len(digest.items), messages=len(message_ids),
                        resent=resent)  # fmt: skip
+
+    @staticmethod
+    def _taken_over(claimed: PlannedDigest) -> None:
+        log.warning(
+            "stopped sending %s's digest for %s: this process could not renew its claim in time, so another "
+            "process may take it over (it goes out marked resent)", claimed.ref, claimed.day,
+        )  # fmt: skip
+
+    # --- claims under a lease -----------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self) -> AsyncIterator[None]:
+        """One run: while the block runs, renew the claims on the digests being sent every third of the lease,
+        so that another process takes a digest over only when this one is dead (or cut off from the database)."""
+        if self._renewer is not None:  # an outer block renews already
+            yield
+            return
+        self._tried = set()  # a new run
+        stop = asyncio.Event()
+        self._renewer = asyncio.create_task(self._renew_until(stop), name="paperboy-claims")
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.shield(self._renewer)
+            self._renewer = None
+
+    async def _renew_until(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._renew_every.total_seconds()):
+                    await stop.wait()
+            if not stop.is_set():
+                await self.renew_claims()
+
+    async def renew_claims(self) -> None:
+        """Renew the claims on the digests this runner is sending (done every third of the lease while it
+        runs). Sends whose claim another process took over are stopped, and so are those whose claim could not
+        be renewed and runs out before the next try (another process may take them over then): better a resend
+        marked "(resent)" than two sends at once."""
+        held = dict(self._held)
+        if not held:
+            return
+        now = self._clock.now()
+        try:
+            lost = await self._store.ledger.renew(self._claimant, list(held), now + self._lease)
+        except Exception as error:  # the database is out of reach: the claims hold until their leases end
+            log.warning("cannot renew this process's claims on %d digests: %s", len(held), error)
+            lost = {digest_id for digest_id, claim in held.items() if claim.until - now <= self._renew_every}
+        else:
+            for claim in held.values():
+                claim.until = now + self._lease
+        for digest_id in lost:
+            claim = held[digest_id]
+            if claim.sending is not None and not claim.sending.done():
+                claim.stopped = True
+                claim.sending.cancel()
 
     async def _failed(
         self, planned: PlannedDigest, subscription: Subscription, error: Exception, *, resent: bool
@@ -396,6 +522,12 @@ class DigestRunner:
         items = tuple(item(p, reasons.get(p.id, ())) for p in papers)
         digest_id = planned.id or None
         return Digest(planned.ref, planned.day, items, planned.left_out, subscription.filter, resent, digest_id)
+
+
+def _being_cancelled() -> bool:
+    """Whether the current task itself is being cancelled (a shutdown), not only a send it awaits."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _detail(error: BaseException) -> str:

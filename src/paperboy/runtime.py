@@ -90,7 +90,8 @@ class Runtime:
 
     @property
     def digests(self) -> DigestRunner:
-        return DigestRunner(self.store, self.sinks, self.clock, self.settings.delivery)
+        settings = self.settings
+        return DigestRunner(self.store, self.sinks, self.clock, settings.delivery, lease=settings.database.lease)
 
     def interval(self, source: str) -> timedelta:
         """How often the source is fetched."""

@@ -1,23 +1,27 @@
 """APScheduler wiring: a fetch job per enabled source (at start, then at its interval) and a job that
-sends due digests every minute."""
+sends due digests every minute, and also when another process's claim on a digest runs out (if that process
+died, its digests are taken over then, not up to a minute later)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from paperboy.delivery import Result
+from paperboy.delivery import DigestRunner, Result
 from paperboy.errors import Fault, fault_of
 from paperboy.ingest import FRESH_FOR, ingest, lookback
 from paperboy.metrics import FETCH_ERRORS, PAPERS_INGESTED
 from paperboy.runtime import FetchStatus, Runtime
 
 log = logging.getLogger(__name__)
+#: after a claim's lease ends, so that it has surely run out on every clock when the job looks
+TAKEOVER_MARGIN = timedelta(seconds=1)
 
 
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
@@ -40,7 +44,7 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         digest_job,
         # at each whole minute, so that a digest due at 09:00 goes out at 09:00, not up to a minute late
         CronTrigger(second=0, timezone=UTC),
-        args=(runtime,),
+        args=(runtime, _waker(scheduler, runtime)),
         id="digests",
         name="due digests",
         next_run_time=datetime.now(UTC),  # at start: anything missed while paperboy was down goes out now
@@ -51,9 +55,23 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     return scheduler
 
 
-async def digest_job(runtime: Runtime) -> None:
+def _waker(scheduler: AsyncIOScheduler, runtime: Runtime) -> Callable[[datetime], None]:
+    """A function that brings the digest job's next run forward to a moment on paperboy's clock."""
+
+    def wake(at: datetime) -> None:
+        job = scheduler.get_job("digests")
+        # paperboy's clock may be shifted (`clock.OFFSET_ENV`); the scheduler's is the machine's
+        when = datetime.now(UTC) + (at - runtime.clock.now()) + TAKEOVER_MARGIN
+        if job is not None and (job.next_run_time is None or when < job.next_run_time):
+            job.modify(next_run_time=when)
+
+    return wake
+
+
+async def digest_job(runtime: Runtime, wake: Callable[[datetime], None] | None = None) -> None:
     """Send every digest that is due (and finish any a stopped process left unsent). A digest goes out with
-    fresh papers: a source not fetched in the last `FRESH_FOR` is fetched first."""
+    fresh papers: a source not fetched in the last `FRESH_FOR` is fetched first. Then `wake` the job again
+    when the first claim another process holds on a digest runs out."""
     runner = runtime.digests
     try:
         if await runner.any_due():
@@ -71,6 +89,18 @@ async def digest_job(runtime: Runtime) -> None:
     for outcome in outcomes:
         if outcome.result is Result.EMPTY:
             log.info("no new papers for %s on %s", outcome.ref, outcome.day)
+    if wake is not None:
+        await _wake_for_takeover(runner, wake)
+
+
+async def _wake_for_takeover(runner: DigestRunner, wake: Callable[[datetime], None]) -> None:
+    try:
+        lapse = await runner.next_takeover()
+    except Exception as error:  # the next whole minute looks again
+        log.warning("cannot read other processes' claims on digests: %s", error)
+        return
+    if lapse is not None:
+        wake(lapse)
 
 
 async def fetch_job(runtime: Runtime, name: str) -> None:

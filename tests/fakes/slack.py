@@ -62,6 +62,8 @@ class FakeSlack(FakeServer):
         self.channel_interval = 0.0
         #: seconds chat.postMessage takes to answer after it posted (a slow Slack, or one about to be cut off)
         self.answer_delay = 0.0
+        #: when set, chat.postMessage answers (after it posted) only once this event is set
+        self.hold: asyncio.Event | None = None
         self._last_post: dict[str, float] = {}
         self._ts = 1_700_000_000.0
         #: user id → fields users.info tells (is_admin, is_owner)
@@ -208,6 +210,8 @@ class FakeSlack(FakeServer):
         self.messages[channel].append(message)
         if self.answer_delay:
             await asyncio.sleep(self.answer_delay)
+        if self.hold is not None:
+            await self.hold.wait()
         return web.json_response({"ok": True, "channel": channel, "ts": message["ts"]})
 
     async def history(self, body: dict[str, Any]) -> web.StreamResponse:

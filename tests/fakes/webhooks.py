@@ -24,6 +24,8 @@ class FakeWebhooks(FakeServer):
         self.limited = 0
         #: seconds to wait, after taking a message, before answering (a sender killed meanwhile never hears)
         self.stall = 0.0
+        #: when set, answers wait (after the message is taken) until this event is set
+        self.hold: asyncio.Event | None = None
         #: request bodies larger than this many bytes are refused with 413, as the platforms do past their limits
         self.max_bytes: int | None = None
         #: Discord messages with more embeds are refused with 400 50035 Invalid Form Body, as Discord does
@@ -85,6 +87,8 @@ class FakeWebhooks(FakeServer):
         self.received[request.path].append(payload)
         if self.stall:
             await asyncio.sleep(self.stall)
+        if self.hold is not None:
+            await self.hold.wait()
         return payload
 
     async def _malformed(self, request: web.Request) -> web.StreamResponse | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -68,7 +69,7 @@ async def test_a_digest_is_sent_by_one_process_at_a_time(store: Store) -> None:
 async def test_the_claim_of_a_process_that_died_lapses_at_once(store: Store) -> None:
     planned = await store.ledger.plan(LAB, DAY, ["a"], [], NOW)
     assert planned is not None
-    gone = Claimant(Claimant.this_process().host, dead_pid())
+    gone = replace(Claimant.this_process(), pid=dead_pid(), nonce="0dead0")
     assert await store.ledger.claim(planned.id, gone, NOW, LEASE) is not None
     assert await store.ledger.claim(planned.id, Claimant.this_process(), NOW, LEASE) is not None
 

@@ -1,5 +1,6 @@
 """The Discord bot's side of digests: embeds posted with discord.py's REST client (its rate-limit handling
-included), one message per part.
+included), one message per part. Every request passes one pace (`discord.requests_per_second`, the bot's
+global rate limit), shared with the other paperboy processes on the same database (`paperboy.pace`).
 
 Each part carries a message `nonce` made from (digest, part) with `enforce_nonce`: a part tried again after a
 lost answer or a crash returns the message Discord already holds instead of posting it twice. Discord keeps
@@ -23,6 +24,7 @@ from paperboy.adapters.discord_embeds import DiscordMessage, discord_messages
 from paperboy.adapters.text import cut
 from paperboy.digest import Digest
 from paperboy.errors import ChannelUnavailable, DeliveryError, PayloadRejected
+from paperboy.pace import Pace
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +53,13 @@ def nonce(digest: Digest, part: int) -> str:
 
 
 class DiscordSink:
-    def __init__(self, http: HTTPClient, token: str, *, continue_in_thread: bool = False) -> None:
+    def __init__(
+        self, http: HTTPClient, token: str, *, continue_in_thread: bool = False, pace: Pace | None = None
+    ) -> None:
         self._http = http
         self._token = token
         self._in_thread = continue_in_thread
+        self._pace = pace
         self._login = asyncio.Lock()
         self._logged_in = False
 
@@ -73,11 +78,17 @@ class DiscordSink:
     async def close(self) -> None:
         await self._http.close()
 
+    async def _paced(self) -> None:
+        """Wait for this process's turn to make a request to Discord's API."""
+        if self._pace is not None:
+            await self._pace.wait()
+
     async def _log_in(self) -> None:
         async with self._login:
             if self._logged_in:
                 return
             try:
+                await self._paced()
                 await self._http.static_login(self._token)
             except discord.LoginFailure:
                 raise DeliveryError("Discord does not accept discord.token; copy the bot token again") from None
@@ -88,6 +99,7 @@ class DiscordSink:
     async def _post(self, channel: str, payload: DiscordMessage, digest: Digest) -> str:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
         try:
+            await self._paced()
             message = await self._http.request(route, json=payload)
         except (discord.Forbidden, discord.NotFound) as error:
             why = _GONE.get(error.code, f"Discord refused ({error.status} {error.text})")
@@ -109,6 +121,7 @@ class DiscordSink:
             "POST", "/channels/{channel_id}/messages/{message_id}/threads", channel_id=channel, message_id=message_id
         )
         try:
+            await self._paced()
             thread = await self._http.request(route, json={"name": cut(digest.title, THREAD_NAME)})
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError) as error:
             log.warning(

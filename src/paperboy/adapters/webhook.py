@@ -3,7 +3,8 @@
 The subscription's channel is the webhook URL; its path says which platform it is (`/api/webhooks/…` is
 Discord, `/services/…` is Slack). A digest becomes Discord embeds (`discord_embeds.py`) or Slack Block Kit
 (`slack_blocks.py`), split into as many messages as the platform's limits demand. Every request, to every
-webhook, passes one rate limiter (`delivery.webhook_requests_per_second`). Failures are tried again by the one
+webhook, passes one pace (`delivery.webhook_requests_per_second`), shared with the other paperboy processes
+on the same database (`paperboy.pace`). Failures are tried again by the one
 policy of `paperboy.retry` (`delivery.attempts`, `backoff`, `max_wait`): a 429 waited out as the platform asks,
 a 5xx, no connection. A 400, 413 or 422 is a message paperboy built wrong (`PayloadRejected`: a bug, logged,
 never blamed on the channel); 401, 403, 404 and 410 mean the webhook is gone (`ChannelUnavailable`).
@@ -22,7 +23,6 @@ import logging
 from itertools import count
 
 import httpx
-from aiolimiter import AsyncLimiter
 
 from paperboy.adapters.block_kit import SlackMessage
 from paperboy.adapters.discord_embeds import DiscordMessage, discord_messages
@@ -31,6 +31,7 @@ from paperboy.config import DeliverySettings
 from paperboy.digest import Digest
 from paperboy.errors import ChannelUnavailable, DeliveryError, PaperboyError, PayloadRejected
 from paperboy.models import webhook_kind
+from paperboy.pace import Pace
 from paperboy.retry import GaveUp, RetryPolicy, Throttled
 
 log = logging.getLogger(__name__)
@@ -49,11 +50,11 @@ Payload = DiscordMessage | SlackMessage
 
 
 class WebhookSink:
-    def __init__(self, client: httpx.AsyncClient, settings: DeliverySettings) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: DeliverySettings, pace: Pace | None = None) -> None:
         self._client = client
         self._settings = settings
-        # capacity 1: requests evenly spaced, never a burst above the rate
-        self._limiter = AsyncLimiter(1, 1 / settings.webhook_requests_per_second)
+        # requests evenly spaced, never a burst above the rate; this process's share when others send too
+        self._pace = pace or Pace(settings.webhook_requests_per_second, what="webhook requests")
         self._ids = count(1)
         self._policy = RetryPolicy.for_delivery(settings)
 
@@ -97,7 +98,7 @@ class WebhookSink:
     async def _post_once(self, url: str, where: str, kind: str, payload: Payload) -> str:
         params = {"wait": "true"} if kind == "discord" else None
         timeout = self._settings.webhook_timeout.total_seconds()
-        async with self._limiter:
+        async with self._pace:
             try:
                 response = await self._client.post(url, json=payload, params=params, timeout=timeout)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:

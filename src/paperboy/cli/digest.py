@@ -44,13 +44,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     from paperboy.wiring.sinks import open_sinks  # the platforms' SDKs, only when a digest may go out
 
+    clock = SystemClock.from_env()
     async with (
         await Store.open(settings.database.target) as store,
         make_client(settings.http) as client,
-        open_sinks(settings, client, store) as sinks,
+        open_sinks(settings, client, store, clock) as sinks,
     ):
         ref = await _channel(store, args)
-        runner = DigestRunner(store, sinks, SystemClock.from_env(), settings.delivery)
+        runner = DigestRunner(store, sinks, clock, settings.delivery, lease=settings.database.lease)
         # only --now sends what is not due: --channel alone picks which channel's due digest goes out
         now = bool(args.now)
         nothing = await _nothing_due(runner, ref)

@@ -3,20 +3,28 @@
 A digest's papers are recorded, in one transaction with the digest itself, before anything is sent; the
 primary key (channel, paper) makes "never the same paper twice" a property of the database, not of the code.
 
-Several processes may share the database (`paperboy run` beside a cron'd `paperboy digest`). A digest is sent
-by the one process that holds its claim: a lease that ends when the digest is marked, when it runs out, or
-when the process that took it is found dead (same host, pid gone). One scheduled digest per channel and local
-day is a unique index, so two processes cannot both plan it.
+Several processes may share the database (`paperboy run` beside a cron'd `paperboy digest`, or several `paperboy
+run` on PostgreSQL). A digest is sent by the one process that holds its claim: a lease (`database.lease`) that its
+holder renews while it sends (`renew`), and that ends when the digest is marked, when it runs out unrenewed, or
+when the process that took it is found dead (same kernel and pid namespace, pid gone). Claiming is a locked
+read-then-write (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite runs one writer at a time), so two
+processes never both take a digest; and a process marks a digest SENDING only while it still holds the claim.
+One scheduled digest per channel and local day is a unique index, so two processes cannot both plan it.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
+import re
+import secrets
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from paperboy.models import ChannelRef, DigestKind, DigestState, PlannedDigest, Platform
@@ -25,6 +33,7 @@ from paperboy.store.rows import parse_iso, utc_text
 
 ChannelKey = tuple[str, str, str]
 _CHANNEL = "platform = ? AND workspace = ? AND channel = ?"
+_UNFINISHED = "state IN ('planned', 'sending')"
 _SELECT = (
     "SELECT id, platform, workspace, channel, day, state, left_out, planned_at, message_ids, kind, attempts, "
     "next_attempt_at FROM digests"
@@ -35,28 +44,45 @@ def channel_key(ref: ChannelRef) -> ChannelKey:
     return (ref.platform.value, ref.workspace, ref.channel)
 
 
+#: random, once per process: tells apart processes alike in host name and pid
+_NONCE = secrets.token_hex(3)
+_CLAIMANT = re.compile(r"(?P<host>.+):(?P<pid>\d+)(?:/(?P<space>[0-9a-f]*)-(?P<nonce>[0-9a-f]+))?")
+
+
 @dataclass(frozen=True, slots=True)
 class Claimant:
-    """A process that sends digests, as its claims name it: `host:pid`."""
+    """A process that sends digests, as its claims (and the process table) name it: `host:pid/space-nonce`.
+
+    The host name and pid alone do not tell processes apart: containers sharing the host's name (host
+    networking) each have their own pid 1. So a name also holds a random `nonce`, and `space`, which kernel and
+    pid namespace the pid counts in, so that only a process that can see that pid judges whether it is gone.
+    """
 
     host: str
     pid: int
+    #: the kernel (boot) and pid namespace the pid belongs to; "" where that cannot be read (not Linux)
+    space: str = ""
+    nonce: str = ""
 
     @classmethod
     def this_process(cls) -> Claimant:
-        return cls(socket.gethostname(), os.getpid())
+        return cls(socket.gethostname(), os.getpid(), _pid_space(), _NONCE)
 
     def __str__(self) -> str:
-        return f"{self.host}:{self.pid}"
+        base = f"{self.host}:{self.pid}"
+        return f"{base}/{self.space}-{self.nonce}" if self.space or self.nonce else base
 
     @classmethod
     def parse(cls, text: str) -> Claimant | None:
-        host, _, pid = text.rpartition(":")
-        return cls(host, int(pid)) if host and pid.isdigit() else None
+        match = _CLAIMANT.fullmatch(text)
+        if match is None:
+            return None
+        return cls(match["host"], int(match["pid"]), match["space"] or "", match["nonce"] or "")
 
     def is_gone(self) -> bool:
-        """Whether this process has certainly ended: it ran on this host and its pid is no more."""
-        if self.host != socket.gethostname():
+        """Whether this process has certainly ended: its pid counts where this process's does, and is no more."""
+        here = Claimant.this_process()
+        if (self.host, self.space) != (here.host, here.space):
             return False  # only its lease tells
         try:
             os.kill(self.pid, 0)
@@ -65,6 +91,17 @@ class Claimant:
         except PermissionError:
             return False
         return False
+
+
+@functools.cache
+def _pid_space() -> str:
+    """This kernel's boot and this process's pid namespace, as 8 hex digits; "" when they cannot be read."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+    return hashlib.sha256(f"{boot} {namespace}".encode()).hexdigest()[:8]
 
 
 class Ledger:
@@ -123,6 +160,8 @@ class Ledger:
         transaction, so that racing processes never give a paper twice. A digest left with no papers is
         recorded as EMPTY (nothing to send) unless `send_empty`. Left-out papers are numbered -1, -2, … in
         the order the digest would have listed them next."""
+        if kind is DigestKind.SCHEDULED and await self._has_scheduled(ref, day):
+            return None  # another process planned it: no need to wait for its turn to find out
         # processes planning for the same channel take turns, so that the papers dropped here are final
         async with self._db.transaction(lock="channel:" + ":".join(channel_key(ref))) as tx:
             taken = await self._given_among(tx, ref, [*paper_ids, *left_out_ids])
@@ -147,6 +186,10 @@ class Ledger:
         return PlannedDigest(
             digest_id, ref, day, state, tuple(paper_ids), len(left_out_ids), now, kind=kind
         )  # fmt: skip
+
+    async def _has_scheduled(self, ref: ChannelRef, day: date) -> bool:
+        sql = f"SELECT 1 FROM digests WHERE {_CHANNEL} AND day = ? AND kind = 'scheduled'"
+        return await self._db.fetchone(sql, (*channel_key(ref), day.isoformat())) is not None
 
     async def record_failed(self, ref: ChannelRef, day: date, now: datetime, error: str) -> None:
         """Record that the channel's scheduled digest for `day` could not even be planned, and why: the day is
@@ -185,6 +228,59 @@ class Ledger:
             )
         return await self.get(digest_id)
 
+    async def renew(self, claimant: Claimant, digest_ids: Sequence[int], until: datetime) -> set[int]:
+        """Extend the claimant's claims on those digests to `until`. The ids among them that another process
+        holds now (this one's lease ran out and it took them over): this process must stop sending those."""
+        if not digest_ids:
+            return set()
+        among = f"id IN ({', '.join('?' * len(digest_ids))})"
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                f"UPDATE digests SET claimed_until = ? WHERE claimed_by = ? AND {_UNFINISHED} AND {among}",
+                (utc_text(until), str(claimant), *digest_ids),
+            )
+            rows = await tx.fetchall(
+                f"SELECT id FROM digests WHERE {among} AND {_UNFINISHED} AND claimed_by IS NOT NULL "
+                "AND claimed_by <> ?",
+                (*digest_ids, str(claimant)),
+            )
+        return {int(row[0]) for row in rows}
+
+    async def next_lapse(self, claimant: Claimant, now: datetime) -> datetime | None:
+        """When the first claim of another process on an unfinished digest runs out, if it is not renewed; None
+        when no other process holds one."""
+        row = await self._db.fetchone(
+            f"SELECT min(claimed_until) FROM digests WHERE {_UNFINISHED} AND claimed_by IS NOT NULL "
+            "AND claimed_by <> ? AND claimed_until > ?",
+            (str(claimant), utc_text(now)),
+        )
+        return parse_iso(row[0]) if row and row[0] else None
+
+    async def claimable(
+        self, claimant: Claimant, now: datetime, ref: ChannelRef | None = None, *, early: bool = False
+    ) -> list[PlannedDigest]:
+        """The unfinished digests (of `ref`'s channel, or all) that `claim` would give the claimant now: held by
+        nobody else, and due for their next try (or `early`), oldest first."""
+        where, params = _UNFINISHED, []
+        if ref is not None:
+            where += f" AND {_CHANNEL}"
+            params = list(channel_key(ref))
+        rows = await self._db.fetchall(
+            f"SELECT id, next_attempt_at, claimed_by, claimed_until FROM digests WHERE {where} ORDER BY id", params
+        )
+        gone: dict[str, bool] = {}  # one look per holder, however many digests it holds
+        wanted = []
+        for digest_id, next_attempt, holder, until in rows:
+            if not early and next_attempt is not None and (parse_iso(next_attempt) or now) > now:
+                continue
+            if holder is not None and holder != str(claimant) and not _lease_ran_out(until, now):
+                if holder not in gone:
+                    gone[holder] = _holder_gone(holder)
+                if not gone[holder]:
+                    continue
+            wanted.append(int(digest_id))
+        return [planned for digest_id in wanted if (planned := await self.get(digest_id)) is not None]
+
     async def mark(
         self,
         digest_id: int,
@@ -196,28 +292,33 @@ class Ledger:
         attempts: int | None = None,
         next_attempt_at: datetime | None = None,
         release_papers: bool = False,
-    ) -> None:
+        holder: Claimant | None = None,
+    ) -> bool:
         """Move the digest to `state`. Anything but SENDING ends this process's claim. `release_papers` (for a
         digest given up on before anything could have arrived) forgets which papers it held, so that the
-        channel's next digest may give them."""
+        channel's next digest may give them. With `holder`, only while that process holds the claim: whether
+        the digest was marked."""
         keep_claim = state is DigestState.SENDING
+        only_held = " AND claimed_by = ?" if holder is not None else ""
         async with self._db.transaction() as tx:
-            await tx.execute(
+            changed = await tx.execute(
                 "UPDATE digests SET state = ?, sent_at = coalesce(?, sent_at), message_ids = ?, error = ?, "
                 "attempts = coalesce(?, attempts), next_attempt_at = ?, "
                 "claimed_by = CASE WHEN ? THEN claimed_by END, claimed_until = CASE WHEN ? THEN claimed_until END "
-                "WHERE id = ?",
+                f"WHERE id = ?{only_held}",
                 (
                     state.value, utc_text(now) if now else None, json.dumps(list(message_ids)), error, attempts,
                     utc_text(next_attempt_at) if next_attempt_at else None, keep_claim, keep_claim, digest_id,
+                    *([str(holder)] if holder is not None else []),
                 ),
             )  # fmt: skip
-            if release_papers:
+            if release_papers and changed:
                 await tx.execute("DELETE FROM deliveries WHERE digest_id = ?", (digest_id,))
+        return changed > 0
 
     async def unfinished(self, ref: ChannelRef | None = None) -> list[PlannedDigest]:
         """Digests planned or being sent and not finished (a process stopped, or a try failed), oldest first."""
-        where, params = "state IN ('planned', 'sending')", []
+        where, params = _UNFINISHED, []
         if ref is not None:
             where += f" AND {_CHANNEL}"
             params = list(channel_key(ref))
@@ -257,8 +358,14 @@ class Ledger:
 
 def _claim_lapsed(holder: str, until: str | None, now: datetime) -> bool:
     """Whether another process's claim no longer holds: its lease ran out, or the process is gone."""
-    ends = parse_iso(until) if until else None
-    if ends is None or ends <= now:
-        return True
+    return _lease_ran_out(until, now) or _holder_gone(holder)
+
+
+def _holder_gone(holder: str) -> bool:
     claimant = Claimant.parse(holder)
     return claimant is not None and claimant.is_gone()
+
+
+def _lease_ran_out(until: str | None, now: datetime) -> bool:
+    ends = parse_iso(until) if until else None
+    return ends is None or ends <= now

@@ -17,8 +17,9 @@ from paperboy.wiring.sinks import open_sinks
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     store = await Store.open(settings.database.target)
     try:
-        async with make_client(settings.http) as client, open_sinks(settings, client, store) as sinks:
+        clock = SystemClock.from_env()
+        async with make_client(settings.http) as client, open_sinks(settings, client, store, clock) as sinks:
             sources = build_sources(settings, client)
-            yield Runtime(settings, store, client, sources, sinks=sinks, clock=SystemClock.from_env())
+            yield Runtime(settings, store, client, sources, sinks=sinks, clock=clock)
     finally:
         await store.close()

@@ -1,5 +1,8 @@
 """The sinks the settings enable: the console and incoming webhooks always, Slack with a bot token or OAuth
-installs, Discord with a bot token. Each platform's adapter (and SDK) is imported only when it is enabled."""
+installs, Discord with a bot token. Each platform's adapter (and SDK) is imported only when it is enabled.
+
+The webhook and Discord sinks pace their requests with a budget shared by every live process on the database
+(`paperboy.pace`): the adapters get a function that counts them, never the store."""
 
 from __future__ import annotations
 
@@ -11,24 +14,42 @@ import httpx
 
 from paperboy.adapters.console import ConsoleSink
 from paperboy.adapters.webhook import WebhookSink
+from paperboy.clock import Clock, SystemClock
 from paperboy.config import Settings
 from paperboy.models import Platform
+from paperboy.pace import Pace, Sharers
 from paperboy.sinks import Sink
 from paperboy.store import Store
+from paperboy.store.ledger import Claimant
 
 
-def build_sinks(settings: Settings, client: httpx.AsyncClient, store: Store) -> dict[Platform, Sink]:
+def build_sinks(
+    settings: Settings, client: httpx.AsyncClient, store: Store, clock: Clock | None = None
+) -> dict[Platform, Sink]:
     """Where digests can go with these settings. `open_sinks` closes them after."""
+    sharers = live_processes(store, clock or SystemClock.from_env())
+    webhooks = Pace(settings.delivery.webhook_requests_per_second, sharers, what="webhook requests")
     sinks: dict[Platform, Sink] = {
         Platform.CONSOLE: ConsoleSink(),
-        Platform.WEBHOOK: WebhookSink(client, settings.delivery),
+        Platform.WEBHOOK: WebhookSink(client, settings.delivery, webhooks),
     }
     slack = settings.slack
     if slack.bot_token or slack.installs:
         sinks[Platform.SLACK] = _slack_sink(settings, store)
     if settings.discord.token:
-        sinks[Platform.DISCORD] = _discord_sink(settings)
+        sinks[Platform.DISCORD] = _discord_sink(settings, sharers)
     return sinks
+
+
+def live_processes(store: Store, clock: Clock) -> Sharers:
+    """How many processes share the rate budgets: the live ones in the process table, this one included
+    whether or not it writes heartbeats there."""
+    me = str(Claimant.this_process())
+
+    async def count() -> int:
+        return len({process.name for process in await store.processes.live(clock.now())} | {me})
+
+    return count
 
 
 def _slack_sink(settings: Settings, store: Store) -> Sink:
@@ -44,7 +65,7 @@ def _slack_sink(settings: Settings, store: Store) -> Sink:
     return SlackSink(web, tokens, continue_in_thread=slack.long_digests_in_thread, retry=settings.delivery)
 
 
-def _discord_sink(settings: Settings) -> Sink:
+def _discord_sink(settings: Settings, sharers: Sharers) -> Sink:
     from discord.http import HTTPClient
 
     from paperboy.adapters.discord import DiscordSink, point_at
@@ -54,15 +75,16 @@ def _discord_sink(settings: Settings) -> Sink:
         HTTPClient(asyncio.get_running_loop()),
         settings.discord.token.reveal(),
         continue_in_thread=settings.discord.long_digests_in_thread,
+        pace=Pace(settings.discord.requests_per_second, sharers, what="Discord API requests"),
     )
 
 
 @asynccontextmanager
 async def open_sinks(
-    settings: Settings, client: httpx.AsyncClient, store: Store
+    settings: Settings, client: httpx.AsyncClient, store: Store, clock: Clock | None = None
 ) -> AsyncIterator[dict[Platform, Sink]]:
     """`build_sinks`, closing what they hold open (Discord's HTTP session) when the block ends."""
-    sinks = build_sinks(settings, client, store)
+    sinks = build_sinks(settings, client, store, clock)
     try:
         yield sinks
     finally:
