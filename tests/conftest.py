@@ -1,4 +1,5 @@
-"""Shared fixtures: fake services on 127.0.0.1, settings pointed at them, and a real SQLite store."""
+"""Shared fixtures: fake services on 127.0.0.1, settings pointed at them, a real SQLite store, and PostgreSQL
+databases (tests/postgres.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ from tests.fakes.hanging import HangingServer
 from tests.fakes.huggingface import FakeHuggingFace
 from tests.fakes.slack import FakeSlack
 from tests.fakes.webhooks import FakeWebhooks
+from tests.postgres import (  # noqa: F401  (fixtures and a hook: pytest finds them here by name)
+    database_target,
+    postgres_server,
+    postgres_url,
+    pytest_runtest_makereport,
+)
 
 #: retry quickly in tests: the behaviour is the same, the waits are not
 FAST_HTTP = HttpSettings(
