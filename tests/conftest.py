@@ -81,7 +81,15 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest_asyncio.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
+async def store(database_target: Path | str) -> AsyncIterator[Store]:
+    """A store on each backend: the test runs once on a SQLite file and once on a PostgreSQL database."""
+    async with await Store.open(database_target) as opened:
+        yield opened
+
+
+@pytest_asyncio.fixture
+async def sqlite_store(db_path: Path) -> AsyncIterator[Store]:
+    """A store on a SQLite file at `db_path`, for tests of what only SQLite does (its file, FTS5, pragmas)."""
     async with await Store.open(db_path) as opened:
         yield opened
 
