@@ -19,12 +19,9 @@ from tests.fakes.hanging import HangingServer
 from tests.fakes.huggingface import FakeHuggingFace
 from tests.fakes.slack import FakeSlack
 from tests.fakes.webhooks import FakeWebhooks
-from tests.postgres import (  # noqa: F401  (fixtures and a hook: pytest finds them here by name)
-    database_target,
-    postgres_server,
-    postgres_url,
-    pytest_runtest_makereport,
-)
+
+#: PostgreSQL's fixtures (postgres_url, database_target) and the hook that folds their skips into one line
+pytest_plugins = ("tests.postgres",)
 
 #: retry quickly in tests: the behaviour is the same, the waits are not
 FAST_HTTP = HttpSettings(

@@ -14,6 +14,7 @@ from paperboy.errors import StoreError
 from paperboy.store import Store
 from paperboy.store.postgres.migrations import LATEST_VERSION
 
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
