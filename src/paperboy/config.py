@@ -47,6 +47,7 @@ NON_SETTING_ENV: tuple[str, ...] = (
     "PAPERBOY_DISCORD_TOKEN",  # discord.token's secret variable (SECRET_ENV)
     "PAPERBOY_CLOCK_OFFSET",  # clock.OFFSET_ENV: shifts the clock, for tests and demos
     "PAPERBOY_DATABASE_URL",  # reserved for a database server, not read yet
+    "PAPERBOY_TEST_DATABASE_URL",  # the test suite's PostgreSQL server (tests/postgres.py); paperboy never reads it
 )
 
 
