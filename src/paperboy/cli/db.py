@@ -55,10 +55,13 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
                 )
             else:
                 print(f"{figures.location} (schema version {figures.schema_version})")
-                print(
-                    f"  size {_mib(figures.file_bytes)}, write-ahead log {_mib(figures.wal_bytes)}, "
-                    f"free {_mib(figures.free_bytes)}"
-                )
+                if store.backend == "sqlite":
+                    print(
+                        f"  size {_mib(figures.file_bytes)}, write-ahead log {_mib(figures.wal_bytes)}, "
+                        f"free {_mib(figures.free_bytes)}"
+                    )
+                else:  # the server keeps its own log and free space: the database's size is what there is to say
+                    print(f"  size {_mib(figures.file_bytes)}")
                 for name, count in figures.counts.items():
                     print(f"  {name.replace('_', ' ')}: {count}")
     return 0
