@@ -19,7 +19,6 @@ from tests.fakes.hanging import HangingServer
 from tests.fakes.huggingface import FakeHuggingFace
 from tests.fakes.slack import FakeSlack
 from tests.fakes.webhooks import FakeWebhooks
-from tests.pg_temp import database_target, postgres_url  # noqa: F401 - TEMPORARY, until main has tests/postgres.py
 
 #: PostgreSQL's fixtures (postgres_url, database_target) and the hook that folds their skips into one line
 pytest_plugins = ("tests.postgres",)
