@@ -50,6 +50,12 @@ class Dialect:
     #: the larger and smaller of two values
     greatest: str
     least: str
+    #: a statement filling the full-text index from the papers table, after rows were written without it
+    #: (`paperboy db copy`); "" where the index keeps itself
+    rebuild_index: str
+    #: a statement (a template naming `{table}` and `{column}`) that makes the table's identity column number
+    #: new rows past its greatest value, after rows were written with their own; "" where the engine does so
+    identity_past_rows: str
 
 
 SQLITE = Dialect(
@@ -59,6 +65,10 @@ SQLITE = Dialect(
     lock_rows="",
     greatest="max",
     least="min",
+    # an external-content FTS5 table reads every row of papers again
+    rebuild_index="INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')",
+    # an INTEGER PRIMARY KEY always numbers a new row past the greatest one
+    identity_past_rows="",
 )
 POSTGRESQL = Dialect(
     name="postgresql",
@@ -66,6 +76,13 @@ POSTGRESQL = Dialect(
     lock_rows=" FOR UPDATE SKIP LOCKED",
     greatest="greatest",
     least="least",
+    # `document` is a generated column, indexed as each row is written
+    rebuild_index="",
+    # an identity column's sequence knows nothing of rows written with their own ids; an empty table keeps it
+    identity_past_rows=(
+        "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), max({column})) FROM {table} "
+        "HAVING max({column}) IS NOT NULL"
+    ),
 )
 
 
