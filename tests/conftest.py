@@ -1,4 +1,5 @@
-"""Shared fixtures: fake services on 127.0.0.1, settings pointed at them, and a real SQLite store."""
+"""Shared fixtures: fake services on 127.0.0.1, settings pointed at them, a real SQLite store, and PostgreSQL
+databases (tests/postgres.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from tests.fakes.hanging import HangingServer
 from tests.fakes.huggingface import FakeHuggingFace
 from tests.fakes.slack import FakeSlack
 from tests.fakes.webhooks import FakeWebhooks
+
+#: PostgreSQL's fixtures (postgres_url, database_target) and the hook that folds their skips into one line
+pytest_plugins = ("tests.postgres",)
 
 #: retry quickly in tests: the behaviour is the same, the waits are not
 FAST_HTTP = HttpSettings(
@@ -74,7 +78,15 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest_asyncio.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
+async def store(database_target: Path | str) -> AsyncIterator[Store]:
+    """A store on each backend: the test runs once on a SQLite file and once on a PostgreSQL database."""
+    async with await Store.open(database_target) as opened:
+        yield opened
+
+
+@pytest_asyncio.fixture
+async def sqlite_store(db_path: Path) -> AsyncIterator[Store]:
+    """A store on a SQLite file at `db_path`, for tests of what only SQLite does (its file, FTS5, pragmas)."""
     async with await Store.open(db_path) as opened:
         yield opened
 

@@ -286,3 +286,54 @@ def test_slack_settings_that_disagree_name_the_variables_that_set_them(tmp_path:
     with pytest.raises(ConfigError) as error:
         load_settings(write(tmp_path, ""), env={"SLACK_CLIENT_ID": "1.2"})
     assert f"({tmp_path / 'config.toml'} and $SLACK_CLIENT_ID)" in str(error.value)
+
+
+PG_URL = "postgresql://paperboy:s3cret@db.example.org:5432/paperboy"
+
+
+def test_without_a_url_the_database_is_the_sqlite_file(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, ""), env={})
+    assert settings.database.target == settings.database.path
+
+
+def test_a_database_url_wins_over_the_path(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, f'[database]\npath = "x.db"\nurl = "{PG_URL}"\n'), env={})
+    assert settings.database.target == PG_URL
+
+
+def test_the_paperboy_variable_wins_over_the_conventional_one(tmp_path: Path) -> None:
+    other = PG_URL.replace("db.example.org", "other.example.org")
+    env = {"PAPERBOY_DATABASE_URL": PG_URL, "DATABASE_URL": other}
+    assert load_settings(write(tmp_path, ""), env=env).database.target == PG_URL
+
+
+def test_the_conventional_variable_names_a_postgresql_database(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, ""), env={"DATABASE_URL": PG_URL}).database.target == PG_URL
+
+
+def test_the_conventional_variable_does_not_override_the_file(tmp_path: Path) -> None:
+    mine = PG_URL.replace("db.example.org", "mine.example.org")
+    settings = load_settings(write(tmp_path, f'[database]\nurl = "{mine}"\n'), env={"DATABASE_URL": PG_URL})
+    assert settings.database.target == mine
+
+
+def test_another_applications_database_url_is_left_alone(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, ""), env={"DATABASE_URL": "mysql://u:p@h/db"})
+    assert settings.database.target == settings.database.path
+
+
+def test_a_database_url_that_is_not_postgresql_is_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"must be a PostgreSQL URL like postgresql://") as raised:
+        load_settings(write(tmp_path, '[database]\nurl = "mysql://u:hunter2@h/db"\n'), env={})
+    assert "\n" not in str(raised.value)
+
+
+def test_the_database_password_is_a_secret_for_the_logs(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, ""), env={"PAPERBOY_DATABASE_URL": PG_URL})
+    assert "s3cret" in settings.secrets()
+    assert "s3cret" not in repr(settings.database)
+
+
+def test_the_lease_has_a_floor(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="lease"):
+        load_settings(write(tmp_path, '[database]\nlease = "5s"\n'), env={})

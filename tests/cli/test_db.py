@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
-import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -101,7 +101,12 @@ async def search_ids(cli: Cli, config: Path, query: str) -> list[str]:
 
 
 async def test_a_copy_to_postgresql_and_back_finds_the_same_papers(
-    cli: Cli, config_path: Path, fetched: list[CorpusPaper], postgres_url: str, hf_server: FakeHuggingFace, tmp_path: Path
+    cli: Cli,
+    config_path: Path,
+    fetched: list[CorpusPaper],
+    postgres_url: str,
+    hf_server: FakeHuggingFace,
+    tmp_path: Path,
 ) -> None:
     url = with_password(postgres_url, "s3cret-pw")
     there = await cli("db", "copy", "--to", url, "--config", str(config_path))
@@ -114,7 +119,7 @@ async def test_a_copy_to_postgresql_and_back_finds_the_same_papers(
     back = await cli("db", "copy", "--to", "back.db", "--config", str(pg_config(tmp_path, hf_server, url)))
     assert back.code == 0, back.stderr
     copy_config = tmp_path / "back.toml"
-    copy_config.write_text(config_path.read_text().replace("paperboy.db", "back.db"))
+    copy_config.write_text(config_text(hf_server).replace("paperboy.db", "back.db"))
     for query in ("model", "diffusion OR video"):
         assert await search_ids(cli, copy_config, query) == await search_ids(cli, config_path, query)
 
@@ -191,8 +196,9 @@ async def test_a_postgresql_backup_is_a_pg_dump_archive_holding_every_paper(
     assert result.stdout.startswith("backed up postgresql://paperboy:***@")
     assert "s3cret-pw" not in result.stdout + result.stderr
     assert target.stat().st_mode & 0o777 == 0o600, "the copy may hold tokens: for its owner only"
-    listing = subprocess.run(["pg_restore", "--list", str(target)], capture_output=True, text=True, check=True)
-    assert "TABLE DATA public papers " in listing.stdout
+    restore = await asyncio.create_subprocess_exec("pg_restore", "--list", str(target), stdout=asyncio.subprocess.PIPE)
+    listing, _ = await restore.communicate()
+    assert "TABLE DATA public papers " in listing.decode()
 
 
 async def test_a_postgresql_backup_without_pg_dump_says_what_to_use(

@@ -66,7 +66,8 @@ async def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     dumped = {}
     for table in TABLES:
         rows = await store.db.fetchall(f"SELECT {', '.join(table.columns)} FROM {table.name}")
-        dumped[table.name] = sorted(rows, key=lambda row, width=len(table.key): row[:width])
+        width = len(table.key)
+        dumped[table.name] = sorted(rows, key=lambda row: row[:width])
     return dumped
 
 
@@ -113,7 +114,9 @@ async def test_every_column_of_every_table_is_copied(database_target: Target) ->
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'papers_fts%'"
             )
             columns = {
-                (name, column[1]) for (name,) in names for column in await store.db.fetchall(f"PRAGMA table_info({name})")
+                (name, column[1])
+                for (name,) in names
+                for column in await store.db.fetchall(f"PRAGMA table_info({name})")
             }
         else:
             columns = set(
@@ -168,7 +171,9 @@ async def test_a_database_holding_data_is_refused(source: Store, database_target
         assert await target.markers.get(MARKER) is None
 
 
-async def test_append_adds_what_the_target_lacks_and_keeps_what_it_holds(source: Store, database_target: Target) -> None:
+async def test_append_adds_what_the_target_lacks_and_keeps_what_it_holds(
+    source: Store, database_target: Target
+) -> None:
     async with await Store.open(database_target) as target:
         await target.markers.put("discord:commands", "the target's own")
         await target.markers.put("only:target", "kept")
@@ -176,7 +181,6 @@ async def test_append_adds_what_the_target_lacks_and_keeps_what_it_holds(source:
         markers = dict(await target.db.fetchall("SELECT name, value FROM markers"))
         assert await target.papers.count() == len(PAPERS) - 1
     assert markers == {"discord:commands": "the target's own", "only:target": "kept", "fetched:huggingface": NOW_TEXT}
-
 
 
 async def test_a_database_holding_another_copy_cut_short_is_refused(

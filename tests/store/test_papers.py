@@ -139,14 +139,16 @@ async def test_search_follows_a_changed_title(store: Store) -> None:
     assert not await search(store, "generative")
 
 
-async def test_the_index_stays_consistent(store: Store, db_path: Path) -> None:
+async def test_the_index_stays_consistent(sqlite_store: Store, db_path: Path) -> None:
+    store = sqlite_store  # FTS5's own consistency check
     await store.papers.upsert(from_corpus())
     await store.papers.upsert([replace(p, title=p.title + " revised", upvotes=5) for p in from_corpus()[:50]])
     with sqlite3.connect(db_path) as conn:
         conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
 
 
-async def test_the_index_stays_consistent_through_a_mixed_batch(store: Store, db_path: Path) -> None:
+async def test_the_index_stays_consistent_through_a_mixed_batch(sqlite_store: Store, db_path: Path) -> None:
+    store = sqlite_store  # FTS5's own consistency check
     papers = from_corpus()
     await store.papers.upsert(papers[:40])
     mixed = [
@@ -160,7 +162,8 @@ async def test_the_index_stays_consistent_through_a_mixed_batch(store: Store, db
     assert await search(store, "revised")
 
 
-async def test_a_deleted_row_leaves_the_index(store: Store, db_path: Path) -> None:
+async def test_a_deleted_row_leaves_the_index(sqlite_store: Store, db_path: Path) -> None:
+    store = sqlite_store  # FTS5's own consistency check
     await store.papers.upsert([FULL])
     with sqlite3.connect(db_path) as conn:
         conn.execute("DELETE FROM papers WHERE id = ?", (FULL.id,))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,9 +14,10 @@ pytestmark = pytest.mark.asyncio
 NOW = datetime(2025, 1, 16, 12, 0, tzinfo=UTC)
 
 
-def kept(path: Path) -> int:
-    with sqlite3.connect(path) as conn:
-        return int(conn.execute("SELECT count(*) FROM seen_signatures").fetchone()[0])
+async def kept(store: Store) -> int:
+    row = await store.db.fetchone("SELECT count(*) FROM seen_signatures")
+    assert row is not None
+    return int(row[0])
 
 
 async def test_a_signature_is_new_only_the_first_time(store: Store) -> None:
@@ -26,17 +26,19 @@ async def test_a_signature_is_new_only_the_first_time(store: Store) -> None:
     assert await store.replays.first_time("v0=bbb", NOW)
 
 
-async def test_a_signature_seen_by_one_process_is_not_new_to_another(store: Store, db_path: Path) -> None:
-    async with await Store.open(db_path) as other:
+async def test_a_signature_seen_by_one_process_is_not_new_to_another(
+    store: Store, database_target: Path | str
+) -> None:
+    async with await Store.open(database_target) as other:
         assert await store.replays.first_time("v0=aaa", NOW)
         assert not await other.replays.first_time("v0=aaa", NOW)
 
 
-async def test_signatures_older_than_the_window_are_deleted_on_the_way(store: Store, db_path: Path) -> None:
+async def test_signatures_older_than_the_window_are_deleted_on_the_way(store: Store) -> None:
     for i in range(5):
         await store.replays.first_time(f"v0=old{i}", NOW)
     await store.replays.first_time("v0=new", NOW + KEEP + timedelta(minutes=1))
-    assert kept(db_path) == 1
+    assert await kept(store) == 1
 
 
 async def test_a_signature_is_kept_for_the_whole_window(store: Store) -> None:

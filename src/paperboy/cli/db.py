@@ -79,19 +79,23 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
             before, after = await store.vacuum()
             print(f"vacuumed {store.location}: {_mib(before)} → {_mib(after)}")
         else:
-            _print_stats(await store.stats(), as_json=args.json)
+            _print_stats(await store.stats(), as_json=args.json, backend=store.backend)
     return 0
 
 
-def _print_stats(figures: DatabaseStats, *, as_json: bool) -> None:
+def _print_stats(figures: DatabaseStats, *, as_json: bool, backend: str) -> None:
     sizes = {"file_bytes": figures.file_bytes, "wal_bytes": figures.wal_bytes, "free_bytes": figures.free_bytes}
     if as_json:
         print_json({"path": figures.location, "schema_version": figures.schema_version} | sizes | figures.counts)
         return
     print(f"{figures.location} (schema version {figures.schema_version})")
-    print(
-        f"  size {_mib(figures.file_bytes)}, write-ahead log {_mib(figures.wal_bytes)}, free {_mib(figures.free_bytes)}"
-    )
+    if backend == "sqlite":
+        print(
+            f"  size {_mib(figures.file_bytes)}, write-ahead log {_mib(figures.wal_bytes)}, "
+            f"free {_mib(figures.free_bytes)}"
+        )
+    else:  # the server keeps its own log and free space: the database's size is what there is to say
+        print(f"  size {_mib(figures.file_bytes)}")
     for name, count in figures.counts.items():
         print(f"  {name.replace('_', ' ')}: {count}")
 

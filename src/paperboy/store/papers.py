@@ -50,6 +50,7 @@ class PaperStore:
                         updates.append((*row[1:], paper.id))
                         if _indexed_text(merged) != _indexed_text(old):
                             reindex.append(paper.id)
+                inserts.sort()  # in id order: new rows then extend the id index at one end, not all over it
                 await self._db.index.write(tx, inserts, updates, reindex)
             total = total + UpsertCounts(len(inserts), len(updates), len(batch) - len(inserts) - len(updates))
         return total

@@ -44,7 +44,7 @@ def _placeholders(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-class _Statements:
+class Statements:
     """Statements on one connection (`engine.Queries`)."""
 
     def __init__(self, conn: psycopg.AsyncConnection[Any], where: str) -> None:
@@ -156,10 +156,10 @@ class PostgresDatabase:
                     yield statements
 
     @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[_Statements]:
+    async def _connection(self) -> AsyncIterator[Statements]:
         with _in_words(self.location):
             async with self._pool.connection() as conn:
-                yield _Statements(conn, self.location)
+                yield Statements(conn, self.location)
 
     async def schema_version(self) -> int:
         from paperboy.store.postgres.migrations import schema_version

@@ -51,13 +51,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             sources       TEXT NOT NULL DEFAULT '[]',
             first_seen_at TEXT NOT NULL,
             updated_at    TEXT NOT NULL,
-            -- the words search reads, weighted by where they stand: A title, B keywords, C authors, D abstract
-            document      tsvector GENERATED ALWAYS AS (
-                setweight(to_tsvector('english', title), 'A') ||
-                setweight(to_tsvector('english', ai_keywords), 'B') ||
-                setweight(to_tsvector('english', authors), 'C') ||
-                setweight(to_tsvector('english', abstract), 'D')
-            ) STORED
+            -- the words search reads, weighted by where they stand: A title, B keywords, C authors, D abstract;
+            -- written by store/postgres/papers.py (DOCUMENT) when a paper is new or its text changed only: a
+            -- generated column would be computed again at every upvote
+            document      tsvector NOT NULL
         );
         CREATE INDEX papers_document ON papers USING gin (document);
         CREATE INDEX papers_daily_date ON papers (daily_date);

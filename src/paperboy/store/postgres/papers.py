@@ -7,10 +7,28 @@ from collections.abc import Sequence
 
 from paperboy.store.engine import Queries, Row, SearchRequest
 from paperboy.store.postgres import search
+from paperboy.store.postgres.connection import Statements
 from paperboy.store.rows import COLUMNS, PAPER_DAY
 
-_INSERT = f"INSERT INTO papers ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-_UPDATE = f"UPDATE papers SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])} WHERE id = ?"
+#: a paper's search document from its columns (of `papers` or of the staging table `s`)
+DOCUMENT = (
+    "setweight(to_tsvector('english', {t}.title), 'A') || setweight(to_tsvector('english', {t}.ai_keywords), 'B') || "
+    "setweight(to_tsvector('english', {t}.authors), 'C') || setweight(to_tsvector('english', {t}.abstract), 'D')"
+)
+_COLUMNS = ", ".join(COLUMNS)
+# rows arrive by COPY in a scratch table (dropped at commit), then go to papers in one statement each way
+_STAGE = f"CREATE TEMPORARY TABLE staged_papers ON COMMIT DROP AS SELECT {_COLUMNS} FROM papers WITH NO DATA"
+_COPY_STAGED = f"COPY staged_papers ({_COLUMNS}) FROM STDIN"
+_INSERT = (
+    f"INSERT INTO papers ({_COLUMNS}, document) SELECT {_COLUMNS}, {DOCUMENT.format(t='s')} FROM staged_papers s "
+    "WHERE s.id NOT IN (SELECT json_array_elements_text(CAST(%s AS json))) ORDER BY s.id"
+)
+_UPDATE = (
+    f"UPDATE papers p SET {', '.join(f'{c} = s.{c}' for c in COLUMNS[1:])}, "
+    f"document = CASE WHEN s.id IN (SELECT json_array_elements_text(CAST(%s AS json))) "
+    f"THEN {DOCUMENT.format(t='s')} ELSE p.document END "
+    "FROM staged_papers s WHERE p.id = s.id AND s.id IN (SELECT json_array_elements_text(CAST(%s AS json)))"
+)
 _EXTEND_DAYS = (
     f"INSERT INTO paper_days (day, min_pk, max_pk) SELECT {PAPER_DAY}, min(p.pk), max(p.pk) FROM papers p "
     "WHERE p.id IN (SELECT json_array_elements_text(CAST(? AS json))) GROUP BY 1 "
@@ -20,14 +38,27 @@ _EXTEND_DAYS = (
 
 
 class PostgresPaperIndex:
-    """`engine.PaperIndex` for PostgreSQL: the weighted `document` tsvector is a generated column."""
+    """`engine.PaperIndex` for PostgreSQL: rows go in with COPY and set-based statements, several times faster
+    than a statement per paper (bench/ingest.py); the search document is computed for new and changed text only."""
 
     async def write(self, tx: Queries, inserts: Sequence[Row], updates: Sequence[Row], reindex: Sequence[str]) -> None:
-        await tx.executemany(_INSERT, inserts)
-        await tx.executemany(_UPDATE, updates)
-        written = [row[0] for row in inserts] + [row[-1] for row in updates]
-        if written:
-            await tx.execute(_EXTEND_DAYS, (json.dumps(written),))
+        assert isinstance(tx, Statements)
+        if not inserts and not updates:
+            return
+        updated = [row[-1] for row in updates]  # an update row is the columns after id, then the id
+        async with tx.connection.cursor() as cursor:
+            await cursor.execute(_STAGE)
+            async with cursor.copy(_COPY_STAGED) as copy:
+                for row in inserts:
+                    await copy.write_row(row)
+                for row in updates:
+                    await copy.write_row((row[-1], *row[:-1]))
+            if inserts:
+                await cursor.execute(_INSERT, (json.dumps(updated),))
+            if updates:
+                await cursor.execute(_UPDATE, (json.dumps(list(reindex)), json.dumps(updated)))
+        written = [row[0] for row in inserts] + updated
+        await tx.execute(_EXTEND_DAYS, (json.dumps(written),))
 
     async def search(self, db: Queries, request: SearchRequest) -> list[Row]:
         return await search.search(db, request)
