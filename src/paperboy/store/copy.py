@@ -11,8 +11,9 @@
   holding the marker of a copy from the same source is an unfinished copy, and is continued; a target holding
   rows and no marker (or another source's marker) is refused, unless `append`.
 - Keys (`pk`, ids) are kept, so that references between tables still hold. At the end the engine's own work
-  is done: SQLite's full-text index is filled from the copied papers, and PostgreSQL's identity columns are set
-  past the copied ids (its `document` column is generated, never copied).
+  is done: SQLite's full-text index is filled from the copied papers (one rebuild), and PostgreSQL's identity
+  columns are set past the copied ids. PostgreSQL's `document` (what its search reads) is never copied: it is
+  computed from each paper's text as the paper goes in, as ingest does (`PaperIndex.write_copied`).
 
 Both databases are at the latest schema version of their engine (`Store.open` migrates them). Values are
 stored alike on both engines (`engine.py`), so rows move unchanged. Rows changed in the source while it is
@@ -44,6 +45,8 @@ class Table:
     key: tuple[str, ...]
     rest: tuple[str, ...]
     identity: str | None = None
+    #: written through the engine's paper index (`PaperIndex.write_copied`), which keeps search in step
+    papers: bool = False
     #: what an insert does with a row whose key the target holds (a template of dialect fragments)
     on_conflict: str = "DO NOTHING"
 
@@ -74,7 +77,7 @@ _DIGEST_COLUMNS = (
 
 #: every table, in an order where a row's references are copied before it (deliveries after digests)
 TABLES = (
-    Table("papers", ("pk",), COLUMNS, identity="pk"),
+    Table("papers", ("pk",), COLUMNS, identity="pk", papers=True),
     # a day's range of pks only ever grows: one the target holds already is widened, never narrowed
     Table(
         "paper_days",
@@ -157,9 +160,10 @@ async def _begin(source: Database, target: Database, *, append: bool) -> _Progre
         return earlier
     if not append:
         if row is not None:
+            other = earlier.source if earlier is not None else "another database"
             raise UserInputError(
-                f"{target.location} holds an unfinished copy of another database; finish that copy, or copy into "
-                "an empty database, or add --append to copy into it anyway"
+                f"{target.location} holds an unfinished copy of {other}; finish that copy, or copy into an empty "
+                "database, or add --append to copy into it anyway"
             )
         holding = [table.name for table in TABLES if await target.fetchone(f"SELECT 1 FROM {table.name} LIMIT 1")]
         if holding:
@@ -197,7 +201,10 @@ async def _copy_table(
         done = len(rows) < batch_rows
         state = state.advanced(table.name, rows[-1][: len(table.key)] if rows else None, done)
         async with target.transaction() as tx:
-            await tx.executemany(insert, rows)
+            if table.papers:
+                await target.index.write_copied(tx, rows)
+            else:
+                await tx.executemany(insert, rows)
             await tx.execute("UPDATE markers SET value = ? WHERE name = ?", (state.text(), MARKER))
         copied += len(rows)
         progress(TableProgress(table.name, copied, done=done, resumed=resumed))
@@ -209,8 +216,7 @@ async def _finish(target: Database) -> None:
     """What the engine does its own way once every row is in, and the copy marked finished."""
     dialect = target.dialect
     async with target.transaction() as tx:
-        if dialect.rebuild_index:
-            await tx.execute(dialect.rebuild_index)
+        await target.index.index_copied(tx)
         if dialect.identity_past_rows:
             for table in TABLES:
                 if table.identity is not None:
