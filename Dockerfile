@@ -13,7 +13,8 @@ RUN useradd --create-home --uid 10001 paperboy \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install .
+# with PostgreSQL's driver, so that one image serves both backends (database.url selects PostgreSQL)
+RUN pip install '.[postgres]'
 
 USER paperboy
 WORKDIR /data

@@ -12,6 +12,7 @@ import pytest
 from paperboy.clock import OFFSET_ENV
 from paperboy.config import CONFIG_ENV, NON_SETTING_ENV, Secret, Settings, load_settings, setting_keys
 from paperboy.errors import ConfigError
+from tests.postgres import URL_VARIABLE as POSTGRES_URL_VARIABLE
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 
@@ -258,8 +259,9 @@ def test_paperboys_other_variables_are_not_settings_and_are_accepted(tmp_path: P
 
 
 def test_every_paperboy_variable_read_outside_the_settings_is_listed() -> None:
-    # the variables read elsewhere (the clock, the CLI) must be in the list, or setting them would be an error
-    assert {CONFIG_ENV, OFFSET_ENV, "PAPERBOY_DISCORD_TOKEN"} <= set(NON_SETTING_ENV)
+    # the variables read elsewhere (the clock, the CLI, the tests' PostgreSQL server) must be in the list, or
+    # setting them would be an error: paperboy run from a shell or a test that has one set would refuse to start
+    assert {CONFIG_ENV, OFFSET_ENV, "PAPERBOY_DISCORD_TOKEN", POSTGRES_URL_VARIABLE} <= set(NON_SETTING_ENV)
 
 
 @pytest.mark.parametrize(
