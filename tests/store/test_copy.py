@@ -235,3 +235,14 @@ async def test_a_copy_cut_short_continues_where_it_stopped(source: Store, databa
         assert await target.markers.get(MARKER) is None, "the copy is finished"
     papers = [step for step in steps if step.table == "papers"]
     assert papers[-1].resumed and papers[-1].rows == len(PAPERS) - 1 - 3 * SMALL_BATCH * 10, "not from the start"
+
+
+async def test_a_database_an_unfinished_copy_is_filling_refuses_to_send_from(
+    source: Store, database_target: Target
+) -> None:
+    async with await Store.open(database_target) as target:
+        await cut_short(source, target, after_batches=1)
+        with pytest.raises(UserInputError, match=r"is the target of an unfinished `paperboy db copy` from "):
+            await target.refuse_unfinished_copy()
+        await copy_database(source.db, target.db)
+        await target.refuse_unfinished_copy()  # finished: nothing to refuse

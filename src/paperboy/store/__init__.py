@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from paperboy.errors import ConfigError
-from paperboy.store.copy import TableProgress, copy_database
+from paperboy.store.copy import TableProgress, copy_database, refuse_unfinished
 from paperboy.store.engine import Database, DatabaseStats
 from paperboy.store.installations import InstallationStore
 from paperboy.store.ledger import Ledger
@@ -119,6 +119,10 @@ class Store:
 
         assert isinstance(self.db, PostgresDatabase)
         return await pg_maintenance.vacuum(self.db)
+
+    async def refuse_unfinished_copy(self) -> None:
+        """Refuse (one sentence) when this database is the target of a `paperboy db copy` not yet finished."""
+        await refuse_unfinished(self.db)
 
     async def copy_to(
         self, target: Store, *, append: bool = False, progress: Callable[[TableProgress], None] | None = None

@@ -152,6 +152,20 @@ async def copy_database(
     return copied
 
 
+async def refuse_unfinished(db: Database) -> None:
+    """Refuse to work from a database that an unfinished copy is filling: its deliveries may not be there yet,
+    and a digest sent from it could give a channel papers again."""
+    row = await db.fetchone("SELECT value FROM markers WHERE name = ?", (MARKER,))
+    if row is None:
+        return
+    earlier = _Progress.read(str(row[0]))
+    source = earlier.source if earlier is not None else "another database"
+    raise UserInputError(
+        f"{db.location} is the target of an unfinished `paperboy db copy` from {source}; run that copy again to "
+        "finish it before paperboy sends digests from this database"
+    )
+
+
 async def _begin(source: Database, target: Database, *, append: bool) -> _Progress:
     """The progress to continue from: an unfinished copy's from this source, else a new one, marked."""
     row = await target.fetchone("SELECT value FROM markers WHERE name = ?", (MARKER,))
