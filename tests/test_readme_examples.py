@@ -56,9 +56,13 @@ NOT_RUN = {
     "docker build -t paperboy . && docker run -v paperboy-data:/data paperboy": (
         "needs Docker; tests/test_deploy.py reads the Dockerfile"
     ),
+    "POSTGRES_PASSWORD=… SLACK_BOT_TOKEN=… docker compose -f deploy/compose.yml up -d --build": (
+        "needs Docker and real tokens; tests/test_deploy.py reads deploy/compose.yml"
+    ),
+    "paperboy db copy --to postgresql://…": "needs a PostgreSQL server; tests/cli/test_db.py copies to one and back",
 }
 #: commands named in a sentence that gives their arguments in words: checked to be commands
-MENTIONS = {"paperboy search", "paperboy subscribe", "paperboy subscribe --platform slack"}
+MENTIONS = {"paperboy search", "paperboy subscribe", "paperboy subscribe --platform slack", "paperboy db copy"}
 #: what the query-language table shows that is not a query
 NOT_QUERIES = {">": "an operator", ">=": "an operator", "<": "an operator", "<=": "an operator", "=": "an operator"}
 #: slash-command examples that are not checked here, and why

@@ -6,13 +6,11 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from paperboy.models import ChannelRef, DigestState, Platform
 from paperboy.store import Store
@@ -24,12 +22,6 @@ NOW = datetime(2025, 1, 16, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
 ME = Claimant.this_process()
 OTHER = Claimant("elsewhere", 7, "0a0b0c0d", "a1b2c3")
-
-
-@pytest_asyncio.fixture
-async def store(database_target: Path | str) -> AsyncIterator[Store]:
-    async with await Store.open(database_target) as opened:
-        yield opened
 
 
 async def planned_digest(store: Store, channel: str = "lab") -> int:

@@ -3,14 +3,11 @@ process's share of them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from paperboy.config import DeliverySettings, Settings
 from paperboy.digest import Digest
@@ -24,12 +21,6 @@ from tests.fakes.webhooks import FakeWebhooks
 
 pytestmark = pytest.mark.asyncio
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest_asyncio.fixture
-async def store(database_target: Path | str) -> AsyncIterator[Store]:
-    async with await Store.open(database_target) as opened:
-        yield opened
 
 
 async def test_the_budget_is_shared_by_the_live_processes_and_this_one(store: Store) -> None:

@@ -51,7 +51,7 @@ COMMANDS: dict[str, str] = {
     "digest": "send due digests now",
     "doctor": "check config, database and endpoints",
     "discord": "Discord set-up: register commands, invite URL",
-    "db": "database care: backup, stats, vacuum",
+    "db": "database care: backup, stats, vacuum, copy",
 }
 
 

@@ -50,6 +50,7 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         make_client(settings.http) as client,
         open_sinks(settings, client, store, clock) as sinks,
     ):
+        await store.refuse_unfinished_copy()
         ref = await _channel(store, args)
         runner = DigestRunner(store, sinks, clock, settings.delivery, lease=settings.database.lease)
         # only --now sends what is not due: --channel alone picks which channel's due digest goes out

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
 from paperboy.errors import ConfigError
+from paperboy.store.copy import TableProgress, copy_database, refuse_unfinished
 from paperboy.store.engine import Database, DatabaseStats
 from paperboy.store.installations import InstallationStore
 from paperboy.store.ledger import Ledger
@@ -118,6 +120,16 @@ class Store:
         assert isinstance(self.db, PostgresDatabase)
         return await pg_maintenance.vacuum(self.db)
 
+    async def refuse_unfinished_copy(self) -> None:
+        """Refuse (one sentence) when this database is the target of a `paperboy db copy` not yet finished."""
+        await refuse_unfinished(self.db)
+
+    async def copy_to(
+        self, target: Store, *, append: bool = False, progress: Callable[[TableProgress], None] | None = None
+    ) -> int:
+        """Copy every table into `target` (`store/copy.py` says how); the rows this run copied."""
+        return await copy_database(self.db, target.db, append=append, progress=progress)
+
     async def close(self) -> None:
         """Close the database (again: nothing happens). SQLite first checkpoints its write-ahead log."""
         if self._closed:
@@ -150,6 +162,7 @@ __all__ = [
     "ReplayStore",
     "Store",
     "SubscriptionStore",
+    "TableProgress",
     "Target",
     "is_postgres_url",
 ]

@@ -50,6 +50,9 @@ class Dialect:
     #: the larger and smaller of two values
     greatest: str
     least: str
+    #: a statement (a template naming `{table}` and `{column}`) that makes the table's identity column number
+    #: new rows past its greatest value, after rows were written with their own; "" where the engine does so
+    identity_past_rows: str
 
 
 SQLITE = Dialect(
@@ -59,6 +62,8 @@ SQLITE = Dialect(
     lock_rows="",
     greatest="max",
     least="min",
+    # an INTEGER PRIMARY KEY always numbers a new row past the greatest one
+    identity_past_rows="",
 )
 POSTGRESQL = Dialect(
     name="postgresql",
@@ -66,6 +71,11 @@ POSTGRESQL = Dialect(
     lock_rows=" FOR UPDATE SKIP LOCKED",
     greatest="greatest",
     least="least",
+    # an identity column's sequence knows nothing of rows written with their own ids; an empty table keeps it
+    identity_past_rows=(
+        "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), max({column})) FROM {table} "
+        "HAVING max({column}) IS NOT NULL"
+    ),
 )
 
 
@@ -143,6 +153,16 @@ class PaperIndex(Protocol):
         """Insert `inserts` and apply `updates` (rows of `rows.COLUMNS`; an update is the columns after `id`,
         then the id), keeping the full-text index and `paper_days` in step; `reindex`: ids of updated papers
         whose indexed text changed."""
+        ...
+
+    async def write_copied(self, tx: Queries, rows: Sequence[Row]) -> None:
+        """Insert papers copied from another database (`paperboy db copy`) with their own `pk`: rows of `pk`,
+        then `rows.COLUMNS`. A row whose pk or id the table holds is left out. The full-text index may lag
+        behind until `index_copied`; `paper_days` is copied as a table of its own."""
+        ...
+
+    async def index_copied(self, tx: Queries) -> None:
+        """Bring the full-text index in step with every paper `write_copied` wrote."""
         ...
 
     async def search(self, db: Queries, request: SearchRequest) -> list[Row]:

@@ -17,6 +17,7 @@ from paperboy.wiring.sinks import open_sinks
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     store = await Store.open(settings.database.target)
     try:
+        await store.refuse_unfinished_copy()
         clock = SystemClock.from_env()
         async with make_client(settings.http) as client, open_sinks(settings, client, store, clock) as sinks:
             sources = build_sources(settings, client)

@@ -15,7 +15,7 @@ from paperboy.store.postgres.connection import PostgresDatabase, public_url
 _SIZE = "SELECT pg_database_size(current_database())"
 #: the tables paperboy writes, vacuumed and analysed by `paperboy db vacuum`
 _TABLES = ("papers", "paper_days", "subscriptions", "digests", "deliveries", "installations", "oauth_states",
-           "markers", "seen_signatures")  # fmt: skip
+           "markers", "seen_signatures", "processes")  # fmt: skip
 
 
 async def backup(db: PostgresDatabase, target: Path) -> int:

@@ -29,6 +29,13 @@ _UPDATE = (
     f"THEN {DOCUMENT.format(t='s')} ELSE p.document END "
     "FROM staged_papers s WHERE p.id = s.id AND s.id IN (SELECT json_array_elements_text(CAST(%s AS json)))"
 )
+# papers copied from another database keep their pk; their document is computed on the way in
+_STAGE_COPIED = f"CREATE TEMPORARY TABLE copied_papers ON COMMIT DROP AS SELECT pk, {_COLUMNS} FROM papers WITH NO DATA"
+_COPY_COPIED = f"COPY copied_papers (pk, {_COLUMNS}) FROM STDIN"
+_INSERT_COPIED = (
+    f"INSERT INTO papers (pk, {_COLUMNS}, document) SELECT pk, {_COLUMNS}, {DOCUMENT.format(t='s')} "
+    "FROM copied_papers s ORDER BY pk ON CONFLICT DO NOTHING"
+)
 _EXTEND_DAYS = (
     f"INSERT INTO paper_days (day, min_pk, max_pk) SELECT {PAPER_DAY}, min(p.pk), max(p.pk) FROM papers p "
     "WHERE p.id IN (SELECT json_array_elements_text(CAST(? AS json))) GROUP BY 1 "
@@ -59,6 +66,20 @@ class PostgresPaperIndex:
                 await cursor.execute(_UPDATE, (json.dumps(list(reindex)), json.dumps(updated)))
         written = [row[0] for row in inserts] + updated
         await tx.execute(_EXTEND_DAYS, (json.dumps(written),))
+
+    async def write_copied(self, tx: Queries, rows: Sequence[Row]) -> None:
+        assert isinstance(tx, Statements)
+        if not rows:
+            return
+        async with tx.connection.cursor() as cursor:
+            await cursor.execute(_STAGE_COPIED)
+            async with cursor.copy(_COPY_COPIED) as copy:
+                for row in rows:
+                    await copy.write_row(row)
+            await cursor.execute(_INSERT_COPIED)
+
+    async def index_copied(self, tx: Queries) -> None:
+        pass  # each copied paper's document was computed as it went in
 
     async def search(self, db: Queries, request: SearchRequest) -> list[Row]:
         return await search.search(db, request)

@@ -14,6 +14,10 @@ from paperboy.store.sqlite.search import Statement, compile_query, probe_stateme
 
 INSERT = f"INSERT INTO papers ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _UPDATE = f"UPDATE papers SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])} WHERE id = ?"
+_INSERT_COPIED = (
+    f"INSERT INTO papers (pk, {', '.join(COLUMNS)}) VALUES ({', '.join('?' * (len(COLUMNS) + 1))}) "
+    "ON CONFLICT DO NOTHING"
+)
 _INDEXED = "title, abstract, authors, ai_keywords"
 _IDS = "id IN (SELECT value FROM json_each(?))"
 # the full-text index holds what the rows hold: 'delete' must be given the values that were indexed
@@ -47,6 +51,13 @@ class SqlitePaperIndex:
         written = [row[0] for row in inserts] + [row[-1] for row in updates]
         if written:
             await tx.execute(_EXTEND_DAYS, (json.dumps(written),))
+
+    async def write_copied(self, tx: Queries, rows: Sequence[Row]) -> None:
+        await tx.executemany(_INSERT_COPIED, rows)
+
+    async def index_copied(self, tx: Queries) -> None:
+        # an external-content FTS5 table reads every row of papers again: one pass, whatever was copied before
+        await tx.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
 
     async def search(self, db: Queries, request: SearchRequest) -> list[Row]:
         try:
