@@ -23,8 +23,8 @@ from synthetic import synthetic_papers
 
 from paperboy.adapters.webhook import WebhookSink
 from paperboy.config import DeliverySettings, DigestSettings
-from paperboy.delivery import DigestRunner
-from paperboy.models import ChannelRef, DigestState, Platform
+from paperboy.delivery import DigestRunner, Result
+from paperboy.models import ChannelRef, Platform
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 
@@ -60,7 +60,7 @@ async def main() -> int:
                 elapsed = time.perf_counter() - started
     finally:
         await receiver.stop()
-    sent = sum(1 for o in outcomes if o.state is DigestState.SENT)
+    sent = sum(1 for o in outcomes if o.result is Result.SENT)
     first, last = receiver.first_and_last()
     rate = (receiver.accepted - 1) / (last - first)
     print(

@@ -2,12 +2,18 @@
 
 1. The papers of a digest are chosen (`planning.Planner`) and recorded with the digest in one transaction
    (`Ledger.plan`): from then on they belong to that digest, and no other digest can hold them.
-2. One process claims the digest (`Ledger.claim`), marks it SENDING and hands it to the platform's sink.
+2. One process claims the digest (`Ledger.claim`), marks it SENDING and hands it to the platform's sink. The
+   claim is a lease (`database.lease`), renewed every third of it while the send lasts.
 3. When the platform accepts, the digest is marked SENT with the message ids.
 
-A process stopped at any point is caught up by `resume_unfinished` at the next run: a PLANNED digest is
-sent as planned; a SENDING one may or may not have arrived, so it is sent again marked "(resent)" (sinks
-that can ask the platform skip what arrived): a visible repeat rather than a silent loss.
+A process stopped at any point is caught up by `resume_unfinished` at the next run, or by another process
+sharing the database once its lease ran out (at once when it ran on the same machine and is gone): a PLANNED
+digest is sent as planned; a SENDING one may or may not have arrived, so it is sent again marked "(resent)"
+(sinks that can ask the platform skip what arrived): a visible repeat rather than a silent loss. A process that
+could not renew a claim in time stops that send, since another may be taking the digest over.
+
+Processes sharing a database plan the same due digests at once; the ledger lets one of them record each, the
+others skip it. Each sends what it recorded, then what others recorded but have not started (they are busy).
 
 Failure is per channel, and `fault_of(error)` alone decides what follows. A refusal for good (channel gone,
 forbidden) fails the digest and pauses that subscription. A failure that may pass is tried again at the next
@@ -54,6 +60,13 @@ log = logging.getLogger(__name__)
 
 #: digests sent at the same time to one platform; the sinks' own rate limits pace the requests
 CONCURRENT_SENDS = 8
+#: plans looked at together for scheduled digests other processes planned meanwhile
+RECORD_CHUNK = 32
+#: unfinished digests taken up at a time by `resume_unfinished` (what the platforms' semaphores let through)
+RESUME_BATCH = 2 * CONCURRENT_SENDS
+#: digests recorded at the same time (each in its own transaction): recording one after another is slower than
+#: the platforms take them
+CONCURRENT_RECORDS = 4
 #: waits before the next try of a digest whose send failed in a way that may pass (the last one repeats)
 RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                timedelta(hours=6))  # fmt: skip
@@ -150,9 +163,7 @@ class DigestRunner:
             outcomes = await self._resume(ref)
             windows = await self.planner.due_windows(await self._active(ref))
             outcomes += self._unserved(windows) + await self._plan_and_send(self._served(windows))
-            while more := await self._resume(ref):
-                outcomes += more
-            return outcomes
+            return outcomes + await self._resume(ref)
 
     async def run_now(self, ref: ChannelRef | None = None) -> list[Outcome]:
         """Every subscription's next digest (or only `ref`'s), now, whatever its schedule: what is new since
@@ -171,8 +182,8 @@ class DigestRunner:
         held by no other live process); with `ref`, one of that channel's."""
         if self._served(await self.planner.due_windows(await self._active(ref))):
             return True
-        claimable = await self._store.ledger.claimable(self._claimant, self._clock.now(), ref)
-        return any(d.ref.platform in self._sinks for d in claimable)
+        now, served = self._clock.now(), list(self._sinks)
+        return bool(await self._store.ledger.claimable(self._claimant, now, ref, limit=1, platforms=served))
 
     async def next_takeover(self) -> datetime | None:
         """When the first claim another process holds runs out unless it is renewed: if that process died, this
@@ -201,11 +212,24 @@ class DigestRunner:
             return await self._resume(ref, early=early)
 
     async def _resume(self, ref: ChannelRef | None, *, early: bool = False) -> list[Outcome]:
-        """`resume_unfinished`, each digest once per runner: several channels at once (the sinks pace the
-        requests), one channel's digests in turn, oldest first. Empty when it took none."""
+        """`resume_unfinished`: one sweep over the claimable digests in id order, a batch at a time (a batch is
+        what this process can send at once: more would only wait here while another process could take them),
+        each digest once per run. Several channels at once (the sinks pace the requests), one channel's digests
+        in turn, oldest first."""
+        outcomes: list[Outcome] = []
+        after = 0
+        while batch := await self._store.ledger.claimable(
+            self._claimant, self._clock.now(), ref, early=early, after=after, limit=RESUME_BATCH,
+            platforms=list(self._sinks),
+        ):  # fmt: skip
+            after = batch[-1].id
+            outcomes += await self._resume_batch([d for d in batch if d.id not in self._tried], early=early)
+        return outcomes
+
+    async def _resume_batch(self, digests: Sequence[PlannedDigest], *, early: bool) -> list[Outcome]:
         turns: dict[ChannelRef, list[tuple[PlannedDigest, Subscription]]] = {}
-        for planned in await self._store.ledger.claimable(self._claimant, self._clock.now(), ref, early=early):
-            if planned.id in self._tried or planned.ref.platform not in self._sinks:
+        for planned in digests:
+            if planned.ref.platform not in self._sinks:
                 continue
             subscription = await self._store.subscriptions.get(planned.ref)
             if subscription is not None and not subscription.paused:
@@ -293,21 +317,44 @@ class DigestRunner:
             return [Outcome(w.subscription.ref, w.day, Result.RETRY, detail=detail) for w in windows]
         ended: dict[int, Outcome] = {}
         sends: dict[int, asyncio.Task[Outcome | None]] = {}
-        # each digest starts sending as soon as it is recorded, while the next ones are still being recorded
-        async with asyncio.TaskGroup() as group:
-            for n in self._recording_order(len(plans)):
-                chosen = plans[n]
+        recording = asyncio.Semaphore(CONCURRENT_RECORDS)
+
+        async def record(n: int, chosen: DigestPlan | PlanFailure) -> None:
+            try:
                 if isinstance(chosen, PlanFailure):
                     ended[n] = await self._plan_failed(chosen)
-                    continue
+                    return
                 planned = await self._record(chosen)
-                if isinstance(planned, Outcome):
-                    ended[n] = planned
-                elif planned is not None:
-                    early = chosen.window.kind is DigestKind.NOW
-                    sends[n] = group.create_task(self._send_guarded(planned, chosen.subscription, early=early))
+            finally:
+                recording.release()
+            if isinstance(planned, Outcome):
+                ended[n] = planned
+            elif planned is not None:
+                early = chosen.window.kind is DigestKind.NOW
+                sends[n] = group.create_task(self._send_guarded(planned, chosen.subscription, early=early))
+
+        # each digest starts sending as soon as it is recorded, while the next ones are still being recorded
+        async with asyncio.TaskGroup() as group:
+            order = self._recording_order(len(plans))
+            for start in range(0, len(order), RECORD_CHUNK):
+                chunk = order[start : start + RECORD_CHUNK]
+                # scheduled digests other processes planned meanwhile are skipped: one look for a few channels
+                elsewhere = await self._planned_elsewhere([plans[n] for n in chunk])
+                for n in chunk:
+                    if plans[n].window not in elsewhere:
+                        await recording.acquire()  # the next chunk is looked at once these are nearly done
+                        group.create_task(record(n, plans[n]))
         outcomes = [ended[n] for n in sorted(ended)]
         return outcomes + [outcome for n in sorted(sends) if (outcome := sends[n].result()) is not None]
+
+    async def _planned_elsewhere(self, plans: Sequence[DigestPlan | PlanFailure]) -> set[Window]:
+        scheduled = [p.window for p in plans if p.window.kind is DigestKind.SCHEDULED]
+        try:
+            found = await self._store.ledger.scheduled_among([(w.subscription.ref, w.day) for w in scheduled])
+        except Exception as error:  # recording finds out for itself
+            log.warning("cannot read which digests other processes planned: %s", error)
+            return set()
+        return {w for w in scheduled if (w.subscription.ref, w.day) in found}
 
     def _recording_order(self, count: int) -> list[int]:
         """The order to record plans in. On PostgreSQL other processes may be recording the same channels: each

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.rate import RateWindow
 from tests.fakes.server import FakeServer
 
 TOKEN = "discord-test-token"
@@ -55,6 +56,8 @@ class FakeDiscord(FakeServer):
         self.refuse: dict[str, tuple[int, int, str]] = {}
         #: how many of the next message posts get a 429 (with `Via`, as from Discord itself)
         self.rate_limit_next = 0
+        #: the bot's requests (logins, messages, threads), and its global rate limit when one is set
+        self.rate = RateWindow()
         #: interaction id → the callback payloads it got (responses, deferrals, updates)
         self.callbacks: dict[str, list[dict[str, Any]]] = defaultdict(list)
         #: interaction token → follow-up messages and edits of the original response
@@ -151,11 +154,22 @@ class FakeDiscord(FakeServer):
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bot {TOKEN}"
 
+    def _over_global_limit(self) -> web.StreamResponse | None:
+        """Discord's answer to a bot past its global rate limit, when it is."""
+        wait = self.rate.admit()
+        if wait is None:
+            return None
+        return _json(
+            {"message": "You are being rate limited.", "retry_after": wait, "global": True},
+            status=429,
+            headers={"Via": "1.1 google", "Retry-After": f"{wait:.3f}", "X-RateLimit-Global": "true"},
+        )
+
     async def me(self, request: web.Request) -> web.StreamResponse:
         await self.misbehave(request)
         if not self._authorized(request):
             return _error(401, 0, "401: Unauthorized")
-        return _json(BOT_USER)
+        return self._over_global_limit() or _json(BOT_USER)
 
     async def application(self, request: web.Request) -> web.StreamResponse:
         await self.misbehave(request)
@@ -180,6 +194,8 @@ class FakeDiscord(FakeServer):
         if not self._authorized(request):
             return _error(401, 0, "401: Unauthorized")
         channel = request.match_info["channel"]
+        if (limited := self._over_global_limit()) is not None:
+            return limited
         if self.rate_limit_next > 0:
             self.rate_limit_next -= 1
             return _json(
@@ -204,6 +220,8 @@ class FakeDiscord(FakeServer):
 
     async def start_thread(self, request: web.Request) -> web.StreamResponse:
         await self.misbehave(request)
+        if (limited := self._over_global_limit()) is not None:
+            return limited
         channel = request.match_info["channel"]
         payload = await request.json()
         thread = str(next(self._ids))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.rate import RateWindow
 from tests.fakes.server import FakeServer
 
 
@@ -19,9 +19,8 @@ class FakeWebhooks(FakeServer):
         self.received: dict[str, list[dict[str, Any]]] = defaultdict(list)
         #: webhook paths that answer 404, as a deleted webhook does
         self.gone: set[str] = set()
-        self.per_second = per_second
-        #: requests refused with 429 because they came too fast
-        self.limited = 0
+        #: requests taken (and refused with 429 past `per_second` in any one second)
+        self.rate = RateWindow(per_second)
         #: seconds to wait, after taking a message, before answering (a sender killed meanwhile never hears)
         self.stall = 0.0
         #: when set, answers wait (after the message is taken) until this event is set
@@ -30,7 +29,6 @@ class FakeWebhooks(FakeServer):
         self.max_bytes: int | None = None
         #: Discord messages with more embeds are refused with 400 50035 Invalid Form Body, as Discord does
         self.max_embeds = 10
-        self._accepted: deque[float] = deque()
         self._ids = 1000
 
     def discord_url(self, name: str = "1") -> str:
@@ -46,21 +44,28 @@ class FakeWebhooks(FakeServer):
         return self.received[url.removeprefix(self.url)]
 
     @property
+    def per_second(self) -> int | None:
+        return self.rate.per_second
+
+    @per_second.setter
+    def per_second(self, value: int | None) -> None:
+        self.rate.per_second = value
+
+    @property
+    def limited(self) -> int:
+        """Requests refused with 429 because they came too fast."""
+        return self.rate.limited
+
+    @property
     def accepted(self) -> int:
-        return len(self._accepted)
+        return self.rate.accepted
 
     def first_and_last(self) -> tuple[float, float]:
         """When the first and the last accepted request arrived (monotonic seconds)."""
-        return self._accepted[0], self._accepted[-1]
+        return self.rate.first_and_last()
 
     def most_in_one_second(self) -> int:
-        times = list(self._accepted)
-        most, start = 0, 0
-        for end, moment in enumerate(times):
-            while moment - times[start] >= 1.0:
-                start += 1
-            most = max(most, end - start + 1)
-        return most
+        return self.rate.most_in_one_second()
 
     async def _accept(self, request: web.Request) -> web.StreamResponse | dict[str, Any]:
         fault = await self.misbehave(request)
@@ -71,18 +76,13 @@ class FakeWebhooks(FakeServer):
         malformed = await self._malformed(request)
         if malformed is not None:
             return malformed
-        now = time.monotonic()
-        if self.per_second is not None:
-            recent = [t for t in self._accepted if now - t < 1.0]
-            if len(recent) >= self.per_second:
-                self.limited += 1
-                wait = 1.0 - (now - recent[0])
-                return web.json_response(
-                    {"message": "You are being rate limited.", "retry_after": wait, "global": False},
-                    status=429,
-                    headers={"Retry-After": f"{wait:.3f}"},
-                )
-        self._accepted.append(now)
+        wait = self.rate.admit()
+        if wait is not None:
+            return web.json_response(
+                {"message": "You are being rate limited.", "retry_after": wait, "global": False},
+                status=429,
+                headers={"Retry-After": f"{wait:.3f}"},
+            )
         payload: dict[str, Any] = await request.json()
         self.received[request.path].append(payload)
         if self.stall:

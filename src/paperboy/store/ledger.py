@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -160,8 +160,6 @@ class Ledger:
         transaction, so that racing processes never give a paper twice. A digest left with no papers is
         recorded as EMPTY (nothing to send) unless `send_empty`. Left-out papers are numbered -1, -2, … in
         the order the digest would have listed them next."""
-        if kind is DigestKind.SCHEDULED and await self._has_scheduled(ref, day):
-            return None  # another process planned it: no need to wait for its turn to find out
         # processes planning for the same channel take turns, so that the papers dropped here are final
         async with self._db.transaction(lock="channel:" + ":".join(channel_key(ref))) as tx:
             taken = await self._given_among(tx, ref, [*paper_ids, *left_out_ids])
@@ -176,20 +174,31 @@ class Ledger:
             if inserted is None:
                 return None
             digest_id = int(inserted[0])
-            rows = [(*channel_key(ref), paper_id, digest_id, n) for n, paper_id in enumerate(paper_ids)]
-            rows += [(*channel_key(ref), paper_id, digest_id, -n) for n, paper_id in enumerate(left_out_ids, 1)]
-            await tx.executemany(
+            pairs = [[paper_id, n] for n, paper_id in enumerate(paper_ids)]
+            pairs += [[paper_id, -n] for n, paper_id in enumerate(left_out_ids, 1)]
+            # one statement however many papers (a day's left-out papers may be hundreds)
+            await tx.execute(
                 "INSERT INTO deliveries (platform, workspace, channel, paper_id, digest_id, position) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                rows,
+                f"SELECT ?, ?, ?, p.a, ?, p.b FROM ({self._db.dialect.json_pairs}) AS p",
+                (*channel_key(ref), digest_id, json.dumps(pairs)),
             )
         return PlannedDigest(
             digest_id, ref, day, state, tuple(paper_ids), len(left_out_ids), now, kind=kind
         )  # fmt: skip
 
-    async def _has_scheduled(self, ref: ChannelRef, day: date) -> bool:
-        sql = f"SELECT 1 FROM digests WHERE {_CHANNEL} AND day = ? AND kind = 'scheduled'"
-        return await self._db.fetchone(sql, (*channel_key(ref), day.isoformat())) is not None
+    async def scheduled_among(self, wanted: Collection[tuple[ChannelRef, date]]) -> set[tuple[ChannelRef, date]]:
+        """Which of these channels' scheduled digests for those days are planned already (by any process)."""
+        if not wanted:
+            return set()
+        days = sorted({day.isoformat() for _, day in wanted})
+        channels = sorted({ref.channel for ref, _ in wanted})
+        rows = await self._db.fetchall(
+            f"SELECT platform, workspace, channel, day FROM digests WHERE kind = 'scheduled' "
+            f"AND day IN ({', '.join('?' * len(days))}) AND channel IN ({self._db.dialect.json_values})",
+            (*days, json.dumps(channels)),
+        )
+        found = {((r[0], r[1], r[2]), r[3]) for r in rows}
+        return {(ref, day) for ref, day in wanted if (channel_key(ref), day.isoformat()) in found}
 
     async def record_failed(self, ref: ChannelRef, day: date, now: datetime, error: str) -> None:
         """Record that the channel's scheduled digest for `day` could not even be planned, and why: the day is
@@ -211,22 +220,37 @@ class Ledger:
     ) -> PlannedDigest | None:
         """Take the digest to send it: it is unfinished, nobody else holds it, and its next try is due (or
         `early`). The digest as it stands once taken, or None when it is not this process's to send."""
-        async with self._db.transaction() as tx:
-            # a row another process is claiming right now is skipped: it is not this process's to send
-            sql = "SELECT state, next_attempt_at, claimed_by, claimed_until FROM digests WHERE id = ?"
-            row = await tx.fetchone(sql + self._db.dialect.lock_rows, (digest_id,))
-            if row is None or row[0] not in (DigestState.PLANNED.value, DigestState.SENDING.value):
-                return None
-            _, next_attempt, holder, until = row
-            if not early and next_attempt is not None and (parse_iso(next_attempt) or now) > now:
-                return None
-            if holder is not None and holder != str(claimant) and not _claim_lapsed(holder, until, now):
-                return None
-            await tx.execute(
-                "UPDATE digests SET claimed_by = ?, claimed_until = ? WHERE id = ?",
-                (str(claimant), utc_text(now + lease), digest_id),
-            )
-        return await self.get(digest_id)
+        # one statement that checks and takes the row at once: of two processes claiming together, the second
+        # finds it taken (PostgreSQL waits for the first's change and checks the row again; SQLite writes one at
+        # a time)
+        due = "" if early else " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+        taken = await self._db.execute(
+            f"UPDATE digests SET claimed_by = ?, claimed_until = ? WHERE id = ? AND {_UNFINISHED}{due} "
+            "AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until IS NULL OR claimed_until <= ?)",
+            (str(claimant), utc_text(now + lease), digest_id, *([] if early else [utc_text(now)]),
+             str(claimant), utc_text(now)),
+        )  # fmt: skip
+        if not taken:
+            taken = await self._claim_from_the_gone(digest_id, claimant, now, lease, early=early)
+        return await self.get(digest_id) if taken else None
+
+    async def _claim_from_the_gone(
+        self, digest_id: int, claimant: Claimant, now: datetime, lease: timedelta, *, early: bool
+    ) -> bool:
+        """Take the digest from a holder whose lease still runs but whose process is certainly gone (it ran
+        here, and its pid is no more). The holder must still be that one when the row changes."""
+        row = await self._db.fetchone(
+            "SELECT state, next_attempt_at, claimed_by FROM digests WHERE id = ?", (digest_id,)
+        )
+        if row is None or row[0] not in (DigestState.PLANNED.value, DigestState.SENDING.value) or row[2] is None:
+            return False
+        _, next_attempt, holder = row
+        if not early and next_attempt is not None and (parse_iso(next_attempt) or now) > now:
+            return False
+        if not _holder_gone(holder):
+            return False
+        sql = f"UPDATE digests SET claimed_by = ?, claimed_until = ? WHERE id = ? AND {_UNFINISHED} AND claimed_by = ?"
+        return bool(await self._db.execute(sql, (str(claimant), utc_text(now + lease), digest_id, holder)))
 
     async def renew(self, claimant: Claimant, digest_ids: Sequence[int], until: datetime) -> set[int]:
         """Extend the claimant's claims on those digests to `until`. The ids among them that another process
@@ -257,29 +281,51 @@ class Ledger:
         return parse_iso(row[0]) if row and row[0] else None
 
     async def claimable(
-        self, claimant: Claimant, now: datetime, ref: ChannelRef | None = None, *, early: bool = False
+        self,
+        claimant: Claimant,
+        now: datetime,
+        ref: ChannelRef | None = None,
+        *,
+        early: bool = False,
+        after: int = 0,
+        limit: int | None = None,
+        platforms: Collection[Platform] | None = None,
     ) -> list[PlannedDigest]:
-        """The unfinished digests (of `ref`'s channel, or all) that `claim` would give the claimant now: held by
-        nobody else, and due for their next try (or `early`), oldest first."""
-        where, params = _UNFINISHED, []
+        """The unfinished digests (of `ref`'s channel, or all; to `platforms`, or any) that `claim` would give the
+        claimant now: held by nobody else, and due for their next try (or `early`); in id order, from after
+        `after`, `limit` at most."""
+        where = f"{_UNFINISHED} AND id > ?"
+        params: list[object] = [after]
         if ref is not None:
             where += f" AND {_CHANNEL}"
-            params = list(channel_key(ref))
+            params += list(channel_key(ref))
+        if platforms is not None:
+            where += f" AND platform IN ({', '.join('?' * len(platforms)) or 'NULL'})"
+            params += [platform.value for platform in platforms]
+        if not early:
+            where += " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            params.append(utc_text(now))
+        # held by nobody, by this process, past the lease, or by a process that is certainly gone
+        free = "claimed_by IS NULL OR claimed_by = ? OR claimed_until IS NULL OR claimed_until <= ?"
+        params += [str(claimant), utc_text(now)]
+        gone = [holder for holder in await self._holders(claimant, now) if _holder_gone(holder)]
+        if gone:
+            free += f" OR claimed_by IN ({', '.join('?' * len(gone))})"
+            params += gone
+        sql = f"SELECT id FROM digests WHERE {where} AND ({free}) ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = await self._db.fetchall(sql, params)
+        return [planned for row in rows if (planned := await self.get(int(row[0]))) is not None]
+
+    async def _holders(self, claimant: Claimant, now: datetime) -> list[str]:
+        """The other processes holding a lease on an unfinished digest now."""
         rows = await self._db.fetchall(
-            f"SELECT id, next_attempt_at, claimed_by, claimed_until FROM digests WHERE {where} ORDER BY id", params
+            f"SELECT DISTINCT claimed_by FROM digests WHERE {_UNFINISHED} AND claimed_by IS NOT NULL "
+            "AND claimed_by <> ? AND claimed_until > ?",
+            (str(claimant), utc_text(now)),
         )
-        gone: dict[str, bool] = {}  # one look per holder, however many digests it holds
-        wanted = []
-        for digest_id, next_attempt, holder, until in rows:
-            if not early and next_attempt is not None and (parse_iso(next_attempt) or now) > now:
-                continue
-            if holder is not None and holder != str(claimant) and not _lease_ran_out(until, now):
-                if holder not in gone:
-                    gone[holder] = _holder_gone(holder)
-                if not gone[holder]:
-                    continue
-            wanted.append(int(digest_id))
-        return [planned for digest_id in wanted if (planned := await self.get(digest_id)) is not None]
+        return [row[0] for row in rows]
 
     async def mark(
         self,
@@ -300,19 +346,22 @@ class Ledger:
         the digest was marked."""
         keep_claim = state is DigestState.SENDING
         only_held = " AND claimed_by = ?" if holder is not None else ""
+        sql = (
+            "UPDATE digests SET state = ?, sent_at = coalesce(?, sent_at), message_ids = ?, error = ?, "
+            "attempts = coalesce(?, attempts), next_attempt_at = ?, "
+            "claimed_by = CASE WHEN ? THEN claimed_by END, claimed_until = CASE WHEN ? THEN claimed_until END "
+            f"WHERE id = ?{only_held}"
+        )
+        params = (
+            state.value, utc_text(now) if now else None, json.dumps(list(message_ids)), error, attempts,
+            utc_text(next_attempt_at) if next_attempt_at else None, keep_claim, keep_claim, digest_id,
+            *([str(holder)] if holder is not None else []),
+        )  # fmt: skip
+        if not release_papers:
+            return await self._db.execute(sql, params) > 0  # a statement of its own: one round trip
         async with self._db.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE digests SET state = ?, sent_at = coalesce(?, sent_at), message_ids = ?, error = ?, "
-                "attempts = coalesce(?, attempts), next_attempt_at = ?, "
-                "claimed_by = CASE WHEN ? THEN claimed_by END, claimed_until = CASE WHEN ? THEN claimed_until END "
-                f"WHERE id = ?{only_held}",
-                (
-                    state.value, utc_text(now) if now else None, json.dumps(list(message_ids)), error, attempts,
-                    utc_text(next_attempt_at) if next_attempt_at else None, keep_claim, keep_claim, digest_id,
-                    *([str(holder)] if holder is not None else []),
-                ),
-            )  # fmt: skip
-            if release_papers and changed:
+            changed = await tx.execute(sql, params)
+            if changed:
                 await tx.execute("DELETE FROM deliveries WHERE digest_id = ?", (digest_id,))
         return changed > 0
 
@@ -356,16 +405,6 @@ class Ledger:
         )
 
 
-def _claim_lapsed(holder: str, until: str | None, now: datetime) -> bool:
-    """Whether another process's claim no longer holds: its lease ran out, or the process is gone."""
-    return _lease_ran_out(until, now) or _holder_gone(holder)
-
-
 def _holder_gone(holder: str) -> bool:
     claimant = Claimant.parse(holder)
     return claimant is not None and claimant.is_gone()
-
-
-def _lease_ran_out(until: str | None, now: datetime) -> bool:
-    ends = parse_iso(until) if until else None
-    return ends is None or ends <= now
