@@ -64,8 +64,8 @@ CONCURRENT_SENDS = 8
 RECORD_CHUNK = 32
 #: unfinished digests taken up at a time by `resume_unfinished` (what the platforms' semaphores let through)
 RESUME_BATCH = 2 * CONCURRENT_SENDS
-#: digests recorded at the same time (each in its own transaction): recording one after another is slower than
-#: the platforms take them
+#: digests recorded at the same time on PostgreSQL (each in its own transaction): one after another is slower
+#: than the platforms take them
 CONCURRENT_RECORDS = 4
 #: waits before the next try of a digest whose send failed in a way that may pass (the last one repeats)
 RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
@@ -317,33 +317,32 @@ class DigestRunner:
             return [Outcome(w.subscription.ref, w.day, Result.RETRY, detail=detail) for w in windows]
         ended: dict[int, Outcome] = {}
         sends: dict[int, asyncio.Task[Outcome | None]] = {}
-        recording = asyncio.Semaphore(CONCURRENT_RECORDS)
+        order = self._recording_order(len(plans))
+        chunks = [order[start : start + RECORD_CHUNK] for start in range(0, len(order), RECORD_CHUNK)]
 
-        async def record(n: int, chosen: DigestPlan | PlanFailure) -> None:
-            try:
-                if isinstance(chosen, PlanFailure):
-                    ended[n] = await self._plan_failed(chosen)
-                    return
-                planned = await self._record(chosen)
-            finally:
-                recording.release()
-            if isinstance(planned, Outcome):
-                ended[n] = planned
-            elif planned is not None:
-                early = chosen.window.kind is DigestKind.NOW
-                sends[n] = group.create_task(self._send_guarded(planned, chosen.subscription, early=early))
-
-        # each digest starts sending as soon as it is recorded, while the next ones are still being recorded
-        async with asyncio.TaskGroup() as group:
-            order = self._recording_order(len(plans))
-            for start in range(0, len(order), RECORD_CHUNK):
-                chunk = order[start : start + RECORD_CHUNK]
+        async def recorder() -> None:
+            """Record a chunk of plans after the other, each digest sent as soon as it is recorded."""
+            while chunks:
+                chunk = chunks.pop(0)
                 # scheduled digests other processes planned meanwhile are skipped: one look for a few channels
                 elsewhere = await self._planned_elsewhere([plans[n] for n in chunk])
-                for n in chunk:
-                    if plans[n].window not in elsewhere:
-                        await recording.acquire()  # the next chunk is looked at once these are nearly done
-                        group.create_task(record(n, plans[n]))
+                for n in (n for n in chunk if plans[n].window not in elsewhere):
+                    chosen = plans[n]
+                    if isinstance(chosen, PlanFailure):
+                        ended[n] = await self._plan_failed(chosen)
+                        continue
+                    planned = await self._record(chosen)
+                    if isinstance(planned, Outcome):
+                        ended[n] = planned
+                    elif planned is not None:
+                        early = chosen.window.kind is DigestKind.NOW
+                        sends[n] = group.create_task(self._send_guarded(planned, chosen.subscription, early=early))
+
+        # SQLite writes one transaction at a time: recorders side by side would only hold up the sends' writes
+        recorders = CONCURRENT_RECORDS if self._store.backend == "postgresql" else 1
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(recorders, len(chunks))):
+                group.create_task(recorder())
         outcomes = [ended[n] for n in sorted(ended)]
         return outcomes + [outcome for n in sorted(sends) if (outcome := sends[n].result()) is not None]
 

@@ -26,6 +26,10 @@ class RateWindow:
         self._taken.append(now)
         return None
 
+    def times(self) -> list[float]:
+        """When each accepted request arrived (monotonic seconds), in order."""
+        return list(self._taken)
+
     @property
     def accepted(self) -> int:
         return len(self._taken)

@@ -34,10 +34,10 @@ from paperboy.store.rows import parse_iso, utc_text
 ChannelKey = tuple[str, str, str]
 _CHANNEL = "platform = ? AND workspace = ? AND channel = ?"
 _UNFINISHED = "state IN ('planned', 'sending')"
-_SELECT = (
-    "SELECT id, platform, workspace, channel, day, state, left_out, planned_at, message_ids, kind, attempts, "
-    "next_attempt_at FROM digests"
+_COLUMNS = (
+    "id, platform, workspace, channel, day, state, left_out, planned_at, message_ids, kind, attempts, next_attempt_at"
 )
+_SELECT = f"SELECT {_COLUMNS} FROM digests"
 
 
 def channel_key(ref: ChannelRef) -> ChannelKey:
@@ -224,15 +224,19 @@ class Ledger:
         # finds it taken (PostgreSQL waits for the first's change and checks the row again; SQLite writes one at
         # a time)
         due = "" if early else " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-        taken = await self._db.execute(
-            f"UPDATE digests SET claimed_by = ?, claimed_until = ? WHERE id = ? AND {_UNFINISHED}{due} "
-            "AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until IS NULL OR claimed_until <= ?)",
-            (str(claimant), utc_text(now + lease), digest_id, *([] if early else [utc_text(now)]),
-             str(claimant), utc_text(now)),
-        )  # fmt: skip
-        if not taken:
-            taken = await self._claim_from_the_gone(digest_id, claimant, now, lease, early=early)
-        return await self.get(digest_id) if taken else None
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                f"UPDATE digests SET claimed_by = ?, claimed_until = ? WHERE id = ? AND {_UNFINISHED}{due} "
+                "AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until IS NULL OR claimed_until <= ?) "
+                f"RETURNING {_COLUMNS}",
+                (str(claimant), utc_text(now + lease), digest_id, *([] if early else [utc_text(now)]),
+                 str(claimant), utc_text(now)),
+            )  # fmt: skip
+            if row is not None:
+                return await self._planned(row, tx)
+        if await self._claim_from_the_gone(digest_id, claimant, now, lease, early=early):
+            return await self.get(digest_id)
+        return None
 
     async def _claim_from_the_gone(
         self, digest_id: int, claimant: Claimant, now: datetime, lease: timedelta, *, early: bool
@@ -383,11 +387,11 @@ class Ledger:
         sql = "SELECT paper_id FROM deliveries WHERE digest_id = ? AND position < 0 ORDER BY position DESC"
         return [row[0] for row in await self._db.fetchall(sql, (digest_id,))]
 
-    async def _planned(self, row: Sequence[Any]) -> PlannedDigest:
+    async def _planned(self, row: Sequence[Any], db: Queries | None = None) -> PlannedDigest:
         (digest_id, platform, workspace, channel, day, state, left_out, planned_at, message_ids, kind, attempts,
          next_attempt_at) = row  # fmt: skip
         sql = "SELECT paper_id FROM deliveries WHERE digest_id = ? AND position >= 0 ORDER BY position"
-        paper_ids = tuple(r[0] for r in await self._db.fetchall(sql, (digest_id,)))
+        paper_ids = tuple(r[0] for r in await (db or self._db).fetchall(sql, (digest_id,)))
         planned = parse_iso(planned_at)
         assert planned is not None
         return PlannedDigest(
