@@ -125,3 +125,18 @@ async def test_a_digest_another_process_planned_meanwhile_is_sent_before_the_run
     outcomes = await sending
     assert {(o.ref, o.result) for o in outcomes} == {(LAB, Result.SENT), (OTHER_CHANNEL, Result.SENT)}
     assert sorted(d.ref.channel for d in sink.finished) == ["lab", "other"]
+
+
+async def test_a_send_whose_claim_cannot_be_renewed_before_it_runs_out_is_stopped(
+    store: Store, clock: FakeClock
+) -> None:
+    sink = HeldSink()
+    first = runner(store, sink, clock, renew_every=BY_HAND)
+    sending = asyncio.create_task(first.run_due())
+    await sink.wait_started()
+    clock.advance(LEASE - timedelta(seconds=30))  # the lease ends before the next renewal could
+    await store.close()  # the database is out of reach
+    await first.renew_claims()
+    with pytest.raises(Exception):  # noqa: B017 - the rest of the run meets the database gone, whatever way
+        await sending
+    assert sink.stopped == sink.started and sink.finished == []

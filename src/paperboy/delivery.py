@@ -229,8 +229,6 @@ class DigestRunner:
     async def _resume_batch(self, digests: Sequence[PlannedDigest], *, early: bool) -> list[Outcome]:
         turns: dict[ChannelRef, list[tuple[PlannedDigest, Subscription]]] = {}
         for planned in digests:
-            if planned.ref.platform not in self._sinks:
-                continue
             subscription = await self._store.subscriptions.get(planned.ref)
             if subscription is not None and not subscription.paused:
                 turns.setdefault(planned.ref, []).append((planned, subscription))
@@ -440,7 +438,8 @@ class DigestRunner:
                 # the fence: a claim lost meanwhile (this process stalled past its lease) is not sent on
                 if not await ledger.mark(claimed.id, DigestState.SENDING, attempts=claimed.attempts,
                                          holder=self._claimant):  # fmt: skip
-                    self._taken_over(claimed)
+                    log.warning("%s's digest for %s was taken over by another process before this one sent it",
+                                claimed.ref, claimed.day)  # fmt: skip
                     return None
                 # its own task, so that losing the claim stops this send and nothing else
                 held.sending = asyncio.ensure_future(self._sinks[claimed.ref.platform].send(digest))
@@ -448,7 +447,10 @@ class DigestRunner:
             except asyncio.CancelledError:
                 if not held.stopped or _being_cancelled():
                     raise
-                self._taken_over(claimed)
+                log.warning(
+                    "stopped sending %s's digest for %s: this process could not renew its claim in time, so "
+                    "another process may take it over (it goes out again marked resent)", claimed.ref, claimed.day,
+                )  # fmt: skip
                 return None
             except Exception as error:
                 return await self._failed(claimed, subscription, error, resent=resent)
@@ -461,13 +463,6 @@ class DigestRunner:
         log.info("sent %s's digest for %s: %d papers", claimed.ref, claimed.day, len(digest.items))
         return Outcome(claimed.ref, claimed.day, Result.SENT, len(digest.items), messages=len(message_ids),
                        resent=resent)  # fmt: skip
-
-    @staticmethod
-    def _taken_over(claimed: PlannedDigest) -> None:
-        log.warning(
-            "stopped sending %s's digest for %s: this process could not renew its claim in time, so another "
-            "process may take it over (it goes out marked resent)", claimed.ref, claimed.day,
-        )  # fmt: skip
 
     # --- claims under a lease -----------------------------------------------------------------------------
 

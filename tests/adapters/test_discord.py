@@ -16,6 +16,7 @@ from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner, Result
 from paperboy.errors import ChannelUnavailable, DeliveryError, PayloadRejected
 from paperboy.models import ChannelRef, DigestState, Platform
+from paperboy.pace import Pace
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
@@ -156,3 +157,20 @@ async def test_a_token_discord_refuses_is_said_without_showing_it(discord_server
         await wrong.close()
     assert str(error.value) == "Discord does not accept discord.token; copy the bot token again"
     assert discord_server.messages == {}
+
+
+async def test_every_request_to_discord_waits_its_turn_in_the_shared_pace(discord_server: FakeDiscord) -> None:
+    async def four_processes() -> int:
+        return 4
+
+    point_at(discord_server.api_url)
+    pace = Pace(200, four_processes, refresh=0.05)  # a quarter of 200 a second: one request every 20 ms
+    paced = DiscordSink(HTTPClient(asyncio.get_running_loop()), TOKEN, pace=pace)
+    try:
+        for n in range(5):
+            await paced.send(digest(f"11000000000000000{n:02d}", n=2, id=50 + n, ref=REF))
+    finally:
+        await paced.close()
+    times = discord_server.rate.times()
+    assert len(times) == 6, "the login and five messages"
+    assert times[-1] - times[0] >= 5 * 0.02 * 0.9, "five intervals of 20 ms at least"

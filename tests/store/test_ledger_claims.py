@@ -116,3 +116,11 @@ async def test_processes_racing_for_the_same_digests_each_take_a_digest_once(
             await own.close()
     every = [digest for one in taken for digest in one]
     assert sorted(every) == digests, "each digest taken by exactly one process"
+
+
+async def test_claimable_digests_come_in_batches_in_id_order(store: Store) -> None:
+    digests = [await planned_digest(store, f"c{n}") for n in range(5)]
+    first = await store.ledger.claimable(ME, NOW, limit=2)
+    rest = await store.ledger.claimable(ME, NOW, after=first[-1].id, limit=10)
+    assert [d.id for d in first + rest] == digests
+    assert await store.ledger.claimable(ME, NOW, platforms=[Platform.SLACK]) == []
