@@ -47,11 +47,19 @@ def bm25(fts_table: str) -> str:
     return f"-bm25({fts_table}, {weights})"
 
 
-def boosts(upvotes: str, paper_day: str, today_param: str) -> str:
-    """The SQL for the product of both boosts, given SQL for the upvotes, the paper's day and today's date."""
+def boosts(upvotes: str, paper_day: str, today_param: str, *, dialect: str = "sqlite") -> str:
+    """The SQL for the product of both boosts, given SQL for the upvotes, the paper's day (ISO text) and today's
+    date (ISO text), in the SQL of `dialect` ("sqlite" or "postgresql"): the same numbers on both engines."""
     upvote = f"(1.0 + {UPVOTE_BOOST} * coalesce({upvotes}, 0) / (coalesce({upvotes}, 0) + {UPVOTE_HALF}))"
-    age = f"max(julianday({today_param}) - julianday({paper_day}), 0.0)"
+    if dialect == "postgresql":
+        # no julianday: a date minus a date is a whole number of days, as julianday's difference of two days is
+        age = f"greatest(CAST({today_param} AS date) - CAST({paper_day} AS date), 0)"
+    else:
+        age = f"max(julianday({today_param}) - julianday({paper_day}), 0.0)"
     recency = f"(1.0 + {RECENCY_BOOST} * {RECENCY_HALF} / ({RECENCY_HALF} + coalesce({age}, 3650.0)))"
+    if dialect == "postgresql":
+        # PostgreSQL computes the constants above as exact numerics: the score is a float, as on SQLite
+        return f"CAST({upvote} * {recency} AS double precision)"
     return f"{upvote} * {recency}"
 
 
