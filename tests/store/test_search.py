@@ -6,14 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import pytest_asyncio
 
 from paperboy.errors import QueryError
-from paperboy.models import Paper, SearchPage, Sort
+from paperboy.models import ChannelRef, Paper, Platform, SearchPage, Sort
 from paperboy.query import parse
+from paperboy.query.ast import Phrase, Term
 from paperboy.query.parser import WORD_CHARS
 from paperboy.store import Store, Target, ranking
 from tests.fakes.corpus import corpus_papers
@@ -111,6 +112,16 @@ async def test_a_word_with_a_hyphen_and_digits_finds_it_spelled_either_way(targe
     async with await Store.open(target) as store:
         await store.papers.upsert([dashed, spaced])
         assert set(await ids(store, "GPT-4")) == set(await ids(store, '"gpt 4"')) == {dashed.id, spaced.id}
+
+
+async def test_an_acronym_finds_its_plural_and_back(target: Target) -> None:
+    # porter strips a final "s"; snowball (PostgreSQL's english) keeps it when no other vowel comes before
+    one = Paper(id="2501.90001", title="An LLM for wombats on a GPU", daily_date=TODAY)
+    many = replace(one, id="2501.90002", title="LLMs for wombats on GPUs")
+    async with await Store.open(target) as store:
+        await store.papers.upsert([one, many])
+        for text in ("llm", "LLMs", "gpu", "GPUs", '"llms for wombats"', '"llm for wombats"'):
+            assert set(await ids(store, text)) == {one.id, many.id}, text
 
 
 async def test_a_word_with_accents_finds_it_with_and_without(target: Target) -> None:
@@ -324,6 +335,19 @@ async def test_a_match_outside_the_abstract_snippets_its_start_unmarked(target: 
             assert page.hits[0].snippet.marked() == paper.abstract, text
 
 
+async def test_more_lists_what_a_digest_left_out_in_its_order(target: Target) -> None:
+    async with await Store.open(target) as store:
+        await store.papers.upsert(PAPERS[:10])
+        left_out = [PAPERS[4].id, PAPERS[1].id, PAPERS[7].id]
+        digest = await store.ledger.plan(
+            ChannelRef(Platform.CONSOLE, "lab"), TODAY, [PAPERS[0].id], left_out, datetime(2025, 1, 20, tzinfo=UTC)
+        )
+        assert digest is not None
+        assert await ids(store, f"more:{digest.id}") == left_out
+        assert await ids(store, f"more:{digest.id} -id:{PAPERS[1].id}") == [PAPERS[4].id, PAPERS[7].id]
+        assert await ids(store, f"more:{digest.id + 1}") == []
+
+
 # --- relevance -----------------------------------------------------------------------------------------------
 
 DISTINCTIVE = [
@@ -397,6 +421,20 @@ async def test_fts_syntax_in_user_text_is_understood_or_refused(store: Store, te
     except QueryError as error:
         assert "column" in str(error)
     assert await store.papers.count() == len(PAPERS)
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["diffusion'", "diffusion\\", "diffusion:*", "'diffusion':*", "diffusion&!", "diffusion')||('", "diffusion\x00"],
+)
+async def test_tsquery_and_fts_syntax_in_a_word_is_only_punctuation(store: Store, word: str) -> None:
+    # straight into the tree, as no parser stands in front of the store: quotes, backslashes and operators of
+    # either engine's own query syntax are not words (WORD_CHARS), so they change nothing
+    plain = await store.papers.search(Term("diffusion"), limit=100, today=TODAY)
+    odd = await store.papers.search(Term(word), limit=100, today=TODAY)
+    assert [hit.paper.id for hit in odd.hits] == [hit.paper.id for hit in plain.hits]
+    phrase = await store.papers.search(Phrase(f"{word} models'"), limit=100, today=TODAY)
+    assert {hit.paper.id for hit in phrase.hits} == set(await ids(store, '"diffusion models"'))
 
 
 async def test_date_limits_hold_for_papers_stored_out_of_date_order(target: Target) -> None:

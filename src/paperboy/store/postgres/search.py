@@ -19,9 +19,9 @@ that PostgreSQL refuses in text) turned into spaces. The tsquery that filters an
 PostgreSQL's output for those operands, each in parentheses, joined only by `&`, `|` and `!`.
 
 Where PostgreSQL reads words differently from SQLite's FTS5 (porter, unicode61 without diacritics), a word is
-looked up in each reading that may hold it: as its tokens, a number also as the negative number that PostgreSQL
-reads after a hyphen (`GPT-4` and `"gpt 4"` → `gpt <-> (4 | -4)`), as PostgreSQL's parser reads the whole of it
-(`cs.CL` → `cs.cl`, `2.5`, a URL), and without accents (`dîffusion` → `diffusion`).
+looked up in each reading that may hold it: as its tokens, each with its twin where it has one (`GPT-4` and
+`"gpt 4"` → `gpt <-> (4 | -4)`, `llm` → `llm | llms`, see `_twin`), as PostgreSQL's parser reads the whole of
+it (`cs.CL` → `cs.cl`, `2.5`, a URL), and without accents (`dîffusion` → `diffusion`).
 
 Stop words ("the", "of") are not in PostgreSQL's index, while FTS5 indexes every word. A word or phrase made
 only of stop words is taken as true of every paper, as it nearly is on SQLite (every abstract holds "the"):
@@ -96,16 +96,38 @@ def _operand(word: str, label: str, prefix: bool = False) -> str:
     return f"'{_UNQUOTABLE.sub(' ', word)}'" + (f":{flags}" if flags else "")
 
 
-def _tokens_form(tokens: Sequence[str], label: str, prefix: bool) -> str:
+def _tokens_form(tokens: Sequence[str], label: str, prefix: bool, *, twins: bool = True) -> str:
     last = len(tokens) - 1
+    if not twins:
+        return " <-> ".join(_operand(token, label, prefix and i == last) for i, token in enumerate(tokens))
     return " <-> ".join(_token(token, label, prefix and i == last) for i, token in enumerate(tokens))
 
 
 def _token(token: str, label: str, prefix: bool) -> str:
+    twin = _twin(token) if not prefix else None
+    if twin is None:
+        return _operand(token, label, prefix)
+    return f"({_operand(token, label, prefix)} | {_operand(twin, label, prefix)})"
+
+
+_VOWELS = re.compile("[aeiouy]")
+
+
+def _twin(token: str) -> str | None:
+    """Another spelling of `token` that FTS5 reads as the same word and PostgreSQL does not: the "-4" of "GPT-4"
+    (a negative number to PostgreSQL's parser), and the plural of an acronym (porter strips any final "s";
+    snowball, PostgreSQL's english stemmer, keeps it after a word without another vowel: "LLMs", "GPUs")."""
     if token.isascii() and token.isdigit():
-        # PostgreSQL's parser reads the "-4" of "GPT-4" as a negative number, where FTS5 reads "4"
-        return f"({_operand(token, label, prefix)} | {_operand('-' + token, label, prefix)})"
-    return _operand(token, label, prefix)
+        return "-" + token
+    word = token.lower()
+    if not (word.isascii() and word.isalpha() and len(word) > 1):
+        return None
+    if _VOWELS.search(word[:-2] if word.endswith("s") else word[:-1]) or len(word) < 3:
+        return None
+    if word.endswith("s"):
+        return word[:-1]
+    # not after "e" or "y": "the", "she", "why" are stop words, and their twins are not
+    return word + "s" if word[-1] not in "ey" else None
 
 
 def _without_accents(text: str) -> str:
@@ -114,13 +136,14 @@ def _without_accents(text: str) -> str:
 
 def forms(leaf: Term | Phrase, field: TextField | None) -> tuple[str, ...]:
     """The `to_tsquery` inputs that `leaf` is looked up as, in `field`: first its tokens in a row (SQLite's
-    reading, the one that decides), then, where they differ, its tokens without accents and its whole text as
-    PostgreSQL's parser reads it (not for a word start: a `*` there would apply to every word)."""
+    reading: if nothing is left of it, the leaf is only stop words), then, where they differ, its tokens with
+    their twins, its tokens without accents, and its whole text as PostgreSQL's parser reads it (not for a word
+    start: a `*` there would apply to every word)."""
     label = LABELS[field] if field is not None else ""
     tokens = WORD_CHARS.findall(leaf.text)
     if not tokens:
         return ()
-    found = [_tokens_form(tokens, label, leaf.prefix)]
+    found = [_tokens_form(tokens, label, leaf.prefix, twins=False), _tokens_form(tokens, label, leaf.prefix)]
     plain = WORD_CHARS.findall(_without_accents(leaf.text))
     if plain and plain != tokens:
         found.append(_tokens_form(plain, label, leaf.prefix))
