@@ -3,7 +3,8 @@
     score = relevance × upvote boost × recency boost
 
 - relevance: bm25 over the full-text index (SQLite's, sign flipped so that higher is better), with a word in
-  the title worth `TITLE_WEIGHT` words in the abstract. A search with no words (`upvotes>=50`) has relevance 1.
+  the title worth `TITLE_WEIGHT` words in the abstract; on PostgreSQL, `ts_rank` with the same weights (it has
+  no bm25: see `store/postgres/search.py`). A search with no words (`upvotes>=50`) has relevance 1.
 - upvote boost: 1 + UPVOTE_BOOST · u / (u + UPVOTE_HALF): 1.0 for no upvotes, half the boost at
   `UPVOTE_HALF` upvotes, never above 1 + UPVOTE_BOOST. It saturates, so a hugely upvoted paper cannot bury
   a better match.

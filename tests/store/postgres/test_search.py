@@ -14,7 +14,8 @@ from paperboy.errors import QueryError
 from paperboy.models import Sort
 from paperboy.query import parse
 from paperboy.query.ast import Match, MatchField
-from paperboy.store import Store
+from paperboy.store import Store, ranking
+from paperboy.store.postgres import search
 from tests.fakes.corpus import corpus_papers
 
 TODAY = date(2025, 1, 20)
@@ -109,3 +110,20 @@ async def test_the_plan_reads_the_papers_table(postgres: Store) -> None:
     for text in ("diffusion models", "upvotes>=10", "diffusion OR upvotes>=10"):
         lines = await postgres.papers.query_plan(parse(text), today=TODAY)
         assert lines and any("papers" in line for line in lines), text
+
+
+async def test_a_large_table_asks_the_planner_whether_a_search_is_broad(
+    postgres: Store, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("ANALYZE papers")  # the statistics of words the planner's estimate comes from
+    monkeypatch.setattr(search, "EXACT_PROBE_BELOW", -1)  # as if the table were too large to count in
+    monkeypatch.setattr(ranking, "BM25_MAX_PAPERS", 10)
+    # (the planner estimates a phrase by its words: "continual inference" would count as broad here)
+    for text, broad in (("model", True), ("diffusion", True), ("wombat", False), ("tabpfn", False)):
+        compiled = search.compile_query(
+            parse(text), TODAY, await search.analyse(postgres.db, search.inputs(parse(text)))
+        )
+        assert await search.is_broad(postgres.db, compiled) is broad, text

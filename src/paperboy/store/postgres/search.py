@@ -97,14 +97,14 @@ def _operand(word: str, label: str, prefix: bool = False) -> str:
 
 
 def _tokens_form(tokens: Sequence[str], label: str, prefix: bool, *, twins: bool = True) -> str:
+    """The tokens in a row; the last a word start if `prefix`; each with its twin (if any) if `twins`."""
+    spell = _with_twin if twins else _operand
     last = len(tokens) - 1
-    if not twins:
-        return " <-> ".join(_operand(token, label, prefix and i == last) for i, token in enumerate(tokens))
-    return " <-> ".join(_token(token, label, prefix and i == last) for i, token in enumerate(tokens))
+    return " <-> ".join(spell(token, label, prefix and i == last) for i, token in enumerate(tokens))
 
 
-def _token(token: str, label: str, prefix: bool) -> str:
-    twin = _twin(token) if not prefix else None
+def _with_twin(token: str, label: str, prefix: bool) -> str:
+    twin = _twin(token) if not prefix else None  # a word start already finds the twins that add an "s"
     if twin is None:
         return _operand(token, label, prefix)
     return f"({_operand(token, label, prefix)} | {_operand(twin, label, prefix)})"
@@ -120,9 +120,9 @@ def _twin(token: str) -> str | None:
     if token.isascii() and token.isdigit():
         return "-" + token
     word = token.lower()
-    if not (word.isascii() and word.isalpha() and len(word) > 1):
+    if not (word.isascii() and word.isalpha() and len(word) >= 3):
         return None
-    if _VOWELS.search(word[:-2] if word.endswith("s") else word[:-1]) or len(word) < 3:
+    if _VOWELS.search(word[:-2] if word.endswith("s") else word[:-1]):
         return None
     if word.endswith("s"):
         return word[:-1]
@@ -421,16 +421,51 @@ class Statement:
     params: tuple[object, ...]
 
 
+#: below this many papers (as PostgreSQL last counted them; -1: never), a broad search is found by counting
+EXACT_PROBE_BELOW = 20_000
+
+
 def probe_statement(compiled: Compiled) -> Statement | None:
-    """Whether a search is broad: 1 if its words, any of them, are in more than `ranking.BM25_MAX_PAPERS`
-    papers (the count stops at the limit)."""
+    """Whether a search is broad: its words, any of them, are in more than `ranking.BM25_MAX_PAPERS` papers.
+
+    On a small table the papers are counted (up to the limit), as on SQLite. On a large one the answer is NULL,
+    and `estimate_statement` asks the planner instead: counting a common word's papers reads each one's
+    `document` (the index holds no count the planner would use), a slower step than the whole search on SQLite,
+    and the planner's statistics of words (`ANALYZE`) tell the same for the words that matter. (Not for a
+    phrase, which it estimates by its words: a rare phrase of common words counts as broad there.)"""
     if compiled.any_term is None:
         return None
     sql = (
-        f"SELECT count(*) > {ranking.BM25_MAX_PAPERS} FROM (SELECT 1 FROM papers p "
-        f"WHERE p.document @@ CAST(? AS tsquery) LIMIT {ranking.BM25_MAX_PAPERS + 1}) AS found"
+        "SELECT CASE WHEN (SELECT c.reltuples FROM pg_class c WHERE c.oid = CAST('papers' AS regclass)) "
+        f"< {EXACT_PROBE_BELOW} THEN (SELECT count(*) > {ranking.BM25_MAX_PAPERS} FROM (SELECT 1 FROM papers p "
+        f"WHERE p.document @@ CAST(? AS tsquery) LIMIT {ranking.BM25_MAX_PAPERS + 1}) AS found) END"
     )
     return Statement(sql, (compiled.any_term,))
+
+
+def estimate_statement(compiled: Compiled) -> Statement | None:
+    """The planner's estimate of how many papers hold any of the search's words: a plan in JSON."""
+    if compiled.any_term is None:
+        return None
+    return Statement(
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM papers p WHERE p.document @@ CAST(? AS tsquery)", (compiled.any_term,)
+    )
+
+
+async def is_broad(db: Queries, compiled: Compiled) -> bool:
+    probe = probe_statement(compiled)
+    if probe is None:
+        return False
+    row = await db.fetchone(probe.sql, probe.params)
+    if row is not None and row[0] is not None:
+        return bool(row[0])
+    estimate = estimate_statement(compiled)
+    assert estimate is not None
+    plan = await db.fetchone(estimate.sql, estimate.params)
+    try:
+        return plan is not None and float(plan[0][0]["Plan"]["Plan Rows"]) > ranking.BM25_MAX_PAPERS
+    except (KeyError, IndexError, TypeError, ValueError):  # a plan of another shape: rank by ts_rank
+        return False
 
 
 def _headline(snippet_tokens: int) -> str:
@@ -507,12 +542,7 @@ def search_statement(
 async def _statement(db: Queries, request: SearchRequest) -> Statement:
     analysed = await analyse(db, inputs(request.query))
     compiled = compile_query(request.query, request.today, analysed)
-    broad = False
-    if compiled.match is not None and request.sort is Sort.RELEVANCE:
-        probe = probe_statement(compiled)
-        if probe is not None:
-            row = await db.fetchone(probe.sql, probe.params)
-            broad = bool(row and row[0])
+    broad = compiled.match is not None and request.sort is Sort.RELEVANCE and await is_broad(db, compiled)
     return search_statement(
         compiled,
         sort=request.sort,
