@@ -3,11 +3,12 @@
 The contract is SQLite's (`store/sqlite/search.py`): up to `limit + 1` rows of the papers table's columns, then
 the score, then a snippet of the abstract with the matched words marked (None when the query has no words).
 
-A search takes up to three round trips:
+A search takes up to four round trips:
 1. analysis: every word and phrase of the query, as `to_tsquery` input, turned into PostgreSQL's own tsquery
    text (parsed, stemmed by the english configuration, stop words dropped), in one statement;
-2. a probe, for a relevance search with words: is one of its words in more than `ranking.BM25_MAX_PAPERS`
-   papers (a broad search is ranked by title coverage, as on SQLite);
+2. for a relevance search with words, a probe: is one of its words in more than `ranking.BM25_MAX_PAPERS`
+   papers (a broad search is ranked by title coverage, as on SQLite), counted, or on a large table estimated
+   by the planner (a fourth round trip; see `probe_statement`);
 3. the search itself, in the same three steps as SQLite's: the newest `ranking.CANDIDATES` matches, those
    ranked (`ts_rank` with the column weights of `ranking`, times its boosts) and cut to the page, then the
    page's snippets (`ts_headline`).
@@ -476,35 +477,33 @@ def _headline(snippet_tokens: int) -> str:
     return f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={most}, MinWords={least}, ShortWord=0, MaxFragments=1"
 
 
+_COLUMNS = ", ".join(f"p.{c}" for c in COLUMNS)
+
+
+def _boosts() -> str:
+    """The boosts of `ranking`, read when a search is made (as SQLite's are); today's date is their parameter."""
+    return ranking.boosts("p.upvotes", PAPER_DAY, "?", dialect="postgresql")
+
+
+_ORDER = {
+    Sort.RELEVANCE: "score DESC",
+    Sort.UPVOTES: "coalesce(p.upvotes, 0) DESC",
+    Sort.NEWEST: f"{PAPER_DAY} DESC",
+}
+
+
 def search_statement(
     compiled: Compiled, *, sort: Sort, limit: int, offset: int, today: date, snippet_tokens: int, broad: bool = False
 ) -> Statement:
     """The one SELECT behind a search page, in SQLite's three steps (see `store/sqlite/search.py`): the
     candidates (for relevance, the newest `ranking.CANDIDATES` matches), those ranked and cut to the page, then
     the page's rows with their snippets."""
-    columns = ", ".join(f"p.{c}" for c in COLUMNS)
-    boosts = ranking.boosts("p.upvotes", PAPER_DAY, "?", dialect="postgresql")
-    order = {
-        Sort.RELEVANCE: "score DESC",
-        Sort.UPVOTES: "coalesce(p.upvotes, 0) DESC",
-        Sort.NEWEST: f"{PAPER_DAY} DESC",
-    }[sort]
-    page = "LIMIT ? OFFSET ?"
-    where = f"{compiled.where} AND {compiled.bounds}"
-    filters = (*compiled.params, *compiled.bound_params)
     if compiled.match is None:
-        window = f"ORDER BY p.pk DESC LIMIT {ranking.CANDIDATES}" if sort is Sort.RELEVANCE else ""
-        ordered_by: tuple[object, ...] = ()
-        if sort is Sort.RELEVANCE and compiled.left_out_of is not None:
-            # what a digest left out, in the order it would have listed them next: positions -1, -2, …
-            order, window = "(SELECT d.position FROM deliveries d WHERE d.digest_id = ? AND d.paper_id = p.id) DESC", ""
-            ordered_by = (compiled.left_out_of,)
-        sql = (
-            f"WITH candidates AS (SELECT p.pk FROM papers p WHERE {where} {window}) "
-            f"SELECT {columns}, {boosts} AS score, CAST(NULL AS text) FROM candidates c JOIN papers p ON p.pk = c.pk "
-            f"ORDER BY {order}, p.pk DESC {page}"
-        )
-        return Statement(sql, (*filters, today.isoformat(), *ordered_by, limit + 1, offset))
+        return _wordless_statement(compiled, sort=sort, limit=limit, offset=offset, today=today)
+    order, boosts = _ORDER[sort], _boosts()
+    page = "LIMIT ? OFFSET ?"
+    filters = (*compiled.params, *compiled.bound_params)
+    where = f"{compiled.where} AND {compiled.bounds}"
     matches = f"papers p WHERE p.document @@ CAST(? AS tsquery) AND {where}"
     found = (compiled.match, *filters)
     if sort is Sort.RELEVANCE:
@@ -533,10 +532,29 @@ def search_statement(
         snippet = "CAST(NULL AS text)"
     sql = (
         f"WITH candidates AS ({candidates}), ranked AS ({ranked}) "
-        f"SELECT {columns}, {score} AS score, {snippet} "
+        f"SELECT {_COLUMNS}, {score} AS score, {snippet} "
         f"FROM ranked r JOIN papers p ON p.pk = r.pk ORDER BY {order}, p.pk DESC"
     )
     return Statement(sql, (*params, *tail))
+
+
+def _wordless_statement(compiled: Compiled, *, sort: Sort, limit: int, offset: int, today: date) -> Statement:
+    """A search without words (`upvotes>=50`, `-video`, `more:12`): relevance 1 × the boosts, no snippet."""
+    order = _ORDER[sort]
+    where = f"{compiled.where} AND {compiled.bounds}"
+    window = f"ORDER BY p.pk DESC LIMIT {ranking.CANDIDATES}" if sort is Sort.RELEVANCE else ""
+    ordered_by: tuple[object, ...] = ()
+    if sort is Sort.RELEVANCE and compiled.left_out_of is not None:
+        # what a digest left out, in the order it would have listed them next: positions -1, -2, …
+        order, window = "(SELECT d.position FROM deliveries d WHERE d.digest_id = ? AND d.paper_id = p.id) DESC", ""
+        ordered_by = (compiled.left_out_of,)
+    sql = (
+        f"WITH candidates AS (SELECT p.pk FROM papers p WHERE {where} {window}) "
+        f"SELECT {_COLUMNS}, {_boosts()} AS score, CAST(NULL AS text) FROM candidates c JOIN papers p ON p.pk = c.pk "
+        f"ORDER BY {order}, p.pk DESC LIMIT ? OFFSET ?"
+    )
+    filters = (*compiled.params, *compiled.bound_params)
+    return Statement(sql, (*filters, today.isoformat(), *ordered_by, limit + 1, offset))
 
 
 async def _statement(db: Queries, request: SearchRequest) -> Statement:
@@ -561,13 +579,16 @@ async def search(db: Queries, request: SearchRequest) -> list[Row]:
         rows = await db.fetchall(statement.sql, statement.params)
     except (psycopg.errors.DataError, psycopg.errors.ProgramLimitExceeded) as error:
         raise QueryError(f"the search could not run ({_first_line(error)}); simplify it and try again") from None
-    return [(*row[:-1], _with_ellipses(row[2], row[-1])) for row in rows]
+    return [(*row[:-1], _with_ellipses(row[_ABSTRACT], row[-1])) for row in rows]
 
 
 async def plan(db: Queries, request: SearchRequest) -> list[str]:
     """PostgreSQL's plan for that search, a line per step."""
     statement = await _statement(db, request)
     return [str(row[0]) for row in await db.fetchall(f"EXPLAIN {statement.sql}", statement.params)]
+
+
+_ABSTRACT = COLUMNS.index("abstract")
 
 
 def _with_ellipses(abstract: str, snippet: str | None) -> str | None:
