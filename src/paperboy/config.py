@@ -47,6 +47,7 @@ NON_SETTING_ENV: tuple[str, ...] = (
     "PAPERBOY_DISCORD_TOKEN",  # discord.token's secret variable (SECRET_ENV)
     "PAPERBOY_CLOCK_OFFSET",  # clock.OFFSET_ENV: shifts the clock, for tests and demos
     "DATABASE_URL",  # the conventional variable for database.url, read when $PAPERBOY_DATABASE_URL is not set
+    "PAPERBOY_TEST_DATABASE_URL",  # the test suite's PostgreSQL server, never paperboy's database
 )
 
 
