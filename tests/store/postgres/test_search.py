@@ -127,3 +127,33 @@ async def test_a_large_table_asks_the_planner_whether_a_search_is_broad(
             parse(text), TODAY, await search.analyse(postgres.db, search.inputs(parse(text)))
         )
         assert await search.is_broad(postgres.db, compiled) is broad, text
+
+
+async def test_the_newest_matches_found_window_by_window_are_those_of_one_look(
+    postgres: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ranking, "CANDIDATES", 7)  # fewer than most of these words match: the cut matters
+    queries = ("model", '"language model"', "title:diffusion", "attention upvotes>=2", "model since:2025-01-16")
+    monkeypatch.setattr(search, "FIRST_WINDOW", 10**9)
+    whole = {text: await ids(postgres, text) for text in queries}
+    monkeypatch.setattr(search, "FIRST_WINDOW", 2)
+    monkeypatch.setattr(search, "WINDOW_GROWTH", 2)
+    for text in queries:
+        assert whole[text] and await ids(postgres, text) == whole[text], text
+
+
+async def test_a_search_the_index_cannot_answer_alone_checks_the_newest_papers_with_its_words_only(
+    postgres: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everywhere = await ids(postgres, '"language model"')
+    monkeypatch.setattr(search, "CHECKED", 3)
+    monkeypatch.setattr(search, "FIRST_WINDOW", 2)
+    newest = await ids(postgres, '"language model"')
+    assert len(everywhere) > 3 and newest and len(newest) <= 3 and set(newest) <= set(everywhere)
+
+
+async def test_a_phrase_or_a_field_is_loosened_to_its_words_but_not_under_a_negation() -> None:
+    assert search.loosened("'mixtur' <2> 'expert' & 'sparse':*A") == "'mixtur'  &  'expert' & 'sparse':*"
+    assert search.loosened("'diffus':AB | 'model'") == "'diffus' | 'model'"
+    assert search.loosened("'model' & !('languag' <-> 'model')") is None
+    assert search.loosened("'model' & !'survey'") == "'model' & !'survey'"

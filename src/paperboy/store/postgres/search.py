@@ -493,21 +493,32 @@ _ORDER = {
 
 
 def search_statement(
-    compiled: Compiled, *, sort: Sort, limit: int, offset: int, today: date, snippet_tokens: int, broad: bool = False
+    compiled: Compiled,
+    *,
+    sort: Sort,
+    limit: int,
+    offset: int,
+    today: date,
+    snippet_tokens: int,
+    broad: bool = False,
+    newest: Sequence[int] | None = None,
 ) -> Statement:
     """The one SELECT behind a search page, in SQLite's three steps (see `store/sqlite/search.py`): the
-    candidates (for relevance, the newest `ranking.CANDIDATES` matches), those ranked and cut to the page, then
-    the page's rows with their snippets."""
+    candidates (for relevance, the newest `ranking.CANDIDATES` matches: `newest`, their pks, when
+    `newest_matches` found them), those ranked and cut to the page, then the page's rows with their snippets."""
     if compiled.match is None:
         return _wordless_statement(compiled, sort=sort, limit=limit, offset=offset, today=today)
     order, boosts = _ORDER[sort], _boosts()
     page = "LIMIT ? OFFSET ?"
-    filters = (*compiled.params, *compiled.bound_params)
-    where = f"{compiled.where} AND {compiled.bounds}"
-    matches = f"papers p WHERE p.document @@ CAST(? AS tsquery) AND {where}"
-    found = (compiled.match, *filters)
+    matches, found = _matches(compiled)
     if sort is Sort.RELEVANCE:
-        candidates = f"SELECT p.pk FROM {matches} ORDER BY p.pk DESC LIMIT {ranking.CANDIDATES}"
+        # the newest matches, found beforehand (`newest_matches`), or here on their own when not
+        candidates = (
+            "SELECT unnest(CAST(? AS bigint[])) AS pk"
+            if newest is not None
+            else f"SELECT p.pk FROM {matches} ORDER BY p.pk DESC LIMIT {ranking.CANDIDATES}"
+        )
+        found = (list(newest),) if newest is not None else found
         if broad:
             in_title = ["CAST(p.document @@ CAST(? AS tsquery) AS integer)" for _ in compiled.title_terms]
             relevance, relevance_params = ranking.title_coverage(in_title), compiled.title_terms
@@ -538,6 +549,138 @@ def search_statement(
     return Statement(sql, (*params, *tail))
 
 
+def _matches(compiled: Compiled) -> tuple[str, tuple[object, ...]]:
+    """The FROM and WHERE of the papers `compiled` matches, and their parameters."""
+    where = f"{compiled.where} AND {compiled.bounds}"
+    found = (compiled.match, *compiled.params, *compiled.bound_params)
+    return f"papers p WHERE p.document @@ CAST(? AS tsquery) AND {where}", found
+
+
+#: the newest pks a relevance search looks through first, then `WINDOW_GROWTH` times more each time
+FIRST_WINDOW = 16 * ranking.CANDIDATES
+WINDOW_GROWTH = 8
+#: how many papers holding a search's words a search checks at most for what the index cannot tell (a phrase,
+#: a field, a filter): see `newest_matches`
+CHECKED = 10 * ranking.CANDIDATES
+#: the range of pks papers hold
+_PK_RANGE = "SELECT min(pk), max(pk) FROM papers"
+#: a token of PostgreSQL's tsquery text: a lexeme with its flags, a phrase operator, another operator
+_TSQ_TOKEN = re.compile(r"('(?:[^'\\]|''|\\.)*')(?::([*A-D]+))?|<(?:-|\d+)>|[&|!()]|\s+")
+
+
+def loosened(tsquery: str) -> str | None:
+    """A tsquery the GIN index answers alone (no word order, no fields) that every paper matching `tsquery`
+    matches; None when there is none to give here (a phrase or a field under a `!`: dropping either there
+    would narrow, not widen)."""
+    out: list[str] = []
+    checked = negated = False
+    at = 0
+    for token in _TSQ_TOKEN.finditer(tsquery):
+        if token.start() != at:
+            return None  # text this reading does not know: leave it whole
+        at = token.end()
+        text = token.group(0)
+        if token.group(1) is not None:
+            flags = token.group(2) or ""
+            checked = checked or flags.strip("*") != ""
+            out.append(token.group(1) + (":*" if "*" in flags else ""))
+        elif text.startswith("<"):
+            checked = True
+            out.append(" & ")
+        else:
+            negated = negated or text == "!"
+            out.append(text)
+    if at != len(tsquery) or (checked and negated):
+        return None
+    return "".join(out)
+
+
+def window_statement(compiled: Compiled, above: int | None, upto: int | None, wanted: int) -> Statement:
+    """The newest `wanted` matches with a pk in (`above`, `upto`] (None: no limit there), newest first."""
+    matches, found = _matches(compiled)
+    limits = _limits(above, upto)
+    window = "".join(f" AND {sql}" for sql, _ in limits)
+    # OFFSET 0 plans the window on its own, as if every match in it were wanted: walking it newest first,
+    # checking each paper, is what the planner would pick for the LIMIT, and it costs the check too little
+    sql = f"SELECT pk FROM (SELECT p.pk FROM {matches}{window} OFFSET 0) AS w ORDER BY pk DESC LIMIT {wanted}"
+    return Statement(sql, (*found, *(value for _, value in limits)))
+
+
+def checked_window_statement(
+    compiled: Compiled, loose: str, above: int | None, upto: int | None, wanted: int, budget: int
+) -> Statement:
+    """One row: how many of the newest `budget` papers in the window hold the words (`loose`), and the pks of
+    the newest `wanted` of those that match (`compiled`), newest first."""
+    limits = _limits(above, upto)
+    window = "".join(f" AND {sql}" for sql, _ in limits)
+    held = (
+        f"SELECT pk FROM (SELECT p.pk FROM papers p WHERE p.document @@ CAST(? AS tsquery) AND {compiled.bounds}"
+        f"{window} OFFSET 0) AS w ORDER BY pk DESC LIMIT {budget}"  # OFFSET 0: see `window_statement`
+    )
+    sql = (
+        f"WITH held AS MATERIALIZED ({held}) SELECT (SELECT count(*) FROM held), ARRAY(SELECT p.pk FROM held h "
+        f"JOIN papers p ON p.pk = h.pk WHERE p.document @@ CAST(? AS tsquery) AND {compiled.where} "
+        f"ORDER BY p.pk DESC LIMIT {wanted})"
+    )
+    params = (loose, *compiled.bound_params, *(value for _, value in limits), compiled.match, *compiled.params)
+    return Statement(sql, params)
+
+
+def _limits(above: int | None, upto: int | None) -> list[tuple[str, int]]:
+    return [(sql, value) for sql, value in (("p.pk > ?", above), ("p.pk <= ?", upto)) if value is not None]
+
+
+def checks(compiled: Compiled) -> bool:
+    """Whether a search with words needs more than the index to tell its matches: a phrase, a field, a filter."""
+    return compiled.match is not None and (loosened(compiled.match) != compiled.match or compiled.where != "TRUE")
+
+
+async def newest_matches(db: Queries, compiled: Compiled, steps: list[Statement] | None = None) -> list[int]:
+    """The pks of the newest `ranking.CANDIDATES` papers `compiled` matches, newest first: looked for in the
+    newest `FIRST_WINDOW` pks, then in ranges `WINDOW_GROWTH` times wider, further back, until they are found or
+    the table is read.
+
+    The GIN index gives no order: unbounded, PostgreSQL either reads every match of the words and sorts them
+    (a common word: hundreds of thousands of rows), or walks the pks newest first and checks each paper, which
+    for a rare phrase of common words (the planner takes a phrase for as common as its words) reads the whole
+    table. A window bounds both to the pks it spans.
+
+    What the index cannot tell alone (a phrase's word order, a field, a filter such as `upvotes>=10`) is
+    checked on the newest `CHECKED` papers holding the search's words only: a phrase of two common words is
+    in a few hundred of the 60,000 papers holding both in a million, and checking them all takes a quarter of a
+    second. So those searches rank the matches among the newest `CHECKED` papers with their words, which may
+    be fewer than `ranking.CANDIDATES` (SQLite ranks the newest `ranking.CANDIDATES` matches, however far back
+    they are); a search the index answers alone finds the same papers as SQLite. `steps`, if given, gets each
+    window's statement."""
+    least, most = await db.fetchone(_PK_RANGE) or (None, None)
+    if least is None or most is None:
+        return []
+    assert compiled.match is not None
+    loose = loosened(compiled.match)
+    checked = loose is not None and (loose != compiled.match or compiled.where != "TRUE")
+    found: list[int] = []
+    seen = 0
+    upto: int | None = None
+    window = FIRST_WINDOW
+    while True:
+        above = most - window if most - window >= least else None
+        wanted = ranking.CANDIDATES - len(found)
+        if checked and loose is not None:
+            step = checked_window_statement(compiled, loose, above, upto, wanted, CHECKED - seen)
+            row = await db.fetchone(step.sql, step.params)
+            held, pks = (int(row[0]), row[1]) if row is not None else (0, [])
+            seen += held
+            found.extend(int(pk) for pk in pks)
+        else:
+            step = window_statement(compiled, above, upto, wanted)
+            found.extend(int(row[0]) for row in await db.fetchall(step.sql, step.params))
+        if steps is not None:
+            steps.append(step)
+        if len(found) >= ranking.CANDIDATES or above is None or seen >= CHECKED:
+            return found
+        upto, window = above, window * WINDOW_GROWTH
+
+
 def _wordless_statement(compiled: Compiled, *, sort: Sort, limit: int, offset: int, today: date) -> Statement:
     """A search without words (`upvotes>=50`, `-video`, `more:12`): relevance 1 × the boosts, no snippet."""
     order = _ORDER[sort]
@@ -557,10 +700,14 @@ def _wordless_statement(compiled: Compiled, *, sort: Sort, limit: int, offset: i
     return Statement(sql, (*filters, today.isoformat(), *ordered_by, limit + 1, offset))
 
 
-async def _statement(db: Queries, request: SearchRequest) -> Statement:
+async def _statement(db: Queries, request: SearchRequest, steps: list[Statement] | None = None) -> Statement:
     analysed = await analyse(db, inputs(request.query))
     compiled = compile_query(request.query, request.today, analysed)
-    broad = compiled.match is not None and request.sort is Sort.RELEVANCE and await is_broad(db, compiled)
+    relevance = compiled.match is not None and request.sort is Sort.RELEVANCE
+    broad = relevance and await is_broad(db, compiled)
+    # what the index answers alone, PostgreSQL finds fastest in one statement (the planner knows the words'
+    # frequencies); what it must check paper by paper is bounded (see `newest_matches`)
+    newest = await newest_matches(db, compiled, steps) if relevance and checks(compiled) else None
     return search_statement(
         compiled,
         sort=request.sort,
@@ -569,6 +716,7 @@ async def _statement(db: Queries, request: SearchRequest) -> Statement:
         today=request.today,
         snippet_tokens=request.snippet_tokens,
         broad=broad,
+        newest=newest,
     )
 
 
@@ -583,9 +731,15 @@ async def search(db: Queries, request: SearchRequest) -> list[Row]:
 
 
 async def plan(db: Queries, request: SearchRequest) -> list[str]:
-    """PostgreSQL's plan for that search, a line per step."""
-    statement = await _statement(db, request)
-    return [str(row[0]) for row in await db.fetchall(f"EXPLAIN {statement.sql}", statement.params)]
+    """PostgreSQL's plan for that search, a line per step: each window `newest_matches` looked through, then
+    the statement that ranks what they found."""
+    steps: list[Statement] = []
+    steps.append(await _statement(db, request, steps))
+    lines = []
+    for n, step in enumerate(steps, start=1):
+        lines.append(f"-- window {n}" if n < len(steps) else "-- ranked")
+        lines.extend(str(row[0]) for row in await db.fetchall(f"EXPLAIN {step.sql}", step.params))
+    return lines
 
 
 _ABSTRACT = COLUMNS.index("abstract")
