@@ -339,6 +339,8 @@ class Compiled:
     rank_fields: frozenset[TextField] = frozenset(TextField)
     #: the digest whose left-out papers a top-level `more:` asks for: their relevance is the digest's order
     left_out_of: int | None = None
+    #: whether `where` filters on more than dates and ids (which `bounds` turn into pk ranges the index uses)
+    filtered: bool = False
 
 
 _IN_TITLE = (None, TextField.TITLE)
@@ -385,6 +387,7 @@ def compile_query(node: Node, today: date, analysed: dict[str, str]) -> Compiled
         left_out_of=next(
             (int(item.value) for item in rest if isinstance(item, Match) and item.field is MatchField.MORE), None
         ),
+        filtered=any(_pk_bound(item, today) is None for item in rest),
     )
 
 
@@ -632,7 +635,7 @@ def _limits(above: int | None, upto: int | None) -> list[tuple[str, int]]:
 
 def checks(compiled: Compiled) -> bool:
     """Whether a search with words needs more than the index to tell its matches: a phrase, a field, a filter."""
-    return compiled.match is not None and (loosened(compiled.match) != compiled.match or compiled.where != "TRUE")
+    return compiled.match is not None and (loosened(compiled.match) != compiled.match or compiled.filtered)
 
 
 async def newest_matches(db: Queries, compiled: Compiled, steps: list[Statement] | None = None) -> list[int]:
@@ -657,7 +660,7 @@ async def newest_matches(db: Queries, compiled: Compiled, steps: list[Statement]
         return []
     assert compiled.match is not None
     loose = loosened(compiled.match)
-    checked = loose is not None and (loose != compiled.match or compiled.where != "TRUE")
+    checked = loose is not None and checks(compiled)
     found: list[int] = []
     seen = 0
     upto: int | None = None
@@ -678,7 +681,19 @@ async def newest_matches(db: Queries, compiled: Compiled, steps: list[Statement]
             steps.append(step)
         if len(found) >= ranking.CANDIDATES or above is None or seen >= CHECKED:
             return found
-        upto, window = above, window * WINDOW_GROWTH
+        upto, window = above, _next_window(window, seen if checked else 0, len(found))
+
+
+def _next_window(window: int, seen: int, found: int) -> int:
+    """The next window's reach back from the newest pk: `WINDOW_GROWTH` times wider, or, when the papers seen so
+    far say how far back the rest of the budget (`CHECKED`) or of the candidates lies, that far and a quarter:
+    each window reads the index again, and a window much wider than needed checks papers only to drop them."""
+    reach = window * WINDOW_GROWTH
+    needs = [CHECKED - seen, seen] if seen else []
+    needs += [ranking.CANDIDATES - found, found] if found else []
+    for left, had in zip(needs[::2], needs[1::2], strict=True):
+        reach = min(reach, window + int(1.25 * left * window / had) + 1)
+    return max(reach, window + FIRST_WINDOW)
 
 
 def _wordless_statement(compiled: Compiled, *, sort: Sort, limit: int, offset: int, today: date) -> Statement:
