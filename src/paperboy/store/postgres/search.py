@@ -564,7 +564,7 @@ FIRST_WINDOW = 16 * ranking.CANDIDATES
 WINDOW_GROWTH = 8
 #: how many papers holding a search's words a search checks at most for what the index cannot tell (a phrase,
 #: a field, a filter): see `newest_matches`
-CHECKED = 10 * ranking.CANDIDATES
+CHECKED = 4 * ranking.CANDIDATES
 #: the range of pks papers hold
 _PK_RANGE = "SELECT min(pk), max(pk) FROM papers"
 #: a token of PostgreSQL's tsquery text: a lexeme with its flags, a phrase operator, another operator
@@ -613,19 +613,17 @@ def checked_window_statement(
     compiled: Compiled, loose: str, above: int | None, upto: int | None, wanted: int, budget: int
 ) -> Statement:
     """One row: how many of the newest `budget` papers in the window hold the words (`loose`), and the pks of
-    the newest `wanted` of those that match (`compiled`), newest first."""
+    the newest `wanted` of those that match (`compiled`), newest first (NULL: none)."""
     limits = _limits(above, upto)
     window = "".join(f" AND {sql}" for sql, _ in limits)
+    # each paper is checked as it is read (OFFSET 0: see `window_statement`), not looked up again
     held = (
-        f"SELECT pk FROM (SELECT p.pk FROM papers p WHERE p.document @@ CAST(? AS tsquery) AND {compiled.bounds}"
-        f"{window} OFFSET 0) AS w ORDER BY pk DESC LIMIT {budget}"  # OFFSET 0: see `window_statement`
+        f"SELECT pk, matched FROM (SELECT p.pk, (p.document @@ CAST(? AS tsquery) AND {compiled.where}) AS matched "
+        f"FROM papers p WHERE p.document @@ CAST(? AS tsquery) AND {compiled.bounds}{window} OFFSET 0) AS w "
+        f"ORDER BY pk DESC LIMIT {budget}"
     )
-    sql = (
-        f"WITH held AS MATERIALIZED ({held}) SELECT (SELECT count(*) FROM held), ARRAY(SELECT p.pk FROM held h "
-        f"JOIN papers p ON p.pk = h.pk WHERE p.document @@ CAST(? AS tsquery) AND {compiled.where} "
-        f"ORDER BY p.pk DESC LIMIT {wanted})"
-    )
-    params = (loose, *compiled.bound_params, *(value for _, value in limits), compiled.match, *compiled.params)
+    sql = f"SELECT count(*), (array_agg(pk ORDER BY pk DESC) FILTER (WHERE matched))[1:{wanted}] FROM ({held}) AS h"
+    params = (compiled.match, *compiled.params, loose, *compiled.bound_params, *(value for _, value in limits))
     return Statement(sql, params)
 
 
@@ -671,7 +669,7 @@ async def newest_matches(db: Queries, compiled: Compiled, steps: list[Statement]
         if checked and loose is not None:
             step = checked_window_statement(compiled, loose, above, upto, wanted, CHECKED - seen)
             row = await db.fetchone(step.sql, step.params)
-            held, pks = (int(row[0]), row[1]) if row is not None else (0, [])
+            held, pks = (int(row[0]), row[1] or []) if row is not None else (0, [])
             seen += held
             found.extend(int(pk) for pk in pks)
         else:
@@ -685,14 +683,14 @@ async def newest_matches(db: Queries, compiled: Compiled, steps: list[Statement]
 
 
 def _next_window(window: int, seen: int, found: int) -> int:
-    """The next window's reach back from the newest pk: `WINDOW_GROWTH` times wider, or, when the papers seen so
-    far say how far back the rest of the budget (`CHECKED`) or of the candidates lies, that far and a quarter:
-    each window reads the index again, and a window much wider than needed checks papers only to drop them."""
-    reach = window * WINDOW_GROWTH
-    needs = [CHECKED - seen, seen] if seen else []
-    needs += [ranking.CANDIDATES - found, found] if found else []
-    for left, had in zip(needs[::2], needs[1::2], strict=True):
-        reach = min(reach, window + int(1.25 * left * window / had) + 1)
+    """The next window's reach back from the newest pk: when the papers seen so far say how far back the rest of
+    the budget (`CHECKED`) or of the candidates lies, half as far again (each window reads the index again, and
+    one too wide only checks papers it drops); else `WINDOW_GROWTH` times wider."""
+    needs = [(CHECKED - seen, seen)] if seen else []
+    needs += [(ranking.CANDIDATES - found, found)] if found else []
+    if not needs:
+        return window * WINDOW_GROWTH
+    reach = min(window + int(1.5 * left * window / had) + 1 for left, had in needs)
     return max(reach, window + FIRST_WINDOW)
 
 
@@ -720,8 +718,8 @@ async def _statement(db: Queries, request: SearchRequest, steps: list[Statement]
     compiled = compile_query(request.query, request.today, analysed)
     relevance = compiled.match is not None and request.sort is Sort.RELEVANCE
     broad = relevance and await is_broad(db, compiled)
-    # what the index answers alone, PostgreSQL finds fastest in one statement (the planner knows the words'
-    # frequencies); what it must check paper by paper is bounded (see `newest_matches`)
+    # what the index answers alone, PostgreSQL finds fastest in one statement (windows for a common word were
+    # measured slower at the median); what it must check paper by paper is bounded (see `newest_matches`)
     newest = await newest_matches(db, compiled, steps) if relevance and checks(compiled) else None
     return search_statement(
         compiled,
