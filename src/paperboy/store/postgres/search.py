@@ -3,15 +3,18 @@
 The contract is SQLite's (`store/sqlite/search.py`): up to `limit + 1` rows of the papers table's columns, then
 the score, then a snippet of the abstract with the matched words marked (None when the query has no words).
 
-A search takes up to four round trips:
+A search takes four round trips, or more when it needs a check the index cannot make:
 1. analysis: every word and phrase of the query, as `to_tsquery` input, turned into PostgreSQL's own tsquery
    text (parsed, stemmed by the english configuration, stop words dropped), in one statement;
 2. for a relevance search with words, a probe: is one of its words in more than `ranking.BM25_MAX_PAPERS`
    papers (a broad search is ranked by title coverage, as on SQLite), counted, or on a large table estimated
    by the planner (a fourth round trip; see `probe_statement`);
-3. the search itself, in the same three steps as SQLite's: the newest `ranking.CANDIDATES` matches, those
-   ranked (`ts_rank` with the column weights of `ranking`, times its boosts) and cut to the page, then the
-   page's snippets (`ts_headline`).
+3. for a relevance search with a phrase, a field or a filter, its newest matches found beforehand, window by
+   window, among the newest `CHECKED` papers holding its words (`newest_matches`: one round trip for the
+   table's pk range, then one per window, usually two);
+4. the search itself, in the same three steps as SQLite's: the newest `ranking.CANDIDATES` matches (or those
+   of step 3), those ranked (`ts_rank` with the column weights of `ranking`, times its boosts) and cut to the
+   page, then the page's snippets (`ts_headline`).
 
 User text never becomes SQL, nor tsquery syntax: every value is a bound parameter; a word reaches `to_tsquery`
 only inside a quoted operand, made of letters and digits (`WORD_CHARS`), or as the whole text of a word or
