@@ -39,15 +39,14 @@ import httpx
 from postgres import bench_database, bench_server, server_version
 from synthetic import synthetic_papers
 
-import paperboy
 from paperboy.clock import OFFSET_ENV, SystemClock
 from paperboy.config import DatabaseSettings, DeliverySettings, DigestSettings, DiscordSettings, Secret, Settings
 from paperboy.delivery import DigestRunner, Result
 from paperboy.digest import Digest
+from paperboy.heartbeat import Heartbeat, Holds, beating
 from paperboy.models import ChannelRef, Platform
 from paperboy.sinks import Sink
 from paperboy.store import Store
-from paperboy.store.ledger import Claimant
 from paperboy.subscriptions import SubscriptionService
 from paperboy.wiring.sinks import open_sinks
 
@@ -59,7 +58,6 @@ from tests.fakes.webhooks import FakeWebhooks
 TARGET_SHARE = 0.90
 #: the workers' clocks run ahead, so that channels subscribed for a minute from now are due at their start
 OFFSET = "3m"
-HEARTBEAT_S = 5.0
 TIMELINE_ENV = "PAPERBOY_BENCH_TIMELINE"
 WORKER_TIMEOUT_S = 600
 
@@ -185,33 +183,30 @@ async def worker(url: str, api: str, rate: int) -> int:
         discord=DiscordSettings(token=Secret(TOKEN), api_base_url=api, requests_per_second=rate),
         delivery=DeliverySettings(webhook_requests_per_second=rate),
     )
-    clock, name = SystemClock.from_env(), str(Claimant.this_process())
-    started, sent, sends = clock.now(), 0, list[float]()
-    async with await Store.open(url) as store, httpx.AsyncClient() as client:
+    clock, sent, sends = SystemClock.from_env(), 0, list[float]()
 
-        async def beat() -> None:
-            while True:
-                await store.processes.beat(name, started, clock.now(), paperboy.__version__, {})
-                await asyncio.sleep(HEARTBEAT_S)
+    async def holds() -> Holds:
+        return {}
 
-        beating = asyncio.create_task(beat())
-        try:
-            async with open_sinks(settings, client, store, clock) as sinks:
-                if os.environ.get(TIMELINE_ENV):
-                    sinks = {platform: Timed(sink, sends) for platform, sink in sinks.items()}
-                runner = DigestRunner(store, sinks, clock, settings.delivery, lease=settings.database.lease)
-                while True:
-                    sent += sum(o.result is Result.SENT for o in await runner.run_due())
-                    if not await unfinished(store):
-                        break
-                    # the rest is held by other processes: look again when a claim of theirs runs out (they died),
-                    # as `paperboy run` does, or in a second, to see whether they have finished
-                    lapse = await runner.next_takeover()
-                    wait = (lapse - clock.now()).total_seconds() if lapse else 1.0
-                    await asyncio.sleep(min(max(wait, 0.0), 1.0))
-        finally:
-            beating.cancel()
-            await store.processes.forget(name)
+    async with (
+        await Store.open(url) as store,
+        httpx.AsyncClient() as client,
+        # the heartbeat `paperboy run` writes: the pace counts the live processes from these rows
+        beating(Heartbeat(store, clock, holds)),
+        open_sinks(settings, client, store, clock) as sinks,
+    ):
+        if os.environ.get(TIMELINE_ENV):
+            sinks = {platform: Timed(sink, sends) for platform, sink in sinks.items()}
+        runner = DigestRunner(store, sinks, clock, settings.delivery, lease=settings.database.lease)
+        while True:
+            sent += sum(o.result is Result.SENT for o in await runner.run_due())
+            if not await unfinished(store):
+                break
+            # the rest is held by other processes: look again when a claim of theirs runs out (they died), as
+            # `paperboy run` does, or in a second, to see whether they have finished
+            lapse = await runner.next_takeover()
+            wait = (lapse - clock.now()).total_seconds() if lapse else 1.0
+            await asyncio.sleep(min(max(wait, 0.0), 1.0))
     print(json.dumps({"sent": sent, "sends": sends}))
     return 0
 

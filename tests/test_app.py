@@ -11,8 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from paperboy.app import serve
+from paperboy.clock import SystemClock
 from paperboy.config import Secret, Settings
 from paperboy.store import Store
+from paperboy.store.locks import this_process
+from paperboy.store.processes import ProcessRecord
 from tests.fakes.corpus import by_day, hf_item
 from tests.fakes.huggingface import PATH, FakeHuggingFace
 from tests.fakes.running import HangingServer
@@ -101,3 +104,25 @@ async def test_serve_fetches_while_slack_is_being_checked(
         stop.set()
         await asyncio.wait_for(running, 5)
     assert hanging.connected.is_set(), "Slack was asked"
+
+
+async def test_serve_keeps_its_row_in_the_process_table_with_what_it_holds(
+    settings: Settings, hf_server: FakeHuggingFace
+) -> None:
+    hf_server.gate.clear()  # the fetch at start stays under way
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(only_huggingface(settings), stop))
+    await wait_until(lambda: hf_server.in_flight)  # the database is set up
+    async with await Store.open(settings.database.path) as store:
+
+        async def row() -> list[ProcessRecord]:
+            return await store.processes.live(SystemClock().now())
+
+        async with asyncio.timeout(10):
+            while [r.holds for r in await row()] != [{"fetching": ["huggingface"], "sending": 0}]:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        assert [r.name for r in await row()] == [this_process()]
+        stop.set()
+        hf_server.gate.set()
+        await asyncio.wait_for(running, 5)
+        assert await row() == [], "a run that stops leaves the table"

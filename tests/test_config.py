@@ -339,3 +339,41 @@ def test_the_database_password_is_a_secret_for_the_logs(tmp_path: Path) -> None:
 def test_the_lease_has_a_floor(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="lease"):
         load_settings(write(tmp_path, '[database]\nlease = "5s"\n'), env={})
+
+
+def test_a_process_connects_the_discord_shards_it_names(tmp_path: Path) -> None:
+    discord = load_settings(write(tmp_path, "[discord]\nshards = 4\nshard_ids = [2, 3]\n"), env={}).discord
+    assert discord.shard_ids == (2, 3) and discord.connected_shards() == (2, 3)
+    assert load_settings(write(tmp_path, "[discord]\nshards = 2\n"), env={}).discord.connected_shards() == (0, 1)
+    assert load_settings(write(tmp_path, "[discord]\nshards = 0\n"), env={}).discord.connected_shards() is None
+
+
+def test_discord_shard_ids_can_come_from_the_environment(tmp_path: Path) -> None:
+    env = {"PAPERBOY_DISCORD_SHARDS": "4", "PAPERBOY_DISCORD_SHARD_IDS": "1, 3"}
+    assert load_settings(write(tmp_path, ""), env=env).discord.shard_ids == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("discord", "message"),
+    [
+        ("shards = 4\nshard_ids = [1, 1]", "discord.shard_ids: lists shard 1 twice; name each shard once"),
+        ("shards = 4\nshard_ids = [-1]", "discord.shard_ids: shard ids are 0 or more, not -1"),
+        ("shards = 4\nshard_ids = [0, 4]", "discord.shard_ids: shard 4 is not below discord.shards (4); shard ids go"),
+        ("shards = 0\nshard_ids = [0]", "discord.shard_ids needs discord.shards, the number of shards in all (1 or"),
+        ('shards = 2\nshard_ids = ["0"]', "discord.shard_ids: must be a list of whole numbers, like [0, 1]"),
+    ],
+)
+def test_discord_shard_ids_that_cannot_work_are_one_sentence_naming_the_key(
+    tmp_path: Path, discord: str, message: str
+) -> None:
+    path = write(tmp_path, f"[discord]\n{discord}\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, env={})
+    assert str(error.value).startswith(f"{path}: {message}")
+    assert "\n" not in str(error.value)
+
+
+def test_discord_shard_ids_from_the_environment_that_are_not_numbers_name_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, ""), env={"PAPERBOY_DISCORD_SHARD_IDS": "zero"})
+    assert str(error.value) == '$PAPERBOY_DISCORD_SHARD_IDS: "zero" is not a list of whole numbers, like "0,1"'

@@ -14,6 +14,7 @@ from paperboy.config import HealthSettings, Settings
 from paperboy.health import check_health
 from paperboy.runtime import FetchStatus
 from paperboy.scheduler import fetch_job
+from paperboy.store.locks import this_process
 from paperboy.wiring.runtime import open_runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.huggingface import PATH, FakeHuggingFace
@@ -42,6 +43,33 @@ async def test_run_serves_health_and_metrics(settings: Settings) -> None:
     assert metrics.headers["content-type"].startswith("text/plain")
     assert 'paperboy_papers_ingested_total{kind="new",source="huggingface"}' in metrics.text
     assert "paperboy_search_seconds_bucket" in metrics.text
+
+
+async def test_healthz_lists_the_live_processes_with_what_they_hold(settings: Settings) -> None:
+    port = free_port()
+    only_hf = replace(
+        settings,
+        health=HealthSettings(port=port),
+        sources=replace(settings.sources, arxiv=replace(settings.sources.arxiv, enabled=False)),
+    )
+    async with serving(only_hf), httpx.AsyncClient() as client:
+        health = await healthz_until(client, port, lambda h: h.json()["processes"])
+    [process] = health.json()["processes"]
+    assert process["name"] == this_process()
+    assert datetime.fromisoformat(process["seen"]) > datetime.now(UTC) - timedelta(minutes=1)
+    assert process["holds"]["sending"] == 0
+
+
+async def test_a_source_another_process_fetches_is_healthy_while_this_one_skips_it(settings: Settings) -> None:
+    async with open_runtime(settings) as runtime:
+        runtime.clock = clock = FakeClock(START)
+        clock.advance(3 * runtime.interval("huggingface"))
+        runtime.fetch_status["huggingface"] = FetchStatus().skipped(clock.now())
+        clock.advance(3 * runtime.interval("huggingface"))
+        source = (await check_health(runtime, START)).sources["huggingface"]
+        assert source.ok and source.state == "fetched by another process" and source.last_fetched is None
+        clock.advance(timedelta(seconds=1))
+        assert not (await check_health(runtime, START)).sources["huggingface"].ok
 
 
 async def test_an_offline_source_makes_healthz_answer_503_naming_it_and_its_error(

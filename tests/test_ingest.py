@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
 
 from paperboy.config import Settings
-from paperboy.ingest import days_between, ingest, lookback
+from paperboy.ingest import being_fetched, days_between, fetch_turn, ingest, lookback, refresh
 from paperboy.models import UpsertCounts
 from paperboy.runtime import build_sources
 from paperboy.sources import Source
 from paperboy.store import Store
+from paperboy.store.locks import this_process
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.corpus import atom_entry, by_day, hf_item
 from tests.fakes.huggingface import PATH, FakeHuggingFace
@@ -172,3 +176,48 @@ def test_build_sources_respects_enabled_and_only(settings: Settings) -> None:
     off = replace(settings, sources=replace(settings.sources, arxiv=replace(settings.sources.arxiv, enabled=False)))
     assert set(build_sources(off, client)) == {"huggingface"}
     assert set(build_sources(off, client, only="arxiv")) == {"arxiv"}
+
+
+@pytest.mark.asyncio
+async def test_a_turn_at_fetching_a_source_is_refused_while_another_process_fetches_it(
+    store: Store, database_target: Path | str
+) -> None:
+    busy: list[str] = []
+    async with (
+        await Store.open(database_target) as other,
+        fetch_turn(store, "huggingface", on_busy=busy.append) as mine,
+        fetch_turn(other, "huggingface", on_busy=busy.append) as theirs,
+        fetch_turn(other, "arxiv", on_busy=busy.append) as another_source,
+    ):
+        assert mine and not theirs and another_source
+        assert being_fetched(store) == ["huggingface"] and being_fetched(other) == ["arxiv"]
+    assert busy == [this_process()]
+
+
+@pytest.mark.asyncio
+async def test_the_fetch_before_digests_waits_for_another_processs_fetch_and_does_not_repeat_it(
+    hf_server: FakeHuggingFace,
+    store: Store,
+    database_target: Path | str,
+    sources: dict[str, Source],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="paperboy.ingest")
+    today = datetime.now(UTC).date()
+    hf_server.days[today.isoformat()] = [hf_item(p) for p in by_day()[DAY]]
+    hf_server.gate.clear()
+    huggingface = {"huggingface": sources["huggingface"]}
+    async with await Store.open(database_target) as other:
+        async with fetch_turn(other, "huggingface", on_busy=print) as ours:  # another process fetches
+            assert ours
+            fetching = asyncio.create_task(ingest(other, sources["huggingface"], [today]))
+            refreshing = asyncio.create_task(refresh(store, huggingface, lambda _: 1))
+            waiting = f"huggingface is being fetched by {this_process()}; waiting for it before the digests"
+            async with asyncio.timeout(10):
+                while waiting not in caplog.messages:  # noqa: ASYNC110 - logged by the refreshing task
+                    await asyncio.sleep(0.01)
+            hf_server.gate.set()
+            await fetching
+        await refreshing
+    pages = [(r.query["date"], r.query.get("p", "0")) for r in hf_server.requests_to(PATH)]
+    assert len(pages) == len(set(pages)) == 3, "the day's three pages, once: the refresh used that fetch"

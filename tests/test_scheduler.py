@@ -1,10 +1,13 @@
-"""The scheduled jobs: a due digest is sent with freshly fetched papers, and fetching is not repeated needlessly."""
+"""The scheduled jobs: a due digest is sent with freshly fetched papers, fetching is not repeated needlessly,
+and a source is fetched by one process at a time."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +19,7 @@ from paperboy.runtime import Runtime, build_sources
 from paperboy.scheduler import FRESH_FOR, digest_job, fetch_job
 from paperboy.store import Store
 from paperboy.store.ledger import Claimant
+from paperboy.store.locks import this_process
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
 from tests.fakes.huggingface import PATH, FakeHuggingFace
@@ -86,6 +90,68 @@ async def test_the_fetch_job_logs_each_failed_day_with_its_source_and_fetches_th
     assert failures[0].startswith(f"fetching huggingface for {failing} failed: Hugging Face answered 500")
     asked = {r.query["date"] for r in hf_server.requests_to(PATH)}
     assert asked == {(today - timedelta(days=n)).isoformat() for n in range(runtime.lookback_days("huggingface"))}
+
+
+@pytest_asyncio.fixture
+async def other_runtime(runtime: Runtime, database_target: Path | str) -> AsyncIterator[Runtime]:
+    """A second process on the same database, fetching from the same fake Hugging Face."""
+    async with await Store.open(database_target) as store:
+        yield Runtime(
+            runtime.settings, store, runtime.client, runtime.sources, clock=runtime.clock, sinks=runtime.sinks
+        )
+
+
+def fetched_once(hf_server: FakeHuggingFace) -> bool:
+    """Whether every page of every day was asked for once (one fetch), and some were."""
+    pages = [(r.query["date"], r.query.get("p", "0")) for r in hf_server.requests_to(PATH)]
+    return bool(pages) and len(pages) == len(set(pages))
+
+
+async def fetch_held_open(runtime: Runtime, hf_server: FakeHuggingFace) -> asyncio.Task[None]:
+    """`runtime`'s fetch of Hugging Face, under way and held there until the gate opens."""
+    hf_server.gate.clear()
+    fetching = asyncio.create_task(fetch_job(runtime, "huggingface"))
+    async with asyncio.timeout(10):
+        while not hf_server.in_flight:  # noqa: ASYNC110 - the fake answers in this loop
+            await asyncio.sleep(0.01)
+    return fetching
+
+
+async def test_a_source_another_process_is_fetching_is_skipped_this_round(
+    runtime: Runtime, other_runtime: Runtime, hf_server: FakeHuggingFace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="paperboy.scheduler")
+    first = await fetch_held_open(runtime, hf_server)
+    await fetch_job(other_runtime, "huggingface")
+    said = [r.getMessage() for r in caplog.records if "being fetched" in r.getMessage()]
+    assert said == [f"huggingface is being fetched by {this_process()}; skipped"]
+    hf_server.gate.set()
+    await first
+    assert hf_server.most_in_flight == 1
+    assert fetched_once(hf_server)
+    status = other_runtime.fetch_status["huggingface"]
+    assert status.fetches == 0 and status.fetched_elsewhere == other_runtime.clock.now()
+
+
+async def test_digests_wait_for_the_fetch_of_another_process_and_use_its_papers(
+    runtime: Runtime, other_runtime: Runtime, hf_server: FakeHuggingFace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="paperboy.scheduler")
+    ids = hf_server.serve_corpus_day(date(2025, 1, 16))
+    await SubscriptionService(other_runtime.store, DigestSettings(), other_runtime.clock).subscribe(
+        LAB, by="test", time="08:00", timezone="UTC", days="daily", max_papers=50
+    )
+    first = await fetch_held_open(runtime, hf_server)
+    digests = asyncio.create_task(digest_job(other_runtime))
+    async with asyncio.timeout(10):
+        while not any("waiting for it before the digests" in r.getMessage() for r in caplog.records):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    hf_server.gate.set()
+    await asyncio.gather(first, digests)
+    assert hf_server.most_in_flight == 1
+    assert fetched_once(hf_server), "fetched once, not again"
+    [digest] = sink_of(other_runtime).received
+    assert sorted(i.paper_id for i in digest.items) == ids
 
 
 async def test_the_digest_job_wakes_again_when_another_process_s_claim_runs_out(runtime: Runtime) -> None:

@@ -11,12 +11,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 import paperboy
 from paperboy.config import Settings
 from paperboy.health import serve_health
+from paperboy.heartbeat import Heartbeat, Holds, beating
+from paperboy.ingest import being_fetched
 from paperboy.models import Platform
 from paperboy.run_lock import hold_run_lock
 from paperboy.runtime import Runtime
 from paperboy.scheduler import build_scheduler
+from paperboy.store.ledger import Claimant
 from paperboy.timespec import format_duration
-from paperboy.wiring.discord import serve_discord
+from paperboy.wiring.discord import held_shards, serve_discord
 from paperboy.wiring.runtime import open_runtime
 from paperboy.wiring.slack import serve_slack
 
@@ -65,7 +68,11 @@ async def _outcome(running: asyncio.Task[None]) -> None:
 
 
 async def _serve(settings: Settings, stop: asyncio.Event, started: asyncio.Event) -> None:
-    async with open_runtime(settings) as runtime, serve_health(runtime) as health:
+    async with (
+        open_runtime(settings) as runtime,
+        beating(Heartbeat(runtime.store, runtime.clock, lambda: holds(runtime))) as heartbeat,
+        serve_health(runtime) as health,
+    ):
         # fetching and digests go on whatever the chat platforms do
         scheduler = build_scheduler(runtime)
         scheduler.start()
@@ -76,6 +83,7 @@ async def _serve(settings: Settings, stop: asyncio.Event, started: asyncio.Event
                 if (console := chat_platforms(runtime)) is not None:
                     log.info(console)
                 started.set()
+                heartbeat.beat_soon()  # with the Discord shards now connected
                 await stop.wait()
                 log.info("stopping")
                 jobs_stopped = True
@@ -83,6 +91,18 @@ async def _serve(settings: Settings, stop: asyncio.Event, started: asyncio.Event
         finally:
             if not jobs_stopped:
                 await _stop_jobs(scheduler, runtime)
+
+
+async def holds(runtime: Runtime) -> Holds:
+    """What this process holds, for its row in the process table: the Discord shards it connects, how many
+    digests it is sending (the claims it holds), and the sources it is fetching."""
+    held: Holds = {}
+    shards = held_shards(runtime)
+    if shards is not None:
+        held["shards"] = shards
+    held["sending"] = await runtime.store.ledger.claims_held(Claimant.this_process())
+    held["fetching"] = being_fetched(runtime.store)
+    return held
 
 
 async def _stop_jobs(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:

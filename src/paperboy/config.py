@@ -105,6 +105,13 @@ def _categories(value: tuple[str, ...]) -> str | None:
     return f'"{bad[0]}" is not an arXiv category; write it like "cs.LG" or "stat.ML"' if bad else None
 
 
+def _shard_ids(value: tuple[int, ...]) -> str | None:
+    if any(shard < 0 for shard in value):
+        return f"shard ids are 0 or more, not {min(value)}"
+    twice = sorted({shard for shard in value if value.count(shard) > 1})
+    return f"lists shard {twice[0]} twice; name each shard once" if twice else None
+
+
 def _at_least(low: timedelta) -> dict[str, Check]:
     return _check(lambda v: None if v >= low else f"must be at least {low.total_seconds():g}s")
 
@@ -165,9 +172,18 @@ class DiscordSettings:
     gateway_url: str = field(default="wss://gateway.discord.gg/", metadata=_check(_ws_url))
     #: gateway shards: 1 is one connection; 0 lets Discord say how many; more is that many (AutoShardedClient)
     shards: int = field(default=1, metadata=_between(0, 1024))
+    #: the shards this process connects, of `shards` in all (empty: every one); processes sharing a database
+    #: split the shards between them
+    shard_ids: tuple[int, ...] = field(default=(), metadata=_check(_shard_ids))
     long_digests_in_thread: bool = False
     #: the bot's requests a second to Discord's API, summed over every paperboy process (Discord allows 50)
     requests_per_second: int = field(default=45, metadata=_between(1, 10_000))
+
+    def connected_shards(self) -> tuple[int, ...] | None:
+        """The shards this process connects: `shard_ids`, else all `shards`; None when Discord says how many."""
+        if self.shard_ids:
+            return self.shard_ids
+        return tuple(range(self.shards)) if self.shards else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +305,7 @@ def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None 
     settings: Settings = _build(Settings, table, where, prefix="", origins=origins)
     _check_database_url(settings.database, _naming("database.url", where, origins))
     _check_arxiv_courtesy(settings.sources.arxiv, _naming("sources.arxiv.request_interval", where, origins))
+    _check_discord_shards(settings.discord, _naming("discord.shard_ids", where, origins))
     # the Slack settings that must agree may come from both: name the variables as well as the file
     _check_slack_mode(settings.slack, " and ".join([where, *(f"${v}" for v in sorted(origins.values()))]))
     base = config_path.parent if config_path is not None else Path.cwd()
@@ -317,6 +334,22 @@ def _check_database_url(database: DatabaseSettings, where: str) -> None:
         raise ConfigError(
             f"{where} must be a PostgreSQL URL like postgresql://user:password@host:5432/paperboy; "
             "leave it empty to use the SQLite file database.path"
+        )
+
+
+def _check_discord_shards(discord: DiscordSettings, naming: str) -> None:
+    """Shard ids are numbers below the total: a process connecting shard 2 of 2 would connect nothing."""
+    if not discord.shard_ids:
+        return
+    if discord.shards < 1:
+        raise ConfigError(
+            f"{naming} needs discord.shards, the number of shards in all (1 or more, not 0), to say which they are of"
+        )
+    beyond = [shard for shard in discord.shard_ids if shard >= discord.shards]
+    if beyond:
+        raise ConfigError(
+            f"{naming}: shard {beyond[0]} is not below discord.shards ({discord.shards}); shard ids go from 0 to "
+            f"{discord.shards - 1}"
         )
 
 
@@ -405,6 +438,11 @@ def _from_env(key: str, variable: str, text: str) -> object:
             raise ConfigError(f'${variable}: "{text}" is not a whole number') from None
     if hint == tuple[str, ...]:
         return [item.strip() for item in text.split(",") if item.strip()]
+    if hint == tuple[int, ...]:
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        if not all(re.fullmatch(r"-?[0-9]+", item) for item in items):
+            raise ConfigError(f'${variable}: "{text}" is not a list of whole numbers, like "0,1"')
+        return [int(item) for item in items]
     return text
 
 
@@ -489,6 +527,10 @@ def _convert(hint: object, raw: object) -> object:
         if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
             return tuple(raw)
         raise _wrong('a list of text, like ["a", "b"]', raw)
+    if hint == tuple[int, ...]:
+        if isinstance(raw, list) and all(isinstance(item, int) and not isinstance(item, bool) for item in raw):
+            return tuple(raw)
+        raise _wrong("a list of whole numbers, like [0, 1]", raw)
     if not isinstance(raw, str):
         raise _wrong("text in quotes", raw)
     text_parsers: dict[object, Callable[[str], object]] = {

@@ -3,7 +3,10 @@
 Healthy means: the database answers, and every enabled source is fetching. A source is failing once every
 fetch since start has failed (a fetch succeeds when at least one of its days was fetched), or when its last
 success is older than three of its intervals; before its first fetch has finished it is given three
-intervals from the start. The JSON body says which part failed and, for a source, its last error.
+intervals from the start. One process fetches a source at a time, whichever processes share the database: a
+round skipped because another process was fetching the source counts as a fetch for staleness (that process's
+own health says how its fetches go). The JSON body says which part failed and, for a source, its last error;
+and it lists the live paperboy processes on the database, with when each was last seen and what it holds.
 """
 
 from __future__ import annotations
@@ -43,34 +46,51 @@ class SourceHealth:
 
 
 @dataclass(frozen=True, slots=True)
+class ProcessHealth:
+    """A live paperboy process on the database (`host:pid`), as its heartbeats say."""
+
+    name: str
+    #: when its last heartbeat was written
+    seen: str
+    holds: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Health:
     ok: bool
     database: str
     sources: dict[str, SourceHealth]
+    processes: list[ProcessHealth]
 
 
 async def check_health(runtime: Runtime, started: datetime) -> Health:
+    now = runtime.clock.now()
+    processes: list[ProcessHealth] = []
     try:
         await runtime.store.papers.count()
+        live = await runtime.store.processes.live(now)
+        processes = [ProcessHealth(p.name, p.seen_at.isoformat(), p.holds) for p in live]
         database = "ok"
     except (PaperboyError, sqlite3.Error, ValueError) as error:  # ValueError: the connection is closed
         database = f"failing: {error}"
-    now = runtime.clock.now()
     sources = {name: _source_health(runtime, name, started, now) for name in runtime.sources}
-    return Health(database == "ok" and all(s.ok for s in sources.values()), database, sources)
+    return Health(database == "ok" and all(s.ok for s in sources.values()), database, sources, processes)
 
 
 def _source_health(runtime: Runtime, name: str, started: datetime, now: datetime) -> SourceHealth:
     status = runtime.fetch_status.get(name, FetchStatus())
     last = status.last_success
-    deadline = (last or started) + STALE_AFTER_INTERVALS * runtime.interval(name)
+    handled = max((t for t in (last, status.fetched_elsewhere) if t is not None), default=None)
+    deadline = (handled or started) + STALE_AFTER_INTERVALS * runtime.interval(name)
     if last is None and status.fetches:
         ok, state = False, f"no fetch since start succeeded ({status.fetches} failed)"
     elif now > deadline:
         since = f"since {last.isoformat()}" if last else "since start"
         ok, state = False, f"no successful fetch {since}, more than {STALE_AFTER_INTERVALS} intervals"
-    elif last is None:
+    elif handled is None:
         ok, state = True, "waiting for the first fetch"
+    elif handled == status.fetched_elsewhere:
+        ok, state = True, "fetched by another process"
     else:
         ok, state = True, "fetching"
     return SourceHealth(

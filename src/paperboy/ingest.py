@@ -5,18 +5,25 @@ Days are fetched newest first (the newest are what digests want), and a day that
 others: only a source that cannot be reached at all (connection refused, unknown host) is not asked for the
 remaining days of the same run, and each of those is reported as not asked, in a few words (the day that found
 the source out of reach has the whole message).
+
+A source is fetched by one process at a time, whichever processes share the database: each fetch holds the
+source's lock (`fetch_turn`). A scheduled fetch that finds it held skips its round; whoever needs the papers
+now (`paperboy fetch`, the fetch before a digest) waits for the other process to finish.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 
 from paperboy.errors import SourceError
 from paperboy.models import DayReport, IngestReport
 from paperboy.sources import Source, unreachable
 from paperboy.store import Store
+from paperboy.store.locks import SOMEONE
 from paperboy.store.rows import parse_iso, utc_text
 
 log = logging.getLogger(__name__)
@@ -24,6 +31,40 @@ log = logging.getLogger(__name__)
 DayCallback = Callable[[DayReport], None]
 #: a source fetched this recently is fresh enough for a digest
 FRESH_FOR = timedelta(minutes=5)
+#: how often a process waiting for another one's fetch of a source looks whether it has finished
+TURN_POLL_SECONDS = 1.0
+_FETCH_LOCK = "fetch:"
+
+
+def fetch_lock(source: str) -> str:
+    """The name of the lock a process holds while it fetches `source`."""
+    return _FETCH_LOCK + source
+
+
+def being_fetched(store: Store) -> list[str]:
+    """The sources this process is fetching now, by name."""
+    return sorted(name.removeprefix(_FETCH_LOCK) for name in store.locks.held() if name.startswith(_FETCH_LOCK))
+
+
+@asynccontextmanager
+async def fetch_turn(
+    store: Store, source: str, *, on_busy: Callable[[str], None], wait: bool = False
+) -> AsyncIterator[bool]:
+    """Hold `source`'s fetch lock for the block (True). When another process holds it, `on_busy(holder)` is
+    called once, and then the block runs at once with False, or, with `wait`, once that process has
+    finished (True)."""
+    told = False
+    while True:
+        async with store.locks.try_hold(fetch_lock(source)) as hold:
+            if hold or not wait:
+                if not hold:
+                    on_busy(hold.holder or SOMEONE)
+                yield bool(hold)
+                return
+            if not told:
+                on_busy(hold.holder or SOMEONE)
+                told = True
+        await asyncio.sleep(TURN_POLL_SECONDS)
 
 
 def days_between(first: date, last: date) -> list[date]:
@@ -68,12 +109,20 @@ async def fetched_recently(store: Store, source: str, now: datetime) -> bool:
 
 async def refresh(store: Store, sources: Mapping[str, Source], lookback_days: Callable[[str], int]) -> None:
     """Fetch the lookback days of every source not fetched within `FRESH_FOR`, so that a digest goes out with
-    the day's papers; a source that fails is logged and the digest goes out with what is stored."""
-    now = datetime.now(UTC)
+    the day's papers; a source that fails is logged and the digest goes out with what is stored. A source that
+    another process is fetching now is waited for, and then not fetched again."""
     for name, source in sources.items():
-        if await fetched_recently(store, name, now):
+        if await fetched_recently(store, name, datetime.now(UTC)):
             continue
-        report = await ingest(store, source, lookback(lookback_days(name), today=now.date()))
+
+        def waiting(holder: str, name: str = name) -> None:
+            log.info("%s is being fetched by %s; waiting for it before the digests", name, holder)
+
+        async with fetch_turn(store, name, on_busy=waiting, wait=True):
+            now = datetime.now(UTC)
+            if await fetched_recently(store, name, now):  # by the process waited for
+                continue
+            report = await ingest(store, source, lookback(lookback_days(name), today=now.date()))
         counts = report.counts
         log.info("fetched %s before the digests: %d new, %d updated", name, counts.new, counts.updated)
         for failed in report.errors:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -63,6 +63,8 @@ class FetchStatus:
     last_success: datetime | None = None
     #: the newest error a fetch met ("2025-01-15: Hugging Face answered 500 …"), kept after later successes
     last_error: str | None = None
+    #: when a round was last skipped because another process sharing the database was fetching the source
+    fetched_elsewhere: datetime | None = None
 
     def after(self, report: IngestReport, now: datetime) -> FetchStatus:
         """This status once the fetch that `report` describes has finished at `now`."""
@@ -71,7 +73,12 @@ class FetchStatus:
             fetches=self.fetches + 1,
             last_success=now if report.answered else self.last_success,
             last_error=f"{errors[0].day}: {errors[0].error}" if errors else self.last_error,
+            fetched_elsewhere=self.fetched_elsewhere,
         )
+
+    def skipped(self, now: datetime) -> FetchStatus:
+        """This status once a round was skipped at `now`: another process was fetching the source."""
+        return replace(self, fetched_elsewhere=now)
 
 
 @dataclass(slots=True)

@@ -15,8 +15,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from paperboy.delivery import DigestRunner, Result
 from paperboy.errors import Fault, fault_of
-from paperboy.ingest import FRESH_FOR, ingest, lookback
+from paperboy.ingest import FRESH_FOR, fetch_turn, fetched_recently, ingest, lookback
 from paperboy.metrics import FETCH_ERRORS, PAPERS_INGESTED
+from paperboy.models import IngestReport
 from paperboy.runtime import FetchStatus, Runtime
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,11 @@ async def digest_job(runtime: Runtime, wake: Callable[[datetime], None] | None =
         if await runner.any_due():
             for name in runtime.sources:
                 fetched = runtime.last_fetched.get(name)
-                if fetched is None or runtime.clock.now() - fetched > FRESH_FOR:
-                    await fetch_job(runtime, name)
+                if fetched is not None and runtime.clock.now() - fetched <= FRESH_FOR:
+                    continue
+                # the shared mark of a fetch is in real time, whatever this process's clock says
+                if not await fetched_recently(runtime.store, name, datetime.now(UTC)):  # by another process?
+                    await fetch_job(runtime, name, before_digests=True)
         outcomes = await runtime.jobs.run(runner.run_due())
     except asyncio.CancelledError:
         log.info("sending digests stopped: paperboy is shutting down")
@@ -103,18 +107,22 @@ async def _wake_for_takeover(runner: DigestRunner, wake: Callable[[datetime], No
         wake(lapse)
 
 
-async def fetch_job(runtime: Runtime, name: str) -> None:
-    """Re-fetch the source's lookback window; upvotes change, so known days are fetched again on purpose."""
-    source = runtime.sources[name]
-    days = lookback(runtime.lookback_days(name), today=runtime.clock.now().astimezone(UTC).date())
+async def fetch_job(runtime: Runtime, name: str, *, before_digests: bool = False) -> None:
+    """Re-fetch the source's lookback window; upvotes change, so known days are fetched again on purpose.
+
+    One process fetches a source at a time: a scheduled fetch that finds another process fetching it skips
+    this round; the fetch `before_digests` waits for the other process instead, and then uses its papers."""
     try:
-        report = await runtime.jobs.run(ingest(runtime.store, source, days))
+        report = await runtime.jobs.run(_fetch_alone(runtime, name, before_digests))
     except asyncio.CancelledError:
         # shutdown cancels this job's own task; each day is one transaction, so nothing is half-written,
         # and returning (not re-raising) keeps APScheduler from logging the cancellation as a crash
         log.info("fetching %s stopped: paperboy is shutting down", name)
         return
     now = runtime.clock.now()
+    if report is None:  # another process was fetching it
+        runtime.fetch_status[name] = runtime.fetch_status.get(name, FetchStatus()).skipped(now)
+        return
     runtime.fetch_status[name] = runtime.fetch_status.get(name, FetchStatus()).after(report, now)
     if not report.errors:
         runtime.last_fetched[name] = now
@@ -132,6 +140,29 @@ async def fetch_job(runtime: Runtime, name: str) -> None:
         len(report.errors),
         len(report.days),
     )
+    _log_failures(name, report)
+
+
+async def _fetch_alone(runtime: Runtime, name: str, before_digests: bool) -> IngestReport | None:
+    """Fetch `name` holding its lock; None when it was not fetched (another process fetches or just did)."""
+
+    def busy(holder: str) -> None:
+        if before_digests:
+            log.info("%s is being fetched by %s; waiting for it before the digests", name, holder)
+        else:
+            log.info("%s is being fetched by %s; skipped", name, holder)
+
+    store = runtime.store
+    async with fetch_turn(store, name, on_busy=busy, wait=before_digests) as ours:
+        if not ours:
+            return None
+        if before_digests and await fetched_recently(store, name, datetime.now(UTC)):
+            return None  # by the process waited for
+        days = lookback(runtime.lookback_days(name), today=runtime.clock.now().astimezone(UTC).date())
+        return await ingest(store, runtime.sources[name], days)
+
+
+def _log_failures(name: str, report: IngestReport) -> None:
     for failed in report.errors:
         if failed.asked:
             log.error("fetching %s for %s failed: %s", name, failed.day, failed.error)

@@ -452,3 +452,9 @@ async def test_shards_choose_the_client(services: Services, shards: int, kind: t
     assert type(client) is kind
     assert client.shard_count == count
     assert not client.intents.members and not client.intents.message_content and not client.intents.presences
+
+
+async def test_shard_ids_connect_only_those_shards_of_the_total(services: Services) -> None:
+    client, _ = build_bot(services, DiscordSettings(shards=4, shard_ids=(1, 3)))
+    assert isinstance(client, discord.AutoShardedClient)
+    assert (client.shard_ids, client.shard_count) == ([1, 3], 4)

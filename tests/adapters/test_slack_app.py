@@ -86,6 +86,15 @@ async def papers(app: AsyncApp, slack: FakeSlack, text: str, user: str = "U1") -
     return answer
 
 
+async def announcements(slack: FakeSlack, at_least: int = 1) -> list[dict[str, Any]]:
+    """The messages posted in the channel, once there are `at_least`: an announcement may reach Slack after the
+    command's answer does."""
+    async with asyncio.timeout(10):
+        while len(slack.messages[CHANNEL]) < at_least:  # noqa: ASYNC110 - posted by the handler's own task
+            await asyncio.sleep(0.005)
+    return list(slack.messages[CHANNEL])
+
+
 def text_of(answer: dict[str, Any]) -> str:
     return "\n".join(b["text"]["text"] for b in answer.get("blocks", []) if b.get("text")) or answer["text"]
 
@@ -149,7 +158,7 @@ async def test_an_unknown_sub_command_is_named(app: AsyncApp, slack_server: Fake
 async def test_subscribe_answers_and_announces_in_the_channel(app: AsyncApp, slack_server: FakeSlack) -> None:
     answer = await papers(app, slack_server, "subscribe 08:30 Europe/Berlin mon-fri")
     assert text_of(answer).startswith("Subscribed: slack:T0456/C0123: 08:30 Europe/Berlin, mon-fri")
-    [note] = slack_server.messages[CHANNEL]
+    [note] = await announcements(slack_server)
     assert note["text"].startswith("<@U1> subscribed this channel: ")
 
 
@@ -169,7 +178,7 @@ async def test_a_word_that_is_no_option_is_refused(app: AsyncApp, slack_server: 
     await papers(app, slack_server, "subscribe")
     answer = await papers(app, slack_server, "unsubscribe now")
     assert text_of(answer).startswith('"now" is none of the options of /papers unsubscribe')
-    assert len(slack_server.messages[CHANNEL]) == 1, "only the subscription was announced"
+    assert len(await announcements(slack_server)) == 1, "only the subscription was announced"
 
 
 async def test_filter_set_show_and_clear(app: AsyncApp, slack_server: FakeSlack) -> None:
@@ -179,7 +188,7 @@ async def test_filter_set_show_and_clear(app: AsyncApp, slack_server: FakeSlack)
     shown = await papers(app, slack_server, "filter show")
     assert text_of(shown) == 'Filter: `"flow matching" OR diffusion -video`'
     assert text_of(await papers(app, slack_server, "filter clear")) == "Filter cleared."
-    announced = [m["text"] for m in slack_server.messages[CHANNEL]]
+    announced = [m["text"] for m in await announcements(slack_server, 2)]
     assert announced[1] == '<@U2> set this channel\'s filter to `"flow matching" OR diffusion -video`'
 
 
@@ -272,7 +281,7 @@ async def test_post_to_channel_shares_the_paper_saying_who(app: AsyncApp, slack_
     answer = await papers(app, slack_server, "search model")
     button = next(b["accessory"] for b in answer["blocks"] if b["type"] == "section")
     await press(app, slack_server, button["action_id"], button["value"])
-    [shared] = slack_server.messages[CHANNEL]
+    [shared] = await announcements(slack_server)
     assert shared["blocks"][0]["type"] == "header"
     assert shared["blocks"][-1]["elements"][0]["text"] == "shared by <@U1>"
 
@@ -353,7 +362,7 @@ async def test_restricted_changes_let_an_admin_run_every_feed_command(
     """What the refusal above kept from happening: the same command, by an admin, changes the feed."""
     await papers(restricted_app, slack_server, slack_text(name), user="UADMIN")
     assert await store.subscriptions.get(REF) != subscribed
-    assert slack_server.messages[CHANNEL], "the change is announced"
+    assert await announcements(slack_server), "the change is announced"
 
 
 @pytest.mark.parametrize("name", [command.name for command in commands_on(Platform.SLACK)])

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import signal
+import socket
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Cli, config_text
+from tests.cli.conftest import COMMAND_TIMEOUT, Cli, config_text, read_until
 from tests.fakes.corpus import by_day, hf_item
 from tests.fakes.hanging import HangingServer
 from tests.fakes.huggingface import PATH, FakeHuggingFace
@@ -181,3 +184,32 @@ async def test_the_sources_are_fetched_at_once(
     assert result.code == 1
     assert hanging_server.connections == 2
     assert hanging_server.most_open == 2, "the second source was asked while the first had not answered"
+
+
+async def test_fetch_waits_for_a_run_fetching_the_same_source(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace
+) -> None:
+    config_path = tmp_path / "config.toml"  # requests wait for the gate rather than time out and try again
+    config_path.write_text(config_text(hf_server).replace('timeout = "500ms"', 'timeout = "60s"'))
+    ids = hf_server.serve_corpus_day(DAY)
+    hf_server.gate.clear()  # the run's fetch at start stays under way
+    run = await cli.start("run", "--config", str(config_path))
+    try:
+        async with asyncio.timeout(COMMAND_TIMEOUT):
+            while not hf_server.in_flight:  # noqa: ASYNC110 - the fake answers in this loop
+                await asyncio.sleep(0.02)
+        fetch = await cli.start("fetch", "--date", DAY.isoformat(), "--config", str(config_path))
+        assert fetch.stderr is not None
+        waiting = await read_until(fetch.stderr, "being fetched")
+        holder = f"{socket.gethostname()}:{run.pid}"
+        assert waiting[-1] == f"huggingface is being fetched by {holder}; waiting for it to finish\n"
+        hf_server.gate.set()
+        async with asyncio.timeout(COMMAND_TIMEOUT):
+            stdout, _ = await fetch.communicate()
+    finally:
+        hf_server.gate.set()
+        run.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(run.communicate(), COMMAND_TIMEOUT)
+    assert fetch.returncode == 0
+    assert f"huggingface {DAY}: {len(ids)} papers" in stdout.decode()
+    assert hf_server.most_in_flight == 1, "one fetch of the source at a time"

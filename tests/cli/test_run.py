@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 import paperboy
+from paperboy.heartbeat import FORGET_SECONDS
 from tests.cli.conftest import COMMAND_TIMEOUT, Cli, config_text, read_until
 from tests.fakes.corpus import by_day, hf_item
 from tests.fakes.discord import FakeDiscord
@@ -163,3 +166,55 @@ async def test_ctrl_c_while_paperboy_is_still_starting_ends_without_a_traceback(
     _, stderr = await asyncio.wait_for(process.communicate(), 10)
     assert "Traceback" not in stderr.decode()
     assert process.returncode in (0, 130, -signal.SIGINT)
+
+
+async def test_two_runs_on_one_database_fetch_a_source_one_at_a_time(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, postgres_url: str
+) -> None:
+    config = tmp_path / "config.toml"  # requests wait for the gate rather than time out and try again
+    config.write_text(config_text(hf_server).replace('timeout = "500ms"', 'timeout = "60s"'))
+    count = serve_today(hf_server)
+    hf_server.gate.clear()  # the first run's fetch at start stays under way
+    env = {"PAPERBOY_DATABASE_URL": postgres_url}
+    first = await cli.start("run", "--config", str(config), env=env)
+    second: asyncio.subprocess.Process | None = None
+    try:
+        async with asyncio.timeout(COMMAND_TIMEOUT):
+            while not hf_server.in_flight:  # noqa: ASYNC110 - the fake answers in this loop
+                await asyncio.sleep(0.02)
+        second = await cli.start("run", "--config", str(config), env=env)
+        assert first.stderr is not None and second.stderr is not None
+        skipped = await read_until(second.stderr, "being fetched by")
+        holder = f"{socket.gethostname()}:{first.pid}"
+        assert skipped[-1].rstrip().endswith(f"huggingface is being fetched by {holder}; skipped")
+        hf_server.gate.set()
+        fetched = await read_until(first.stderr, "fetched huggingface")
+        assert f"fetched huggingface: {count} new" in fetched[-1]
+    finally:
+        hf_server.gate.set()
+        for process in (first, second):
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(process.communicate(), COMMAND_TIMEOUT)
+    assert (first.returncode, second.returncode if second else None) == (0, 0)
+    assert hf_server.most_in_flight == 1, "one fetch of the source at a time"
+
+
+async def test_a_run_stops_promptly_while_the_database_holds_up_its_heartbeat(
+    cli: Cli, config_path: Path, postgres_url: str
+) -> None:
+    env = {"PAPERBOY_DATABASE_URL": postgres_url}
+    process = await cli.start("run", "--config", str(config_path), env=env)
+    assert process.stderr is not None
+    await read_until(process.stderr, "running: database")
+    with psycopg.connect(postgres_url) as blocker:
+        blocker.execute("LOCK TABLE processes IN ACCESS EXCLUSIVE MODE")  # until the end of the block
+        process.send_signal(signal.SIGTERM)
+        stopping = time.monotonic()
+        async with asyncio.timeout(COMMAND_TIMEOUT):
+            rest = (await process.stderr.read()).decode()
+            await process.wait()
+        stopped = time.monotonic() - stopping
+        blocker.rollback()
+    assert process.returncode == 0 and rest.rstrip().endswith("stopped")
+    assert stopped < FORGET_SECONDS + 3

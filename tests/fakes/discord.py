@@ -72,6 +72,11 @@ class FakeDiscord(FakeServer):
         self.gateway: web.WebSocketResponse | None = None
         self.identified = asyncio.Event()
         self.identify: dict[str, Any] = {}
+        #: every IDENTIFY payload, in order; the shards ([id, count]) identified on connections still open, and
+        #: the most connections one shard ever had open at once (Discord would send each event to all of them)
+        self.identifies: list[dict[str, Any]] = []
+        self.open_shards: list[tuple[int, int]] = []
+        self.most_per_shard: dict[tuple[int, int], int] = defaultdict(int)
         self._sequence = itertools.count(1)
         #: close codes to end the next gateway connections with, right after HELLO (4004: authentication failed)
         self.gateway_closes: list[int] = []
@@ -122,29 +127,43 @@ class FakeDiscord(FakeServer):
         if self.gateway_closes:
             await socket.close(code=self.gateway_closes.pop(0))
             return socket
-        async for message in socket:
-            if message.type is not web.WSMsgType.TEXT:
-                continue
-            frame = json.loads(message.data)
-            if frame["op"] == 1:  # heartbeat
-                await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
-            elif frame["op"] == 2:  # identify
-                self.identify = frame["d"]
-                self.gateway = socket
-                await self.dispatch(
-                    "READY",
-                    {
-                        "v": 10,
-                        "user": BOT_USER,
-                        "guilds": [],
-                        "session_id": "session-1",
-                        "resume_gateway_url": self.gateway_url,
-                        "application": {"id": APPLICATION_ID, "flags": 0},
-                        "shard": [0, 1],
-                    },
-                )
-                self.identified.set()
+        shard: tuple[int, int] | None = None
+        try:
+            async for message in socket:
+                if message.type is not web.WSMsgType.TEXT:
+                    continue
+                frame = json.loads(message.data)
+                if frame["op"] == 1:  # heartbeat
+                    await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
+                elif frame["op"] == 2:  # identify
+                    shard = self._identified(frame["d"])
+                    self.gateway = socket
+                    await self.dispatch("READY", self._ready(shard))
+                    self.identified.set()
+        finally:
+            if shard is not None:
+                self.open_shards.remove(shard)
         return socket
+
+    def _identified(self, payload: dict[str, Any]) -> tuple[int, int]:
+        self.identify = payload
+        self.identifies.append(payload)
+        shard_id, count = payload.get("shard") or (0, 1)
+        shard = (int(shard_id), int(count))
+        self.open_shards.append(shard)
+        self.most_per_shard[shard] = max(self.most_per_shard[shard], self.open_shards.count(shard))
+        return shard
+
+    def _ready(self, shard: tuple[int, int]) -> dict[str, Any]:
+        return {
+            "v": 10,
+            "user": BOT_USER,
+            "guilds": [],
+            "session_id": f"session-{len(self.identifies)}",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": APPLICATION_ID, "flags": 0},
+            "shard": list(shard),
+        }
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway event (READY, INTERACTION_CREATE, …) to the identified client."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -24,6 +25,12 @@ class FakeHuggingFace(FakeServer):
         self.failing_days: dict[str, int] = {}
         #: answer 404 with an HTML page, as a base_url pointing at the wrong server would
         self.missing = False
+        #: requests are answered only while this is set (clear it to hold every fetch half way)
+        self.gate = asyncio.Event()
+        self.gate.set()
+        #: requests being answered now, and the most there ever were at once
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     def serve_corpus_day(self, day: date, **paper_overrides: Any) -> list[str]:
         """Serve the corpus papers of `day` (with `paper_overrides` applied to each); their distinct ids, sorted."""
@@ -35,6 +42,15 @@ class FakeHuggingFace(FakeServer):
         return [web.get(PATH, self.daily_papers)]
 
     async def daily_papers(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await self.gate.wait()
+            return await self._daily_papers(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _daily_papers(self, request: web.Request) -> web.StreamResponse:
         fault = await self.misbehave(request)
         if fault is not None:
             return fault

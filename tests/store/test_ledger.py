@@ -74,6 +74,19 @@ async def test_the_claim_of_a_process_that_died_lapses_at_once(store: Store) -> 
     assert await store.ledger.claim(planned.id, Claimant.this_process(), NOW, LEASE) is not None
 
 
+async def test_the_claims_a_process_holds_are_the_unfinished_digests_it_claimed(store: Store) -> None:
+    me, other = Claimant.this_process(), Claimant("elsewhere", 1)
+    digests = [await store.ledger.plan(ChannelRef(Platform.CONSOLE, f"c{n}"), DAY, ["a"], [], NOW) for n in range(4)]
+    assert all(digests)
+    for digest, claimant in zip(digests, (me, me, me, other), strict=True):
+        assert digest is not None and await store.ledger.claim(digest.id, claimant, NOW, LEASE) is not None
+    assert digests[0] is not None and digests[1] is not None
+    await store.ledger.mark(digests[0].id, DigestState.SENDING)  # still being sent: still held
+    await store.ledger.mark(digests[1].id, DigestState.SENT, now=NOW)  # finished: let go
+    assert await store.ledger.claims_held(me) == 2
+    assert await store.ledger.claims_held(other) == 1
+
+
 async def test_a_digest_is_not_claimed_before_its_next_try(store: Store) -> None:
     planned = await store.ledger.plan(LAB, DAY, ["a"], [], NOW)
     assert planned is not None

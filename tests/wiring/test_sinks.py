@@ -13,7 +13,7 @@ from paperboy.config import DeliverySettings, Settings
 from paperboy.digest import Digest
 from paperboy.models import ChannelRef, Platform
 from paperboy.store import Store
-from paperboy.store.ledger import Claimant
+from paperboy.store.locks import this_process
 from paperboy.store.processes import GONE_AFTER
 from paperboy.wiring.sinks import build_sinks, live_processes
 from tests.fakes.clock import FakeClock
@@ -28,7 +28,7 @@ async def test_the_budget_is_shared_by_the_live_processes_and_this_one(store: St
     assert await count() == 1, "alone, even before this process's first heartbeat"
     await store.processes.beat("host-a:10", NOW, NOW, "1.0", {})
     await store.processes.beat("host-b:20", NOW - GONE_AFTER * 2, NOW - GONE_AFTER * 2, "1.0", {})  # gone
-    await store.processes.beat(str(Claimant.this_process()), NOW, NOW, "1.0", {})
+    await store.processes.beat(this_process(), NOW, NOW, "1.0", {})
     assert await count() == 2
 
 

@@ -41,7 +41,8 @@ SCOPES = ("bot", "applications.commands")
 def build_bot(
     services: Services, settings: DiscordSettings, *, view_timeout: float = VIEW_TIMEOUT
 ) -> tuple[discord.Client, app_commands.CommandTree[Any]]:
-    """The client (sharded when `discord.shards` says so) and its command tree holding `/papers`."""
+    """The client (sharded when `discord.shards` says so, connecting `discord.shard_ids` when set) and its command
+    tree holding `/papers`."""
     point_at(settings.api_base_url, settings.gateway_url)
     # paperboy has no voice; without these, every start warns that voice's libraries are missing
     discord.VoiceClient.warn_nacl = False
@@ -49,7 +50,11 @@ def build_bot(
     # guilds only (not privileged): discord.py's state needs it; slash commands need nothing more
     intents = discord.Intents(guilds=True)
     client: discord.Client
-    if settings.shards == 1:
+    if settings.shard_ids:  # this process's share of the shards; other processes connect the others
+        client = discord.AutoShardedClient(
+            intents=intents, shard_ids=list(settings.shard_ids), shard_count=settings.shards
+        )
+    elif settings.shards == 1:
         client = discord.Client(intents=intents)
     else:
         client = discord.AutoShardedClient(intents=intents, shard_count=settings.shards or None)

@@ -16,6 +16,10 @@ from paperboy.models import DayReport, IngestReport, UpsertCounts
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from paperboy.ingest import DayCallback
+    from paperboy.sources import Source
+    from paperboy.store import Store
+
 SOURCES = ("huggingface", "arxiv")
 
 
@@ -33,7 +37,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     # imported here, not above, so that `paperboy fetch --help` answers at once
     from paperboy.http import make_client
-    from paperboy.ingest import ingest
     from paperboy.runtime import build_sources
     from paperboy.store import Store
 
@@ -55,9 +58,20 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
                 progress.advance(task)
 
             # the sources at once: one that is slow or out of reach does not hold up the other
-            fetches = (ingest(store, source, plans[name], on_day) for name, source in sources.items())
+            fetches = (_fetch(store, source, plans[name], on_day) for name, source in sources.items())
             reports = list(await asyncio.gather(*fetches))
     return _finish(reports)
+
+
+async def _fetch(store: Store, source: Source, days: list[date], on_day: DayCallback) -> IngestReport:
+    """Fetch the days of `source`, in turn with any other process fetching it (a running `paperboy run`)."""
+    from paperboy.ingest import fetch_turn, ingest
+
+    def waiting(holder: str) -> None:
+        print(f"{source.name} is being fetched by {holder}; waiting for it to finish", file=sys.stderr, flush=True)
+
+    async with fetch_turn(store, source.name, on_busy=waiting, wait=True):
+        return await ingest(store, source, days, on_day)
 
 
 def _days(settings: Settings, source: str, on: date | None, since: date | None) -> list[date]:

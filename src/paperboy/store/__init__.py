@@ -18,6 +18,7 @@ from paperboy.store.copy import TableProgress, copy_database, refuse_unfinished
 from paperboy.store.engine import Database, DatabaseStats
 from paperboy.store.installations import InstallationStore
 from paperboy.store.ledger import Ledger
+from paperboy.store.locks import Hold, Locks
 from paperboy.store.markers import MarkerStore
 from paperboy.store.papers import PaperStore
 from paperboy.store.processes import ProcessStore
@@ -61,6 +62,7 @@ class Store:
         self.markers = MarkerStore(db)
         self.replays = ReplayStore(db)
         self.processes = ProcessStore(db)
+        self.locks: Locks = db.locks
 
     @classmethod
     async def open(cls, target: Target, *, migrate_to: int | None = None) -> Store:
@@ -154,8 +156,10 @@ class Store:
 __all__ = [
     "LATEST_VERSION",
     "DatabaseStats",
+    "Hold",
     "InstallationStore",
     "Ledger",
+    "Locks",
     "MarkerStore",
     "PaperStore",
     "ProcessStore",

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from paperboy.models import Sort
 from paperboy.query.ast import Node
+from paperboy.store.locks import Locks
 
 Row = tuple[Any, ...]
 
@@ -92,6 +93,11 @@ class Database(Queries, Protocol):
 
     @property
     def index(self) -> PaperIndex: ...
+
+    @property
+    def locks(self) -> Locks:
+        """Named locks shared by every process on the database (`store.locks`)."""
+        ...
 
     @property
     def location(self) -> str:

@@ -378,6 +378,12 @@ class Ledger:
         rows = await self._db.fetchall(f"{_SELECT} WHERE {where} ORDER BY id", params)
         return [await self._planned(row) for row in rows]
 
+    async def claims_held(self, claimant: Claimant) -> int:
+        """How many unfinished digests `claimant` holds the claim of: the digests it is sending now."""
+        sql = "SELECT count(*) FROM digests WHERE claimed_by = ? AND state IN ('planned', 'sending')"
+        row = await self._db.fetchone(sql, (str(claimant),))
+        return int(row[0]) if row else 0
+
     async def get(self, digest_id: int) -> PlannedDigest | None:
         row = await self._db.fetchone(f"{_SELECT} WHERE id = ?", (digest_id,))
         return await self._planned(row) if row else None

@@ -3,7 +3,8 @@
     score = relevance × upvote boost × recency boost
 
 - relevance: bm25 over the full-text index (SQLite's, sign flipped so that higher is better), with a word in
-  the title worth `TITLE_WEIGHT` words in the abstract. A search with no words (`upvotes>=50`) has relevance 1.
+  the title worth `TITLE_WEIGHT` words in the abstract; on PostgreSQL, `ts_rank` with the same weights (it has
+  no bm25: see `store/postgres/search.py`). A search with no words (`upvotes>=50`) has relevance 1.
 - upvote boost: 1 + UPVOTE_BOOST · u / (u + UPVOTE_HALF): 1.0 for no upvotes, half the boost at
   `UPVOTE_HALF` upvotes, never above 1 + UPVOTE_BOOST. It saturates, so a hugely upvoted paper cannot bury
   a better match.
@@ -47,11 +48,19 @@ def bm25(fts_table: str) -> str:
     return f"-bm25({fts_table}, {weights})"
 
 
-def boosts(upvotes: str, paper_day: str, today_param: str) -> str:
-    """The SQL for the product of both boosts, given SQL for the upvotes, the paper's day and today's date."""
+def boosts(upvotes: str, paper_day: str, today_param: str, *, dialect: str = "sqlite") -> str:
+    """The SQL for the product of both boosts, given SQL for the upvotes, the paper's day (ISO text) and today's
+    date (ISO text), in the SQL of `dialect` ("sqlite" or "postgresql"): the same numbers on both engines."""
     upvote = f"(1.0 + {UPVOTE_BOOST} * coalesce({upvotes}, 0) / (coalesce({upvotes}, 0) + {UPVOTE_HALF}))"
-    age = f"max(julianday({today_param}) - julianday({paper_day}), 0.0)"
+    if dialect == "postgresql":
+        # no julianday: a date minus a date is a whole number of days, as julianday's difference of two days is
+        age = f"greatest(CAST({today_param} AS date) - CAST({paper_day} AS date), 0)"
+    else:
+        age = f"max(julianday({today_param}) - julianday({paper_day}), 0.0)"
     recency = f"(1.0 + {RECENCY_BOOST} * {RECENCY_HALF} / ({RECENCY_HALF} + coalesce({age}, 3650.0)))"
+    if dialect == "postgresql":
+        # PostgreSQL computes the constants above as exact numerics: the score is a float, as on SQLite
+        return f"CAST({upvote} * {recency} AS double precision)"
     return f"{upvote} * {recency}"
 
 

@@ -20,7 +20,7 @@ from paperboy.models import Platform
 from paperboy.pace import Pace, Sharers
 from paperboy.sinks import Sink
 from paperboy.store import Store
-from paperboy.store.ledger import Claimant
+from paperboy.store.locks import this_process
 
 
 def build_sinks(
@@ -44,7 +44,7 @@ def build_sinks(
 def live_processes(store: Store, clock: Clock) -> Sharers:
     """How many processes share the rate budgets: the live ones in the process table, this one included
     whether or not it writes heartbeats there."""
-    me = str(Claimant.this_process())
+    me = this_process()  # as the process table names this process
 
     async def count() -> int:
         return len({process.name for process in await store.processes.live(clock.now())} | {me})

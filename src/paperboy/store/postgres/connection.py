@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,11 +18,15 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from paperboy.errors import Fault, StoreError
 from paperboy.store.engine import POSTGRESQL, Dialect, Queries, Row
+from paperboy.store.locks import this_process
 
 #: connections each process keeps at most: digests, searches and Slack requests at once
 POOL_SIZE = 8
 #: how long to wait for the server when opening, and for a free connection of the pool
 CONNECT_TIMEOUT_S = 10.0
+#: the `application_name` of every pooled connection: who holds an advisory lock, for `store.locks`; and which
+#: process a session belongs to, for whoever looks at `pg_stat_activity` (the server keeps 63 bytes of it)
+APPLICATION = f"paperboy {this_process()}"[:63]
 
 
 def public_url(url: str, *, hide: str = "***") -> str:
@@ -87,11 +91,13 @@ class PostgresDatabase:
     dialect: Dialect = POSTGRESQL
 
     def __init__(self, pool: AsyncConnectionPool[Any], url: str) -> None:
+        from paperboy.store.postgres.locks import AdvisoryLocks
         from paperboy.store.postgres.papers import PostgresPaperIndex
 
         self._pool = pool
         self.url = url
         self.index = PostgresPaperIndex()
+        self.locks = AdvisoryLocks(self)
 
     @classmethod
     async def open(cls, url: str, *, migrate_to: int | None = None) -> PostgresDatabase:
@@ -114,7 +120,7 @@ class PostgresDatabase:
             url,
             min_size=1,
             max_size=POOL_SIZE,
-            kwargs={"autocommit": True},
+            kwargs={"autocommit": True, "application_name": APPLICATION},
             # a connection the server dropped (a restart, an idle timeout) is replaced, not handed out
             check=AsyncConnectionPool.check_connection,
             timeout=CONNECT_TIMEOUT_S,
@@ -154,6 +160,10 @@ class PostgresDatabase:
                         # held until this transaction ends, by whichever process asks first
                         await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock,))
                     yield statements
+
+    def session(self) -> AbstractAsyncContextManager[Statements]:
+        """One connection of the pool for the block, each statement on its own (session advisory locks)."""
+        return self._connection()
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Statements]:

@@ -56,6 +56,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             -- generated column would be computed again at every upvote
             document      tsvector NOT NULL
         );
+        -- kept in the row, not in the TOAST table: the index holds no positions nor weights, so a phrase, a
+        -- field (`title:`) and the ranking read each candidate's document, and a TOASTed one costs an index
+        -- lookup and a read of its chunks each time (about 10x slower). PostgreSQL's compression gains nothing
+        -- on a tsvector; the abstract, read for a page's few rows only, goes to the TOAST table instead.
+        ALTER TABLE papers ALTER COLUMN document SET STORAGE MAIN;
+        -- the planner's statistics of words keep the 10,000 commonest (100 by default): a word outside them is
+        -- estimated at 0.5 % of papers, and one in 2.6 % (26,000 in a million) was read whole to keep its newest
+        -- 500 (150 ms; bench/README.md). ANALYZE of a million papers takes 15 s instead of 2.
+        ALTER TABLE papers ALTER COLUMN document SET STATISTICS 1000;
         CREATE INDEX papers_document ON papers USING gin (document);
         CREATE INDEX papers_daily_date ON papers (daily_date);
         CREATE INDEX papers_first_seen_at ON papers (first_seen_at);

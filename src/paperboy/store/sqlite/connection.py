@@ -17,6 +17,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_r
 
 from paperboy.errors import ConfigError, Fault, StoreError
 from paperboy.store.engine import SQLITE, Dialect, Queries, Row
+from paperboy.store.sqlite.locks import FileLocks
 from paperboy.store.sqlite.migrations import LATEST_VERSION, migrate, schema_version
 from paperboy.store.sqlite.papers import SqlitePaperIndex
 
@@ -207,6 +208,7 @@ class SqliteDatabase(_Statements):
         super().__init__(conn)
         self.path = path
         self.index = SqlitePaperIndex()
+        self.locks = FileLocks(path)
 
     @classmethod
     async def open(cls, path: Path, *, migrate_to: int = LATEST_VERSION) -> SqliteDatabase:
