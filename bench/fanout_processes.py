@@ -3,7 +3,7 @@ against a fake receiver that allows 50 requests in any one second: the Discord b
 bot's global rate limit), Discord webhooks (`--kind webhook`), or half each, each kind its own receiver.
 
     python bench/fanout_processes.py [--channels 2000] [--processes 4] [--kind discord] [--papers 100]
-                                     [--limit 50] [--share 0.96] [--timeline]
+                                     [--limit 50] [--share 0.94] [--timeline]
 
 The database is a new one on $PAPERBOY_BENCH_DATABASE_URL's server, or on a throwaway server (.ci/postgres).
 Each worker process does what `paperboy run` does for digests: it writes its heartbeat in the process table,
@@ -68,7 +68,7 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--papers", type=int, default=100, help="the day's new papers (Daily Papers has up to ~100)")
     parser.add_argument("--limit", type=int, default=50, help="requests per second each receiver allows")
-    parser.add_argument("--share", type=float, default=0.96, help="paperboy's rate setting, as a share of --limit")
+    parser.add_argument("--share", type=float, default=0.94, help="paperboy's rate setting, as a share of --limit")
     parser.add_argument(
         "--kind", choices=("discord", "webhook", "both"), default="discord",
         help="the channels: Discord bot channels, Discord webhooks, or half each (each kind its own receiver)",

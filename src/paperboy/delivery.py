@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import random
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -315,7 +316,7 @@ class DigestRunner:
             return [Outcome(w.subscription.ref, w.day, Result.RETRY, detail=detail) for w in windows]
         ended: dict[int, Outcome] = {}
         sends: dict[int, asyncio.Task[Outcome | None]] = {}
-        order = self._recording_order(len(plans))
+        order = self._recording_order(plans)
         chunks = [order[start : start + RECORD_CHUNK] for start in range(0, len(order), RECORD_CHUNK)]
 
         async def recorder() -> None:
@@ -353,11 +354,16 @@ class DigestRunner:
             return set()
         return {w for w in scheduled if (w.subscription.ref, w.day) in found}
 
-    def _recording_order(self, count: int) -> list[int]:
-        """The order to record plans in. On PostgreSQL other processes may be recording the same channels: each
-        starts at its own random place, so that they do not all queue for one channel after another."""
-        start = random.randrange(count) if count and self._store.backend == "postgresql" else 0
-        return [*range(start, count), *range(start)]
+    def _recording_order(self, plans: Sequence[DigestPlan | PlanFailure]) -> list[int]:
+        """The order to record plans in: the platforms taken in turn, so that each platform's sends (and its
+        pace) are kept busy from the start. On PostgreSQL other processes may be recording the same channels:
+        each starts at its own random place, so that they do not all queue for one channel after another."""
+        by_platform: dict[Platform, list[int]] = {}
+        for n, chosen in enumerate(plans):
+            by_platform.setdefault(chosen.window.subscription.ref.platform, []).append(n)
+        order = [n for turn in itertools.zip_longest(*by_platform.values()) for n in turn if n is not None]
+        start = random.randrange(len(order)) if order and self._store.backend == "postgresql" else 0
+        return order[start:] + order[:start]
 
     async def _record(self, chosen: DigestPlan) -> PlannedDigest | Outcome | None:
         """Record the plan; the digest to send, an outcome that ends here (nothing new, a database that would
