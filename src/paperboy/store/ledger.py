@@ -6,10 +6,12 @@ primary key (channel, paper) makes "never the same paper twice" a property of th
 Several processes may share the database (`paperboy run` beside a cron'd `paperboy digest`, or several `paperboy
 run` on PostgreSQL). A digest is sent by the one process that holds its claim: a lease (`database.lease`) that its
 holder renews while it sends (`renew`), and that ends when the digest is marked, when it runs out unrenewed, or
-when the process that took it is found dead (same kernel and pid namespace, pid gone). Claiming is a locked
-read-then-write (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite runs one writer at a time), so two
-processes never both take a digest; and a process marks a digest SENDING only while it still holds the claim.
-One scheduled digest per channel and local day is a unique index, so two processes cannot both plan it.
+when the process that took it is found dead (same kernel and pid namespace, pid gone). Claiming is one
+conditional `UPDATE` (free, or held by this process, or past its lease): the database checks and takes the row
+at once, so two processes never both take a digest (PostgreSQL makes the second wait for the first's change and
+checks the row again; SQLite runs one writer at a time). A process marks a digest SENDING only while it still
+holds the claim. One scheduled digest per channel and local day is a unique index, so two processes cannot
+both plan it.
 """
 
 from __future__ import annotations
