@@ -100,6 +100,10 @@ async def digest_job(runtime: Runtime, wake: Callable[[datetime], None] | None =
 async def _wake_for_takeover(runner: DigestRunner, wake: Callable[[datetime], None]) -> None:
     try:
         lapse = await runner.next_takeover()
+    except asyncio.CancelledError:
+        # shutdown cancelled the job here: returning keeps APScheduler from logging it as a crash
+        log.info("sending digests stopped: paperboy is shutting down")
+        return
     except Exception as error:  # the next whole minute looks again
         log.warning("cannot read other processes' claims on digests: %s", error)
         return
