@@ -49,8 +49,6 @@ class Dialect:
     #: a subquery giving the pairs of a JSON array of [text, integer] pairs passed as one parameter, as columns
     #: `a` and `b`: many rows written by one statement
     json_pairs: str
-    #: appended to a SELECT of rows about to be updated: lock them, and skip rows another process holds
-    lock_rows: str
     #: the larger and smaller of two values
     greatest: str
     least: str
@@ -63,8 +61,6 @@ SQLITE = Dialect(
     name="sqlite",
     json_values="SELECT value FROM json_each(?)",
     json_pairs="SELECT json_extract(value, '$[0]') AS a, json_extract(value, '$[1]') AS b FROM json_each(?)",
-    # SQLite's BEGIN IMMEDIATE already makes every writer wait for the one before it
-    lock_rows="",
     greatest="max",
     least="min",
     # an INTEGER PRIMARY KEY always numbers a new row past the greatest one
@@ -74,7 +70,6 @@ POSTGRESQL = Dialect(
     name="postgresql",
     json_values="SELECT json_array_elements_text(CAST(? AS json))",
     json_pairs="SELECT e->>0 AS a, CAST(e->>1 AS integer) AS b FROM json_array_elements(CAST(? AS json)) AS e",
-    lock_rows=" FOR UPDATE SKIP LOCKED",
     greatest="greatest",
     least="least",
     # an identity column's sequence knows nothing of rows written with their own ids; an empty table keeps it
