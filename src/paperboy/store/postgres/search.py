@@ -49,8 +49,6 @@ from paperboy.models import MARK_END, MARK_START, Sort
 from paperboy.query.ast import (
     And,
     Bound,
-    Compare,
-    Count,
     DateLimit,
     Match,
     MatchField,
@@ -66,11 +64,11 @@ from paperboy.query.ast import (
 from paperboy.query.parser import WORD_CHARS
 from paperboy.store import ranking
 from paperboy.store.engine import Queries, Row, SearchRequest
+from paperboy.store.predicates import PredicateCompiler
 from paperboy.store.rows import COLUMNS, PAPER_DAY
 
 #: the weight each field's words carry in the `document` column (see migrations.py)
 LABELS = {TextField.TITLE: "A", TextField.KEYWORD: "B", TextField.AUTHOR: "C", TextField.ABSTRACT: "D"}
-_COUNT_COLUMNS = {Count.UPVOTES: "upvotes", Count.STARS: "github_stars", Count.COMMENTS: "comments"}
 #: what may not stand inside a quoted tsquery operand as itself: its quote, its escape, and NUL
 _UNQUOTABLE = re.compile("['\\\\\x00]")
 #: an empty range when no paper qualifies (as on SQLite)
@@ -243,15 +241,10 @@ def _none(part: Text) -> Text:
     return not part if isinstance(part, bool) else Tsq(f"!({part.text})", positive=False)
 
 
-class _Compiler:
+class _Compiler(PredicateCompiler):
     def __init__(self, today: date, analysed: dict[str, str]) -> None:
-        self.today = today
+        super().__init__(today)
         self.analysed = analysed
-        self.params: list[object] = []
-
-    def bind(self, value: object) -> str:
-        self.params.append(value)
-        return "?"
 
     def leaf(self, leaf: Term | Phrase, field: TextField | None) -> Text:
         looked_up = forms(leaf, field)
@@ -280,46 +273,17 @@ class _Compiler:
                 return _all(words) if isinstance(node, And) else _any(words)
         return None
 
-    def predicate(self, node: Node) -> str:
+    def words(self, node: Node) -> str | None:
         words = self.text(node)
         if isinstance(words, bool):
             return "TRUE" if words else "FALSE"
-        if words is not None:
-            return f"p.document @@ CAST({self.bind(words.text)} AS tsquery)"
-        match node:
-            case Not(item):
-                return f"NOT ({self.predicate(item)})"
-            case And(items):
-                return "(" + " AND ".join(self.predicate(item) for item in items) + ")"
-            case Or(items):
-                return "(" + " OR ".join(self.predicate(item) for item in items) + ")"
-            case Match(field, value):
-                return self.match(field, value)
-            case Compare(count, op, value):
-                return f"coalesce(p.{_COUNT_COLUMNS[count]}, 0) {op.value} {self.bind(value)}"
-            case DateLimit(bound, day, days_ago):
-                limit = day if day is not None else self.today - timedelta(days=days_ago or 0)
-                operator = ">=" if bound is Bound.SINCE else "<"
-                return f"{PAPER_DAY} {operator} {self.bind(limit.isoformat())}"
-        raise TypeError(f"cannot compile {node!r}")  # pragma: no cover
+        return None if words is None else f"p.document @@ CAST({self.bind(words.text)} AS tsquery)"
 
-    def match(self, field: MatchField, value: str) -> str:
-        match field:
-            case MatchField.ORG:
-                # ILIKE: SQLite's LIKE ignores case too
-                escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                return f"p.organization ILIKE {self.bind('%' + escaped + '%')} ESCAPE '\\'"
-            case MatchField.CATEGORY:
-                categories = "json_array_elements_text(CAST(p.categories AS json)) AS c(value)"
-                return f"EXISTS (SELECT 1 FROM {categories} WHERE lower(c.value) = lower({self.bind(value)}))"
-            case MatchField.ID:
-                return f"p.id = {self.bind(value)}"
-            case MatchField.CODE:
-                return "p.github_repo IS NOT NULL" if value == "yes" else "p.github_repo IS NULL"
-            case MatchField.MORE:
-                left_out = f"SELECT paper_id FROM deliveries WHERE digest_id = {self.bind(int(value))} AND position < 0"
-                return f"p.id IN ({left_out})"
-        raise TypeError(f"cannot compile {field!r}")  # pragma: no cover
+    def organization(self, pattern: str) -> str:
+        return f"p.organization ILIKE {pattern} ESCAPE '\\'"  # ILIKE: SQLite's LIKE ignores case too
+
+    def categories(self) -> str:
+        return "json_array_elements_text(CAST(p.categories AS json)) AS c(value)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,6 @@ from paperboy.models import MARK_END, MARK_START, Sort
 from paperboy.query.ast import (
     And,
     Bound,
-    Compare,
-    Count,
     DateLimit,
     Match,
     MatchField,
@@ -34,6 +32,7 @@ from paperboy.query.ast import (
 )
 from paperboy.query.parser import WORD_CHARS
 from paperboy.store import ranking
+from paperboy.store.predicates import PredicateCompiler
 from paperboy.store.rows import COLUMNS, PAPER_DAY
 
 FTS_COLUMNS = {
@@ -42,7 +41,6 @@ FTS_COLUMNS = {
     TextField.AUTHOR: "authors",
     TextField.KEYWORD: "ai_keywords",
 }
-_COUNT_COLUMNS = {Count.UPVOTES: "upvotes", Count.STARS: "github_stars", Count.COMMENTS: "comments"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,52 +152,18 @@ def _fits_in_match(node: Node) -> bool:
     return fts_expression(node.item if isinstance(node, Not) else node) is not None
 
 
-class _Compiler:
-    def __init__(self, today: date) -> None:
-        self.today = today
-        self.params: list[object] = []
-
-    def bind(self, value: object) -> str:
-        self.params.append(value)
-        return "?"
-
-    def predicate(self, node: Node) -> str:
+class _Compiler(PredicateCompiler):
+    def words(self, node: Node) -> str | None:
         expression = fts_expression(node)
-        if expression is not None:
-            return f"p.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH {self.bind(expression)})"
-        match node:
-            case Not(item):
-                return f"NOT ({self.predicate(item)})"
-            case And(items):
-                return "(" + " AND ".join(self.predicate(item) for item in items) + ")"
-            case Or(items):
-                return "(" + " OR ".join(self.predicate(item) for item in items) + ")"
-            case Match(field, value):
-                return self.match(field, value)
-            case Compare(count, op, value):
-                return f"coalesce(p.{_COUNT_COLUMNS[count]}, 0) {op.value} {self.bind(value)}"
-            case DateLimit(bound, day, days_ago):
-                limit = day if day is not None else self.today - timedelta(days=days_ago or 0)
-                operator = ">=" if bound is Bound.SINCE else "<"
-                return f"{PAPER_DAY} {operator} {self.bind(limit.isoformat())}"
-        raise TypeError(f"cannot compile {node!r}")  # pragma: no cover
+        if expression is None:
+            return None
+        return f"p.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH {self.bind(expression)})"
 
-    def match(self, field: MatchField, value: str) -> str:
-        match field:
-            case MatchField.ORG:
-                escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                return f"p.organization LIKE {self.bind('%' + escaped + '%')} ESCAPE '\\'"
-            case MatchField.CATEGORY:
-                return f"EXISTS (SELECT 1 FROM json_each(p.categories) WHERE lower(value) = lower({self.bind(value)}))"
-            case MatchField.ID:
-                return f"p.id = {self.bind(value)}"
-            case MatchField.CODE:
-                return "p.github_repo IS NOT NULL" if value == "yes" else "p.github_repo IS NULL"
-            case MatchField.MORE:
-                left_out = "SELECT paper_id FROM deliveries WHERE digest_id = ? AND position < 0"
-                self.params.append(int(value))
-                return f"p.id IN ({left_out})"
-        raise TypeError(f"cannot compile {field!r}")  # pragma: no cover
+    def organization(self, pattern: str) -> str:
+        return f"p.organization LIKE {pattern} ESCAPE '\\'"
+
+    def categories(self) -> str:
+        return "json_each(p.categories)"
 
 
 @dataclass(frozen=True, slots=True)
