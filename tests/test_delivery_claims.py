@@ -16,7 +16,7 @@ from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner, Result
 from paperboy.models import ChannelRef, DigestKind, DigestState, Platform
 from paperboy.store import Store
-from paperboy.store.ledger import Claimant
+from paperboy.store.identity import Claimant
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
 from tests.fakes.corpus import corpus_papers

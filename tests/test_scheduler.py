@@ -18,7 +18,7 @@ from paperboy.models import ChannelRef, DigestKind, Platform
 from paperboy.runtime import Runtime, build_sources
 from paperboy.scheduler import FRESH_FOR, digest_job, fetch_job
 from paperboy.store import Store
-from paperboy.store.ledger import Claimant
+from paperboy.store.identity import Claimant
 from paperboy.store.locks import this_process
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock

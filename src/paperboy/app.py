@@ -17,7 +17,7 @@ from paperboy.models import Platform
 from paperboy.run_lock import hold_run_lock
 from paperboy.runtime import Runtime
 from paperboy.scheduler import build_scheduler
-from paperboy.store.ledger import Claimant
+from paperboy.store.identity import Claimant
 from paperboy.timespec import format_duration
 from paperboy.wiring.discord import held_shards, serve_discord
 from paperboy.wiring.runtime import open_runtime

@@ -55,7 +55,7 @@ from paperboy.schedule import next_due
 from paperboy.sinks import Sink
 from paperboy.store import Store
 from paperboy.store.filtering import CandidateIndex
-from paperboy.store.ledger import Claimant
+from paperboy.store.identity import Claimant
 
 log = logging.getLogger(__name__)
 

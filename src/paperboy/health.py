@@ -47,7 +47,7 @@ class SourceHealth:
 
 @dataclass(frozen=True, slots=True)
 class ProcessHealth:
-    """A live paperboy process on the database (`host:pid`), as its heartbeats say."""
+    """A live paperboy process on the database (`host:pid/space-nonce`), as its heartbeats say."""
 
     name: str
     #: when its last heartbeat was written

@@ -34,7 +34,7 @@ FORGET_SECONDS = 2.0
 
 
 class Heartbeat:
-    """Writes the row of process `name` (this one: `host:pid`, as its claims on digests name it)."""
+    """Writes the row of process `name` (this one: `host:pid/space-nonce`, as its claims on digests name it)."""
 
     def __init__(
         self,

@@ -22,7 +22,7 @@ import pytest_asyncio
 from paperboy.config import DigestSettings
 from paperboy.models import ChannelRef, Platform
 from paperboy.store import Store
-from paperboy.store.ledger import Claimant
+from paperboy.store.identity import Claimant
 from paperboy.subscriptions import SubscriptionService
 from tests.cli.conftest import COMMAND_TIMEOUT, Cli, config_text
 from tests.cli.test_run import serve_today

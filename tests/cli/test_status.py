@@ -61,7 +61,8 @@ async def test_status_lists_a_run_with_what_it_holds(cli: Cli, tmp_path: Path, h
     heading, line = result.stdout.splitlines()
     assert heading == f"1 paperboy process on {config_path.parent / 'paperboy.db'}:"
     pattern = (
-        rf"  {re.escape(socket.gethostname())}:{running.pid}  paperboy {re.escape(paperboy.__version__)}, "
+        rf"  {re.escape(socket.gethostname())}:{running.pid}/[0-9a-f]*-[0-9a-f]+  "
+        rf"paperboy {re.escape(paperboy.__version__)}, "
         r"started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, last seen \d+ s ago: fetching huggingface"
     )
     assert re.fullmatch(pattern, line), line
@@ -88,7 +89,10 @@ async def test_status_json_lists_every_run_on_a_shared_database(
     assert listed["database"] == postgres_url
     assert sorted(p["pid"] for p in listed["processes"]) == sorted([first.pid, second.pid])
     for process in listed["processes"]:
-        assert process["name"] == f"{socket.gethostname()}:{process['pid']}" and process["host"] == socket.gethostname()
+        assert (
+            process["name"].startswith(f"{socket.gethostname()}:{process['pid']}/")
+            and process["host"] == socket.gethostname()
+        )
         assert process["version"] == paperboy.__version__ and 0 <= process["seen_seconds_ago"] < 60
         assert process["holds"] == {"fetching": [], "sending": 0}
 

@@ -12,7 +12,7 @@ import pytest
 
 from paperboy.models import ChannelRef, DigestKind, DigestState, Platform
 from paperboy.store import Store
-from paperboy.store.ledger import Claimant
+from paperboy.store.identity import Claimant
 
 pytestmark = pytest.mark.asyncio
 LAB = ChannelRef(Platform.CONSOLE, "lab")

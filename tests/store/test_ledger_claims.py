@@ -14,7 +14,7 @@ import pytest
 
 from paperboy.models import ChannelRef, DigestState, Platform
 from paperboy.store import Store
-from paperboy.store.ledger import Claimant
+from paperboy.store.identity import Claimant
 
 pytestmark = pytest.mark.asyncio
 DAY = date(2025, 1, 16)

@@ -26,9 +26,7 @@ async def test_a_signature_is_new_only_the_first_time(store: Store) -> None:
     assert await store.replays.first_time("v0=bbb", NOW)
 
 
-async def test_a_signature_seen_by_one_process_is_not_new_to_another(
-    store: Store, database_target: Path | str
-) -> None:
+async def test_a_signature_seen_by_one_process_is_not_new_to_another(store: Store, database_target: Path | str) -> None:
     async with await Store.open(database_target) as other:
         assert await store.replays.first_time("v0=aaa", NOW)
         assert not await other.replays.first_time("v0=aaa", NOW)

@@ -1,6 +1,6 @@
-"""`paperboy status`: the `paperboy run` processes on the database, as their heartbeats say: each by `host:pid`,
-its version, when it started, when it was last seen, and what it holds (Discord shards, digests being sent,
-sources being fetched)."""
+"""`paperboy status`: the `paperboy run` processes on the database, as their heartbeats say: each by its name
+(`host:pid/space-nonce`, as its digest claims and locks name it), its version, when it started, when it was last
+seen, and what it holds (Discord shards, digests being sent, sources being fetched)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from paperboy.cli.output import print_json
 from paperboy.clock import SystemClock
 from paperboy.config import Settings
 from paperboy.store import Store
+from paperboy.store.identity import Claimant
 from paperboy.store.processes import ProcessRecord
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        "List the paperboy run processes on the database (seen within the last minute): each by host:pid, with "
-        "its version, when it started, when it was last seen, and what it holds: Discord shards, digests being "
-        "sent, sources being fetched."
+        "List the paperboy run processes on the database (seen within the last minute): each by host:pid and a "
+        "tag (telling apart containers alike in both), with its version, when it started, when it was last seen, "
+        "and what it holds: Discord shards, digests being sent, sources being fetched."
     )
     parser.add_argument("--json", action="store_true", help="print a JSON object for scripts")
 
@@ -74,11 +75,11 @@ def _listed(values: object) -> str:
 
 
 def _json(record: ProcessRecord, now: datetime) -> dict[str, Any]:
-    host, _, pid = record.name.rpartition(":")
+    named = Claimant.parse(record.name)
     return {
         "name": record.name,
-        "host": host,
-        "pid": int(pid) if pid.isdigit() else None,
+        "host": named.host if named else None,
+        "pid": named.pid if named else None,
         "version": record.version,
         "started_at": record.started_at.isoformat(),
         "seen_at": record.seen_at.isoformat(),

@@ -14,19 +14,19 @@ Each backend has its own (`store/sqlite/locks.py`, `store/postgres/locks.py`); t
 
 from __future__ import annotations
 
-import os
-import socket
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
+
+from paperboy.store.identity import Claimant
 
 #: said when the holder of a lock cannot be told (it let go meanwhile, or the database does not say)
 SOMEONE = "another paperboy process"
 
 
 def this_process() -> str:
-    """This process as locks and the process table name it: `host:pid`."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process as locks and the process table name it: as its digest claims do (`host:pid/space-nonce`)."""
+    return str(Claimant.this_process())
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class Hold:
 
     names: tuple[str, ...]
     held: bool
-    #: when `held` is false: the first lock of `names` that was not free, and who holds it (`host:pid`)
+    #: when `held` is false: the first lock of `names` that was not free, and its holder (as named by `this_process`)
     busy: str | None = None
     holder: str | None = None
 

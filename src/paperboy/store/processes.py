@@ -25,7 +25,8 @@ GONE_AFTER = HEARTBEAT * 4
 
 @dataclass(frozen=True, slots=True)
 class ProcessRecord:
-    """One process as its row says: `name` is `host:pid`, as its claims on digests name it."""
+    """One process as its row says: `name` is `host:pid/space-nonce`, as its claims on digests
+    name it (`store/identity.py`)."""
 
     name: str
     started_at: datetime

@@ -9,7 +9,7 @@ lives as long as its connection: were the connection lost (the server restarted)
 A name becomes the lock's 64-bit key by `hashtextextended(name, 0)`, as the transaction locks of
 `PostgresDatabase.transaction(lock=…)` do (the names do not overlap). Who holds a lock is read from the
 server: `pg_locks` says which session, and that session's `application_name`, which every connection of
-paperboy's pool sets to `paperboy host:pid` (`connection.APPLICATION`), says which process.
+paperboy's pool sets to `paperboy host:pid/space-nonce` (`connection.APPLICATION`), says which process.
 """
 
 from __future__ import annotations

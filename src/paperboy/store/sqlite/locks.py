@@ -3,9 +3,9 @@
 `paperboy.db` and the lock `fetch:huggingface` → `paperboy.db.fetch-huggingface.lock`. `flock` belongs to the
 open file, so two holders in one process exclude each other as two processes do, and the operating system
 lets go of it when the process ends however it ends (SIGKILL included): the file may stay, the lock does not.
-The holder writes its `host:pid` into the file, for whoever finds it taken. A SQLite file is only ever used
-from one host, where these locks hold; `paperboy run` itself is alone on its file (`run_lock`), so they keep
-`paperboy fetch` and `paperboy digest` beside it from fetching what it is fetching.
+The holder writes its name (`host:pid/space-nonce`) into the file, for whoever finds it taken. A SQLite file is
+only ever used from one host, where these locks hold; `paperboy run` itself is alone on its file (`run_lock`),
+so they keep `paperboy fetch` and `paperboy digest` beside it from fetching what it is fetching.
 """
 
 from __future__ import annotations
