@@ -11,13 +11,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 import paperboy
 from paperboy.config import Settings
 from paperboy.health import serve_health
-from paperboy.heartbeat import Heartbeat, Holds, beating
-from paperboy.ingest import being_fetched
+from paperboy.heartbeat import Heartbeat, Holds, beating, work_held
 from paperboy.models import Platform
 from paperboy.run_lock import hold_run_lock
 from paperboy.runtime import Runtime
 from paperboy.scheduler import build_scheduler
-from paperboy.store.identity import Claimant
 from paperboy.timespec import format_duration
 from paperboy.wiring.discord import held_shards, serve_discord
 from paperboy.wiring.runtime import open_runtime
@@ -100,9 +98,7 @@ async def holds(runtime: Runtime) -> Holds:
     shards = held_shards(runtime)
     if shards is not None:
         held["shards"] = shards
-    held["sending"] = await runtime.store.ledger.claims_held(Claimant.this_process())
-    held["fetching"] = being_fetched(runtime.store)
-    return held
+    return held | await work_held(runtime.store)
 
 
 async def _stop_jobs(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:

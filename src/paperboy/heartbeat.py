@@ -1,4 +1,5 @@
-"""This process's row in the process table, kept while `paperboy run` runs (`paperboy status`, `/healthz`).
+"""This process's row in the process table, kept while `paperboy run` runs, and while `paperboy digest` sends
+(`paperboy status`, `/healthz`, and each process's share of the platforms' rate limits: `wiring/sinks.py`).
 
 The row is written at start and again every `processes.HEARTBEAT`, with what the process holds now (its
 Discord shards, the digests it is sending, the sources it is fetching), and deleted when the run stops. A
@@ -21,7 +22,9 @@ from typing import Any
 
 import paperboy
 from paperboy.clock import Clock
+from paperboy.ingest import being_fetched
 from paperboy.store import Store
+from paperboy.store.identity import Claimant
 from paperboy.store.locks import this_process
 from paperboy.store.processes import HEARTBEAT
 
@@ -31,6 +34,15 @@ log = logging.getLogger(__name__)
 Holds = dict[str, Any]
 #: how long a stop gives the deletion of the row; a row left behind is dropped once it is old
 FORGET_SECONDS = 2.0
+
+
+async def work_held(store: Store) -> Holds:
+    """What any paperboy process holds: how many digests it is sending (its claims), and the sources it is
+    fetching."""
+    return {
+        "sending": await store.ledger.claims_held(Claimant.this_process()),
+        "fetching": being_fetched(store),
+    }
 
 
 class Heartbeat:

@@ -1,4 +1,5 @@
-"""`paperboy status`: the `paperboy run` processes on the database, each with what it holds; none, in one line."""
+"""`paperboy status`: the paperboy processes at work on the database (runs, and digests while they send), each with
+what it holds; none, in one line."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import paperboy
 from paperboy.clock import SystemClock
 from paperboy.store import Store
 from tests.cli.conftest import COMMAND_TIMEOUT, Cli, config_text, read_until
+from tests.fakes.corpus import CorpusPaper
 from tests.fakes.huggingface import FakeHuggingFace
+from tests.fakes.webhooks import FakeWebhooks
 
 pytestmark = pytest.mark.asyncio
 
@@ -46,7 +49,7 @@ async def holding(target: Path | str, holds: dict[str, object], processes: int =
 async def test_status_without_a_run_says_so_in_one_line(cli: Cli, config_path: Path) -> None:
     result = await cli("status", "--config", str(config_path))
     assert (result.code, result.stderr) == (0, "")
-    assert result.stdout == f"no paperboy run is running on {config_path.parent / 'paperboy.db'}\n"
+    assert result.stdout == f"no paperboy run or digest is at work on {config_path.parent / 'paperboy.db'}\n"
 
 
 async def test_status_lists_a_run_with_what_it_holds(cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace) -> None:
@@ -101,4 +104,32 @@ async def test_a_run_that_stops_is_no_longer_listed(cli: Cli, quiet_config: Path
     async with run(cli, quiet_config):
         await holding(quiet_config.parent / "paperboy.db", {"fetching": [], "sending": 0})
     result = await cli("status", "--config", str(quiet_config))
-    assert result.stdout.startswith("no paperboy run is running on")
+    assert result.stdout.startswith("no paperboy run or digest is at work on")
+
+
+def _patient(config_path: Path) -> None:
+    config_path.write_text(config_path.read_text().replace('timeout = "500ms"', 'timeout = "60s"'))
+
+
+async def test_a_digest_is_listed_while_it_sends_and_gone_once_done(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper], webhooks: FakeWebhooks
+) -> None:
+    _patient(config_path)  # the webhook's answer waits for the test, not for a timeout
+    config = ["--config", str(config_path)]
+    await cli("subscribe", "--platform", "webhook", "--channel", webhooks.slack_url("status"), "--max", "3", *config)
+    webhooks.hold = asyncio.Event()  # the send stays under way
+    digest = await cli.start("digest", "--now", *config)
+    try:
+        async with asyncio.timeout(COMMAND_TIMEOUT):
+            while not webhooks.payloads(webhooks.slack_url("status")):  # noqa: ASYNC110 - the fake server receives
+                await asyncio.sleep(0.02)
+        # its row is written before it sends (what it holds is renewed with each heartbeat)
+        listed = json.loads((await cli("status", "--json", *config)).stdout)["processes"]
+        assert [p["pid"] for p in listed] == [digest.pid]
+    finally:
+        webhooks.hold.set()
+        async with asyncio.timeout(COMMAND_TIMEOUT):
+            await digest.communicate()
+    assert digest.returncode == 0
+    after = await cli("status", *config)
+    assert after.stdout.startswith("no paperboy run or digest is at work on")

@@ -50,7 +50,7 @@ COMMANDS: dict[str, str] = {
     "unsubscribe": "remove a channel's subscription",
     "digest": "send due digests now",
     "doctor": "check config, database and endpoints",
-    "status": "list the paperboy run processes on the database",
+    "status": "list the paperboy processes at work on the database",
     "discord": "Discord set-up: register commands, invite URL",
     "db": "database care: backup, stats, vacuum, copy",
 }

@@ -13,6 +13,7 @@ from paperboy.clock import SystemClock
 from paperboy.config import Settings
 from paperboy.delivery import DigestRunner, DryRun, Outcome, Result
 from paperboy.errors import NotSubscribed, UserInputError
+from paperboy.heartbeat import Heartbeat, beating, work_held
 from paperboy.http import make_client
 from paperboy.ingest import refresh
 from paperboy.models import ChannelRef
@@ -60,10 +61,13 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
             runs = await runner.dry_run(now=now, ref=ref)
             _print_dry_run(runs, nothing)
             return 1 if any(run.fails for run in runs) else 0  # the code the same command would exit with
-        if now or await runner.any_due(ref):
-            # a digest goes out with the day's papers: sources not fetched in the last minutes are fetched first
-            await refresh(store, build_sources(settings, client), lambda name: _lookback_days(settings, name))
-        outcomes = await (runner.run_now(ref) if now else runner.run_due(ref))
+        # while it works, this process is in the process table: `paperboy status` shows it, and every process
+        # sending to a platform counts it when sharing out the platform's rate limit
+        async with beating(Heartbeat(store, clock, lambda: work_held(store))):
+            if now or await runner.any_due(ref):
+                # a digest goes out with the day's papers: sources not fetched in the last minutes are fetched first
+                await refresh(store, build_sources(settings, client), lambda name: _lookback_days(settings, name))
+            outcomes = await (runner.run_now(ref) if now else runner.run_due(ref))
     for outcome in outcomes:
         print(f"{outcome.ref} {outcome.day}: {_said(outcome)}")
     if not outcomes:

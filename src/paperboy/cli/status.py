@@ -1,4 +1,5 @@
-"""`paperboy status`: the `paperboy run` processes on the database, as their heartbeats say: each by its name
+"""`paperboy status`: the paperboy processes at work on the database (every `paperboy run`, and `paperboy digest`
+while it sends), as their heartbeats say: each by its name
 (`host:pid/space-nonce`, as its digest claims and locks name it), its version, when it started, when it was last
 seen, and what it holds (Discord shards, digests being sent, sources being fetched)."""
 
@@ -18,7 +19,8 @@ from paperboy.store.processes import ProcessRecord
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        "List the paperboy run processes on the database (seen within the last minute): each by host:pid and a "
+        "List the paperboy processes at work on the database (every paperboy run, and paperboy digest while it sends; "
+        "seen within the last minute): each by host:pid and a "
         "tag (telling apart containers alike in both), with its version, when it started, when it was last seen, "
         "and what it holds: Discord shards, digests being sent, sources being fetched."
     )
@@ -33,7 +35,7 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print_json({"database": location, "processes": [_json(record, now) for record in live]})
     elif not live:
-        print(f"no paperboy run is running on {location}")
+        print(f"no paperboy run or digest is at work on {location}")
     else:
         print(f"{len(live)} paperboy {'process' if len(live) == 1 else 'processes'} on {location}:")
         for record in live:
