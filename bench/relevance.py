@@ -1,0 +1,118 @@
+"""Relevance benchmark: how well search ranks what people look for, on the shipped corpus of 203 real papers.
+
+    python bench/relevance.py [--backends sqlite[,postgresql]] [--set NAME=VALUE ...] [--experiments]
+
+Builds a store from tests/data/papers.json (SQLite in a temporary folder; PostgreSQL too when --backends names
+it, in a throwaway database on $PAPERBOY_BENCH_DATABASE_URL's server or on a server of its own: bench/postgres.py)
+and runs the judged queries of tests/relevance.py through `PaperService.search`: known items by 3 title words
+and by 2 abstract words (a deterministic rule), and a dozen topics graded by hand (tests/data/relevance.json).
+Prints hits@1, hits@3, MRR, nDCG@10 and nDCG@20 per query set, for the shipped ranking and for plain bm25
+beside it (SQLite FTS5's bm25 over the same index, every column alike, no boosts).
+
+`--set TITLE_WEIGHT=3` changes a constant of `paperboy.store.ranking` for this run (an experiment, not the
+product); `--experiments` adds the experiments recorded in bench/README.md as more rows.
+tests/store/test_relevance.py holds floors on the shipped ranking's figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from postgres import URL_VARIABLE, bench_database, bench_server, server_version
+
+from paperboy.store import Store, ranking
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.relevance import SETS, Scores, evaluate, fill, judged_queries, plain_bm25, shipped  # noqa: E402
+
+#: the experiments of bench/README.md: a name and the ranking constants it changes
+EXPERIMENTS: dict[str, dict[str, float]] = {
+    "title weight 3": {"TITLE_WEIGHT": 3.0},
+    "broad mode forced": {"BM25_MAX_PAPERS": 0},
+}
+
+
+@contextlib.contextmanager
+def constants(changes: dict[str, float]) -> Iterator[None]:
+    """`paperboy.store.ranking` with `changes` made for the block, then as it was."""
+    before = {name: getattr(ranking, name) for name in changes}
+    for name, value in changes.items():
+        setattr(ranking, name, type(before[name])(value))
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            setattr(ranking, name, value)
+
+
+def parse_set(text: str) -> tuple[str, float]:
+    name, _, value = text.partition("=")
+    if not hasattr(ranking, name) or not value:
+        raise argparse.ArgumentTypeError(f"{text!r}: give NAME=VALUE with a constant of paperboy.store.ranking")
+    return name, float(value)
+
+
+async def run(target: Path | str, variants: dict[str, dict[str, float]], bm25: bool) -> dict[str, dict[str, Scores]]:
+    """Each variant's scores (and plain bm25's if `bm25`), on a store at `target` filled with the corpus."""
+    judged = judged_queries()
+    results: dict[str, dict[str, Scores]] = {}
+    async with await Store.open(target) as store:
+        await fill(store)
+        for name, changes in variants.items():
+            with constants(changes):
+                results[name] = await evaluate(shipped(store), judged)
+        if bm25:
+            results["plain bm25"] = await evaluate(plain_bm25(store), judged)
+    return results
+
+
+def table(results: dict[str, dict[str, Scores]]) -> list[str]:
+    lines = [
+        "| queries | ranking | hits@1 | hits@3 | MRR | nDCG@10 | nDCG@20 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in SETS:
+        for ranking_name, by_set in results.items():
+            s = by_set[name]
+            figures = " | ".join(f"{v:.3f}" for v in (s.hits1, s.hits3, s.mrr, s.ndcg10, s.ndcg20))
+            lines.append(f"| {name} ({s.queries}) | {ranking_name} | {figures} |")
+    return lines
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = "sqlite,postgresql" if os.environ.get(URL_VARIABLE) else "sqlite"
+    parser.add_argument("--backends", default=default, help=f"comma-separated: sqlite, postgresql (default {default})")
+    parser.add_argument("--set", type=parse_set, action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--experiments", action="store_true", help="add the experiments of bench/README.md")
+    args = parser.parse_args()
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    changes = dict(args.set)
+    label = "shipped" + "".join(f", {n}={v:g}" for n, v in changes.items())
+    variants = {label: changes} | (EXPERIMENTS if args.experiments else {})
+
+    print(f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}, {sys.platform}")
+    if "sqlite" in backends:
+        with tempfile.TemporaryDirectory(prefix="paperboy-relevance-") as folder:
+            results = await run(Path(folder) / "papers.db", variants, bm25=True)
+        print("SQLite:")
+        print("\n".join(table(results)))
+    if "postgresql" in backends:
+        with bench_server() as server, bench_database(server, "paperboy_bench_relevance") as url:
+            results = await run(url, variants, bm25=False)
+            print(f"PostgreSQL {server_version(server)}:")
+        print("\n".join(table(results)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
