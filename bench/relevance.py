@@ -32,7 +32,7 @@ from postgres import URL_VARIABLE, bench_database, bench_server, server_version
 from paperboy.store import Store, ranking
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.relevance import SETS, Scores, evaluate, fill, judged_queries, plain_bm25, shipped  # noqa: E402
+from tests.relevance import SETS, Scores, evaluate, fill, judged_queries, plain_bm25, shipped
 
 #: the experiments of bench/README.md: a name and the ranking constants it changes
 EXPERIMENTS: dict[str, dict[str, float]] = {
