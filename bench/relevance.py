@@ -29,16 +29,51 @@ from pathlib import Path
 
 from postgres import URL_VARIABLE, bench_database, bench_server, server_version
 
+from paperboy.query import parse
 from paperboy.store import Store, ranking
+from paperboy.store.rows import COLUMNS, PAPER_DAY
+from paperboy.store.sqlite.migrations import MIGRATIONS
+from paperboy.store.sqlite.search import fts_expression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.relevance import SETS, Scores, evaluate, fill, judged_queries, plain_bm25, shipped
+from tests.relevance import DEPTH, SETS, TODAY, Ranker, Scores, evaluate, fill, judged_queries, plain_bm25, shipped
 
 #: the experiments of bench/README.md: a name and the ranking constants it changes
 EXPERIMENTS: dict[str, dict[str, float]] = {
     "title weight 3": {"TITLE_WEIGHT": 3.0},
     "broad mode forced": {"BM25_MAX_PAPERS": 0},
 }
+
+
+def broad_bm25(store: Store) -> Ranker:
+    """A sketch of issue 15's fix for broad searches, measured here before anyone builds it (SQLite only): the
+    newest `ranking.CANDIDATES` matches, as broad mode takes them, copied into a scratch in-memory index and
+    ranked there by the shipped bm25 and boosts. bm25's word rarity is then counted among the candidates, not
+    in the whole store."""
+    columns = ", ".join(COLUMNS)
+    newest = (
+        f"SELECT {columns} FROM papers WHERE pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? "
+        f"ORDER BY rowid DESC LIMIT {ranking.CANDIDATES})"
+    )
+    ranked = (
+        f"SELECT p.id FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ? "
+        f"ORDER BY {ranking.bm25('papers_fts')} * {ranking.boosts('p.upvotes', PAPER_DAY, '?')} DESC, p.pk DESC "
+        f"LIMIT {DEPTH}"
+    )
+
+    async def rank(text: str) -> list[str]:
+        expression = fts_expression(parse(text))
+        if expression is None:
+            return []
+        rows = await store.db.fetchall(newest, (expression,))
+        with contextlib.closing(sqlite3.connect(":memory:")) as scratch:
+            for migration in MIGRATIONS:
+                scratch.executescript(migration.script)
+            scratch.executemany(f"INSERT INTO papers ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+            scratch.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
+            return [str(row[0]) for row in scratch.execute(ranked, (expression, TODAY.isoformat()))]
+
+    return rank
 
 
 @contextlib.contextmanager
@@ -61,8 +96,11 @@ def parse_set(text: str) -> tuple[str, float]:
     return name, float(value)
 
 
-async def run(target: Path | str, variants: dict[str, dict[str, float]], bm25: bool) -> dict[str, dict[str, Scores]]:
-    """Each variant's scores (and plain bm25's if `bm25`), on a store at `target` filled with the corpus."""
+async def run(
+    target: Path | str, variants: dict[str, dict[str, float]], *, bm25: bool, experiments: bool
+) -> dict[str, dict[str, Scores]]:
+    """Each variant's scores, on a store at `target` filled with the corpus; plain bm25's too if `bm25` (SQLite),
+    and with `experiments` the sketch of bm25 for broad searches (`broad_bm25`)."""
     judged = judged_queries()
     results: dict[str, dict[str, Scores]] = {}
     async with await Store.open(target) as store:
@@ -72,6 +110,8 @@ async def run(target: Path | str, variants: dict[str, dict[str, float]], bm25: b
                 results[name] = await evaluate(shipped(store), judged)
         if bm25:
             results["plain bm25"] = await evaluate(plain_bm25(store), judged)
+        if bm25 and experiments:
+            results["broad: bm25 on a scratch index"] = await evaluate(broad_bm25(store), judged)
     return results
 
 
@@ -103,12 +143,12 @@ async def main() -> int:
     print(f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}, {sys.platform}")
     if "sqlite" in backends:
         with tempfile.TemporaryDirectory(prefix="paperboy-relevance-") as folder:
-            results = await run(Path(folder) / "papers.db", variants, bm25=True)
+            results = await run(Path(folder) / "papers.db", variants, bm25=True, experiments=args.experiments)
         print("SQLite:")
         print("\n".join(table(results)))
     if "postgresql" in backends:
         with bench_server() as server, bench_database(server, "paperboy_bench_relevance") as url:
-            results = await run(url, variants, bm25=False)
+            results = await run(url, variants, bm25=False, experiments=args.experiments)
             print(f"PostgreSQL {server_version(server)}:")
         print("\n".join(table(results)))
     return 0
