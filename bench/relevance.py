@@ -108,10 +108,10 @@ async def run(
         for name, changes in variants.items():
             with constants(changes):
                 results[name] = await evaluate(shipped(store), judged)
+        if bm25 and experiments:
+            results["broad mode, bm25 on a scratch index"] = await evaluate(broad_bm25(store), judged)
         if bm25:
             results["plain bm25"] = await evaluate(plain_bm25(store), judged)
-        if bm25 and experiments:
-            results["broad: bm25 on a scratch index"] = await evaluate(broad_bm25(store), judged)
     return results
 
 
