@@ -1,6 +1,6 @@
 """Relevance benchmark: how well search ranks what people look for, on the shipped corpus of 203 real papers.
 
-    python bench/relevance.py [--backends sqlite[,postgresql]] [--set NAME=VALUE ...] [--experiments]
+    python bench/relevance.py [--backends sqlite[,postgresql]] [--set NAME=VALUE ...] [--experiments] [--topics]
 
 Builds a store from tests/data/papers.json (SQLite in a temporary folder; PostgreSQL too when --backends names
 it, in a throwaway database on $PAPERBOY_BENCH_DATABASE_URL's server or on a server of its own: bench/postgres.py)
@@ -10,7 +10,8 @@ Prints hits@1, hits@3, MRR, nDCG@10 and nDCG@20 per query set, for the shipped r
 beside it (SQLite FTS5's bm25 over the same index, every column alike, no boosts).
 
 `--set TITLE_WEIGHT=3` changes a constant of `paperboy.store.ranking` for this run (an experiment, not the
-product); `--experiments` adds the experiments recorded in bench/README.md as more rows.
+product); `--experiments` adds the experiments recorded in bench/README.md as more rows; `--topics` prints
+nDCG@10 for each topic under each ranking.
 tests/store/test_relevance.py holds floors on the shipped ranking's figures.
 """
 
@@ -36,7 +37,19 @@ from paperboy.store.sqlite.migrations import MIGRATIONS
 from paperboy.store.sqlite.search import fts_expression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.relevance import DEPTH, SETS, TODAY, Ranker, Scores, evaluate, fill, judged_queries, plain_bm25, shipped
+from tests.relevance import (
+    DEPTH,
+    SETS,
+    TODAY,
+    Ranker,
+    by_set,
+    fill,
+    judged_queries,
+    plain_bm25,
+    ranked,
+    scores,
+    shipped,
+)
 
 #: the experiments of bench/README.md: a name and the ranking constants it changes
 EXPERIMENTS: dict[str, dict[str, float]] = {
@@ -96,36 +109,60 @@ def parse_set(text: str) -> tuple[str, float]:
     return name, float(value)
 
 
-async def run(
-    target: Path | str, variants: dict[str, dict[str, float]], *, bm25: bool, experiments: bool
-) -> dict[str, dict[str, Scores]]:
-    """Each variant's scores, on a store at `target` filled with the corpus; plain bm25's too if `bm25` (SQLite),
+#: a ranking's results for every judged query, by the ranking's name
+Results = dict[str, list[list[str]]]
+
+
+async def run(target: Path | str, variants: dict[str, dict[str, float]], *, bm25: bool, experiments: bool) -> Results:
+    """Each variant's results, on a store at `target` filled with the corpus; plain bm25's too if `bm25` (SQLite),
     and with `experiments` the sketch of bm25 for broad searches (`broad_bm25`)."""
     judged = judged_queries()
-    results: dict[str, dict[str, Scores]] = {}
+    results: Results = {}
     async with await Store.open(target) as store:
         await fill(store)
         for name, changes in variants.items():
             with constants(changes):
-                results[name] = await evaluate(shipped(store), judged)
+                results[name] = await ranked(shipped(store), judged)
         if bm25 and experiments:
-            results["broad mode, bm25 on a scratch index"] = await evaluate(broad_bm25(store), judged)
+            results["broad mode, bm25 on a scratch index"] = await ranked(broad_bm25(store), judged)
         if bm25:
-            results["plain bm25"] = await evaluate(plain_bm25(store), judged)
+            results["plain bm25"] = await ranked(plain_bm25(store), judged)
     return results
 
 
-def table(results: dict[str, dict[str, Scores]]) -> list[str]:
+def table(results: Results) -> list[str]:
+    """The scores of each query set under each ranking, as a Markdown table."""
+    judged = judged_queries()
+    scored = {name: by_set(found, judged) for name, found in results.items()}
     lines = [
         "| queries | ranking | hits@1 | hits@3 | MRR | nDCG@10 | nDCG@20 |",
         "|---|---|---|---|---|---|---|",
     ]
     for name in SETS:
-        for ranking_name, by_set in results.items():
-            s = by_set[name]
+        for ranking_name, sets in scored.items():
+            s = sets[name]
             figures = " | ".join(f"{v:.3f}" for v in (s.hits1, s.hits3, s.mrr, s.ndcg10, s.ndcg20))
             lines.append(f"| {name} ({s.queries}) | {ranking_name} | {figures} |")
     return lines
+
+
+def topics_table(results: Results) -> list[str]:
+    """nDCG@10 of each topical query under each ranking, as a Markdown table."""
+    judged = judged_queries()
+    lines = ["| topic | " + " | ".join(results) + " |", "|---" * (len(results) + 1) + "|"]
+    for i, query in enumerate(judged):
+        if query.set == "topical":
+            figures = " | ".join(f"{scores([found[i]], [query]).ndcg10:.3f}" for found in results.values())
+            lines.append(f"| {query.text} | {figures} |")
+    return lines
+
+
+def report(title: str, results: Results, topics: bool) -> None:
+    print(title)
+    print("\n".join(table(results)))
+    if topics:
+        print("nDCG@10 by topic:")
+        print("\n".join(topics_table(results)))
 
 
 async def main() -> int:
@@ -134,6 +171,7 @@ async def main() -> int:
     parser.add_argument("--backends", default=default, help=f"comma-separated: sqlite, postgresql (default {default})")
     parser.add_argument("--set", type=parse_set, action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--experiments", action="store_true", help="add the experiments of bench/README.md")
+    parser.add_argument("--topics", action="store_true", help="also print nDCG@10 for each topical query")
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     changes = dict(args.set)
@@ -144,13 +182,12 @@ async def main() -> int:
     if "sqlite" in backends:
         with tempfile.TemporaryDirectory(prefix="paperboy-relevance-") as folder:
             results = await run(Path(folder) / "papers.db", variants, bm25=True, experiments=args.experiments)
-        print("SQLite:")
-        print("\n".join(table(results)))
+        report("SQLite:", results, args.topics)
     if "postgresql" in backends:
         with bench_server() as server, bench_database(server, "paperboy_bench_relevance") as url:
             results = await run(url, variants, bm25=False, experiments=args.experiments)
-            print(f"PostgreSQL {server_version(server)}:")
-        print("\n".join(table(results)))
+            version = server_version(server)
+        report(f"PostgreSQL {version}:", results, args.topics)
     return 0
 
 

@@ -172,11 +172,20 @@ def _ndcg(ids: Sequence[str], grades: dict[str, int], depth: int) -> float:
 async def evaluate(rank: Ranker, judged: Sequence[Judged] | None = None) -> dict[str, Scores]:
     """Each query set's scores under `rank`."""
     queries = list(judged) if judged is not None else judged_queries()
-    ranked = [await rank(q.text) for q in queries]
+    return by_set(await ranked(rank, queries), queries)
+
+
+async def ranked(rank: Ranker, judged: Sequence[Judged]) -> list[list[str]]:
+    """The results of each query under `rank`."""
+    return [await rank(q.text) for q in judged]
+
+
+def by_set(results: Sequence[Sequence[str]], judged: Sequence[Judged]) -> dict[str, Scores]:
+    """Each query set's scores, given the results of each query."""
     return {
-        name: scores([r for r, q in zip(ranked, queries, strict=True) if q.set == name], chosen)
+        name: scores([r for r, q in zip(results, judged, strict=True) if q.set == name], chosen)
         for name in SETS
-        if (chosen := [q for q in queries if q.set == name])
+        if (chosen := [q for q in judged if q.set == name])
     }
 
 
