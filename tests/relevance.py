@@ -12,8 +12,9 @@ Three query sets, all deterministic:
   `ABSTRACT_MIN_PAPERS` papers: the words an abstract keeps coming back to, which a reader remembers. Tried
   first and left: the 3 rarest words (199 of 203 queries had one result, which tests matching, not ranking),
   and 3 words by tf·idf (169 of 203 had one result); with 2, about half the queries find several papers.
-- `topical`: a dozen topics with every corpus paper graded 0–3 by hand, in tests/data/relevance.json; each
-  topic states its grade rule there. Unlisted papers are grade 0. A paper of grade 2 or 3 counts as a hit.
+- `topical`: 13 topics with papers graded 0–3 by hand, in tests/data/relevance.json (its "about" says how the
+  candidates were found); each topic states its grade rule there. Unlisted papers are grade 0. A paper of
+  grade 2 or 3 counts as a hit.
 
 Known-item queries take a paper's words as FTS5 reads them (`WORD_CHARS`, case folded): letters and digits.
 """
