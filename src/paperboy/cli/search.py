@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 
 from paperboy.cli import command_position
 from paperboy.cli.options import positive_int
-from paperboy.cli.output import hit_json, hit_text, print_json
+from paperboy.cli.output import hit_json, hit_text, print_hints, print_json, styled
 from paperboy.config import Settings
 from paperboy.models import Sort
 from paperboy.query import canonical
@@ -90,7 +91,10 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         print(f"no papers match {canonical(query)}" + (" on this page" if args.offset else ""))
     else:
         first = args.offset + 1
-        print("\n\n".join(hit_text(rank, hit) for rank, hit in enumerate(page.hits, first)))
+        bold = styled(sys.stdout)
+        print("\n\n".join(hit_text(rank, hit, bold=bold) for rank, hit in enumerate(page.hits, first)))
         if page.has_more:
             print(f"\nmore: --offset {args.offset + len(page.hits)}")
+    sys.stdout.flush()  # the answer, then what was noticed about the query (stderr is not buffered)
+    print_hints(page.hints)
     return 0
