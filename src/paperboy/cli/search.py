@@ -70,8 +70,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         help='the query: words (all must match), "a phrase", a OR b (or a | b), -word (or NOT word), (groups), '
         "quant*, title:, abstract:, author:, keyword:, org:, cat:, id:, more:N (what digest N left out), "
-        "code:yes|no, upvotes>=N, stars>N, comments>=N, since:7d, before:2025-06-01; the README's \"The query "
-        'language" says what each does',
+        "code:yes|no, upvotes>=N, stars>N, comments>=N, since:7d, before:2025-06-01; an arXiv id or link alone "
+        'finds that paper; the README\'s "The query language" says what each does',
     )
     parser.add_argument("--limit", type=positive_int, default=10, help="how many results (default 10, at most 100)")
     parser.add_argument("--offset", type=int, default=0, help="skip this many results first (for the next page)")
