@@ -79,3 +79,32 @@ async def test_more_of_a_digest_lists_what_it_left_out(service: PaperService, st
     assert digest is not None
     page = await service.search(f"more:{digest.id}")
     assert [hit.paper.id for hit in page.hits] == left_out
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["{id}", "arXiv:{id}", "{id}v2", "https://arxiv.org/abs/{id}", "https://huggingface.co/papers/{id}", " {id} "],
+)
+async def test_a_query_that_is_only_an_id_or_a_link_finds_that_paper_alone(
+    service: PaperService, spelling: str
+) -> None:
+    page = await service.search(spelling.format(id=PAPERS[3].id))
+    assert [hit.paper.id for hit in page.hits] == [PAPERS[3].id]
+    assert page.hints == ()
+
+
+async def test_an_id_alone_that_is_not_in_the_database_says_so(service: PaperService) -> None:
+    page = await service.search("2401.99999")
+    assert page.hits == ()
+    assert page.hints == (
+        "paper 2401.99999 is not in the database yet; fetch its day with `paperboy fetch --date YYYY-MM-DD`, "
+        "or check the id",
+    )
+
+
+async def test_a_lower_case_or_is_searched_as_a_word_with_a_hint(service: PaperService) -> None:
+    page = await service.search("diffusion or video", limit=100)
+    as_words = await service.search('diffusion video "or"', limit=100)
+    assert [hit.paper.id for hit in page.hits] == [hit.paper.id for hit in as_words.hits]
+    assert as_words.hints == ()
+    assert len(page.hints) == 1 and page.hints[0].startswith("did you mean OR? ")

@@ -162,11 +162,14 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    """One page of results; `has_more` says whether asking for the next offset would give more."""
+    """One page of results; `has_more` says whether asking for the next offset would give more. `hints` are
+    sentences for the person who typed the query (`did you mean OR?`, a paper asked for by id that is not in the
+    database): each surface shows them beside the results."""
 
     hits: tuple[SearchHit, ...]
     offset: int
     has_more: bool
+    hints: tuple[str, ...] = ()
 
 
 class Platform(Enum):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from paperboy.arxiv_ids import parse_arxiv_id
 from paperboy.errors import PaperNotFound, QueryError
 from paperboy.metrics import SEARCH_SECONDS
 from paperboy.models import Paper, SearchPage, Sort
-from paperboy.query import Node, parse
+from paperboy.query import Node, hints, parse
 from paperboy.query.ast import And, Match, MatchField, Not, Or
 from paperboy.store import Store
 
@@ -24,7 +25,9 @@ class PaperService:
         self._today = today or (lambda: datetime.now(UTC).date())
 
     async def search(self, text: str, *, sort: Sort = Sort.RELEVANCE, limit: int = 10, offset: int = 0) -> SearchPage:
-        """A page of the papers matching the query `text` (the query language: `query/parser.py`)."""
+        """A page of the papers matching the query `text` (the query language: `query/parser.py`), with hints for
+        whoever typed it: lower-case operators (`query/hints.py`), and a paper asked for by its id alone (`2401.12345`,
+        an arXiv or Hugging Face link) that is not in the database, said as `paper` says it."""
         if not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"the limit must be between 1 and {MAX_LIMIT}, not {limit}")
         if not 0 <= offset <= MAX_OFFSET:
@@ -32,7 +35,11 @@ class PaperService:
         query = parse(text)
         await self._refuse_unknown_digests(query)
         with SEARCH_SECONDS.time():
-            return await self._store.papers.search(query, sort=sort, limit=limit, offset=offset, today=self._today())
+            page = await self._store.papers.search(query, sort=sort, limit=limit, offset=offset, today=self._today())
+        notes = hints(text)
+        if isinstance(query, Match) and query.field is MatchField.ID and not page.hits and offset == 0:
+            notes += (_not_in_database(query.value),)
+        return replace(page, hints=notes) if notes else page
 
     async def _refuse_unknown_digests(self, query: Node) -> None:
         """`more:123` for a digest that does not exist is said as such, not as a search that matched nothing."""
@@ -48,11 +55,15 @@ class PaperService:
         arxiv_id = parse_arxiv_id(text)
         paper = await self._store.papers.get(arxiv_id.base)
         if paper is None:
-            raise PaperNotFound(
-                f"paper {arxiv_id.base} is not in the database yet; fetch its day with "
-                "`paperboy fetch --date YYYY-MM-DD`, or check the id"
-            )
+            raise PaperNotFound(_not_in_database(arxiv_id.base))
         return paper
+
+
+def _not_in_database(paper_id: str) -> str:
+    return (
+        f"paper {paper_id} is not in the database yet; fetch its day with `paperboy fetch --date YYYY-MM-DD`, "
+        "or check the id"
+    )
 
 
 def _digest_numbers(node: Node) -> list[int]:

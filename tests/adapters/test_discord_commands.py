@@ -458,3 +458,48 @@ async def test_shard_ids_connect_only_those_shards_of_the_total(services: Servic
     client, _ = build_bot(services, DiscordSettings(shards=4, shard_ids=(1, 3)))
     assert isinstance(client, discord.AutoShardedClient)
     assert (client.shard_ids, client.shard_count) == ([1, 3], 4)
+
+
+async def test_search_by_an_id_alone_answers_that_paper(bot: discord.Client, discord_server: FakeDiscord) -> None:
+    paper = corpus_papers()[4]
+    answer = await run(bot, discord_server, command("search", {"query": f"https://arxiv.org/abs/{paper.id}v1"}))
+    assert answer.text == f"Papers 1–1 for `https://arxiv.org/abs/{paper.id}v1`"
+    assert [e["url"] for e in answer.message["embeds"]] == [f"https://huggingface.co/papers/{paper.id}"]
+
+
+async def test_search_by_an_id_not_in_the_database_says_so(bot: discord.Client, discord_server: FakeDiscord) -> None:
+    answer = await run(bot, discord_server, command("search", {"query": "2401.99999"}))
+    assert answer.text.startswith("No papers match `2401.99999`.\n*Hint:* paper 2401.99999 is not in the database")
+
+
+async def test_search_with_a_lower_case_or_asks_did_you_mean_or(
+    bot: discord.Client, discord_server: FakeDiscord
+) -> None:
+    answer = await run(bot, discord_server, command("search", {"query": "diffusion or video"}))
+    assert answer.ephemeral
+    assert '\n*Hint:* did you mean OR? "or" at column 11 is searched as a word' in answer.text
+
+
+async def test_post_to_channel_leaves_the_askers_hints_out(bot: discord.Client, discord_server: FakeDiscord) -> None:
+    first = await run(bot, discord_server, command("search", {"query": "diffusion or model"}))
+    assert "*Hint:*" in first.text
+    post_id = first.message["components"][0]["components"][2]["custom_id"]
+    shown = first.created[-1] | {"components": first.message["components"], "flags": EPHEMERAL}
+    shared = await run(bot, discord_server, button(post_id, shown))
+    assert "Hint" not in shared.text
+
+
+async def test_filter_set_with_a_lower_case_or_keeps_it_and_tells_the_caller(
+    bot: discord.Client, discord_server: FakeDiscord
+) -> None:
+    await run(bot, discord_server, command("subscribe", permissions=ADMIN))
+    payload = command("filter set", {"query": 'diffusion or "flow matching"'}, permissions=ADMIN)
+    set_ = await run(bot, discord_server, payload)
+    assert set_.text.endswith('set this channel\'s filter to diffusion or "flow matching"')
+    assert not set_.ephemeral and "Hint" not in set_.text
+    async with asyncio.timeout(10):
+        while not discord_server.followups[payload["token"]]:  # noqa: ASYNC110 - sent after the announcement
+            await asyncio.sleep(0.005)
+    [hint] = discord_server.followups[payload["token"]]
+    assert hint["flags"] & EPHEMERAL
+    assert hint["content"].startswith('*Hint:* did you mean OR? "or" at column 11 is searched as a word')

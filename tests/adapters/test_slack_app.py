@@ -449,3 +449,46 @@ async def test_slack_out_of_reach_at_start_is_named_with_its_address(caplog: pyt
         "cannot reach Slack at http://127.0.0.1:9 (connection refused) to check slack.bot_token; going on"
         in caplog.text
     )
+
+
+def hints_of(answer: dict[str, Any]) -> list[str]:
+    return [
+        element["text"]
+        for block in answer.get("blocks", [])
+        if block["type"] == "context"
+        for element in block["elements"]
+        if element["text"].startswith("_Hint:_ ")
+    ]
+
+
+async def test_search_by_an_id_alone_answers_that_paper(app: AsyncApp, slack_server: FakeSlack) -> None:
+    paper = corpus_papers()[4]
+    answer = await papers(app, slack_server, f"search arXiv:{paper.id}")
+    sections = [b for b in answer["blocks"] if b["type"] == "section"]
+    assert len(sections) == 1 and f"https://huggingface.co/papers/{paper.id}" in sections[0]["text"]["text"]
+    assert hints_of(answer) == []
+
+
+async def test_search_by_an_id_not_in_the_database_says_so(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "search https://huggingface.co/papers/2401.99999")
+    assert text_of(answer) == "No papers match `https://huggingface.co/papers/2401.99999`."
+    [hint] = hints_of(answer)
+    assert hint.startswith("_Hint:_ paper 2401.99999 is not in the database yet")
+
+
+async def test_search_with_a_lower_case_or_asks_did_you_mean_or(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "search diffusion or video")
+    [hint] = hints_of(answer)
+    assert hint.startswith('_Hint:_ did you mean OR? "or" at column 11 is searched as a word')
+
+
+async def test_filter_set_with_a_lower_case_or_keeps_it_and_tells_the_caller(
+    app: AsyncApp, slack_server: FakeSlack
+) -> None:
+    await papers(app, slack_server, "subscribe")
+    set_ = await papers(app, slack_server, 'filter set diffusion or "flow matching"', user="U2")
+    assert text_of(set_) == 'Filter set: `diffusion or "flow matching"`'
+    [hint] = hints_of(set_)
+    assert hint.startswith('_Hint:_ did you mean OR? "or" at column 11 is searched as a word')
+    announced = [m["text"] for m in await announcements(slack_server, 2)]
+    assert announced[1] == '<@U2> set this channel\'s filter to `diffusion or "flow matching"`'

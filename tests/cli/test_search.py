@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Cli
+from tests.cli.conftest import COMMAND_TIMEOUT, Cli
 from tests.fakes.corpus import CorpusPaper
 
 pytestmark = pytest.mark.asyncio
@@ -157,3 +162,91 @@ async def test_json_reaches_an_output_that_cannot_show_every_character_as_json(
                        env={"PYTHONIOENCODING": "ascii"})  # fmt: skip
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)[0]["title"] == paper.title
+
+
+@pytest.mark.parametrize(
+    "spelling", ["{id}", "arXiv:{id}", "{id}v2", "https://arxiv.org/abs/{id}", "https://huggingface.co/papers/{id}"]
+)
+async def test_an_id_or_a_link_alone_finds_that_paper(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper], spelling: str
+) -> None:
+    paper = fetched[2]
+    result = await cli("search", spelling.format(id=paper.id), "--json", "--config", str(config_path))
+    assert result.code == 0, result.stderr
+    assert [hit["id"] for hit in json.loads(result.stdout)] == [paper.id]
+    assert result.stderr == ""
+
+
+async def test_an_id_alone_that_is_not_in_the_database_says_so(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    result = await cli("search", "2401.99999", "--config", str(config_path))
+    assert result.code == 0
+    assert result.stdout == "no papers match id:2401.99999\n"
+    assert result.stderr == (
+        "paperboy: hint: paper 2401.99999 is not in the database yet; fetch its day with "
+        "`paperboy fetch --date YYYY-MM-DD`, or check the id\n"
+    )
+
+
+async def test_a_lower_case_or_is_searched_as_written_with_a_hint(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    result = await cli("search", "diffusion", "or", '"flow matching"', "--json", "--config", str(config_path))
+    assert result.code == 0
+    json.loads(result.stdout)  # the answer stays pure JSON
+    assert result.stderr.startswith('paperboy: hint: did you mean OR? "or" at column 11 is searched as a word')
+    assert result.stderr.count("\n") == 1
+
+
+async def test_snippets_in_a_pipe_are_plain_words(cli: Cli, config_path: Path, fetched: list[CorpusPaper]) -> None:
+    result = await cli("search", "model", "--limit", "3", "--config", str(config_path))
+    assert result.code == 0, result.stderr
+    snippets = [line for line in result.stdout.splitlines() if line.startswith("    ") and "model" in line.lower()]
+    assert snippets
+    assert "**" not in result.stdout and "\x1b" not in result.stdout
+
+
+async def test_snippets_on_a_terminal_show_matched_words_in_bold(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    shown = await on_a_terminal(cli, "search", "model", "--limit", "3", "--config", str(config_path))
+    assert re.search(r"\x1b\[1m[Mm]odel\w*\x1b\[22m", shown)
+    assert "**" not in shown
+
+
+async def test_no_color_keeps_a_terminal_plain(cli: Cli, config_path: Path, fetched: list[CorpusPaper]) -> None:
+    shown = await on_a_terminal(cli, "search", "model", "--limit", "3", "--config", str(config_path), no_color=True)
+    assert "model" in shown.lower() and "\x1b" not in shown and "**" not in shown
+
+
+async def on_a_terminal(cli: Cli, *args: str, no_color: bool = False) -> str:
+    """What `paperboy *args` writes to a terminal (a pseudo-terminal here) as its stdout."""
+    leader, follower = pty.openpty()
+    try:
+        env = cli.env | {"NO_COLOR": "1" if no_color else ""}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "paperboy", *args, cwd=cli.cwd, env=env, stdout=follower, stderr=subprocess.PIPE
+        )
+        os.close(follower)
+        follower = -1
+        shown = await asyncio.wait_for(asyncio.to_thread(_read_all, leader), COMMAND_TIMEOUT)
+        assert await asyncio.wait_for(process.wait(), COMMAND_TIMEOUT) == 0
+        return shown
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the terminal's other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode()

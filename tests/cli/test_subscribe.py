@@ -151,3 +151,18 @@ async def test_a_webhook_is_unsubscribed_by_the_fingerprint_it_is_shown_with(cli
     assert gone.code == 0, gone.stderr
     assert "SECRET" not in gone.stdout
     assert json.loads((await cli("subscriptions", "--json", *config)).stdout) == []
+
+
+async def test_a_filter_with_a_lower_case_or_is_kept_as_written_with_a_hint(cli: Cli, config_path: Path) -> None:
+    made = await cli("subscribe", *CHANNEL, "--filter", 'diffusion or "flow matching"', "--config", str(config_path))
+    assert made.code == 0, made.stderr
+    assert made.stdout == (
+        'subscribed slack:T0456/C0123: 09:00 UTC, mon-fri; filter: diffusion or "flow matching"; up to 10 papers\n'
+    )
+    assert made.stderr.startswith('paperboy: hint: did you mean OR? "or" at column 11 is searched as a word')
+
+
+async def test_a_category_filter_is_kept_in_arxivs_spelling(cli: Cli, config_path: Path) -> None:
+    made = await cli("subscribe", *CHANNEL, "--filter", "cat:CS.cl", "--config", str(config_path))
+    assert "filter: cat:cs.CL;" in made.stdout
+    assert made.stderr == ""

@@ -28,7 +28,7 @@ from paperboy.query.ast import (
     TextField,
     render,
 )
-from paperboy.query.parser import MAX_LENGTH, MIN_PREFIX, WORD_CHARS
+from paperboy.query.parser import MAX_LENGTH, MIN_PREFIX, WORD_CHARS, category_spelling, lone_paper_id
 
 # --- canonical trees ----------------------------------------------------------------------------------------
 
@@ -67,7 +67,7 @@ _arxiv_ids = st.one_of(
 #: the canonical values of each match field
 MATCH_VALUES: dict[MatchField, st.SearchStrategy[str]] = {
     MatchField.ORG: st.lists(_org_words, min_size=1, max_size=3).map(" ".join),
-    MatchField.CATEGORY: st.from_regex(r"[A-Za-z-]+(\.[A-Za-z-]+)?", fullmatch=True),
+    MatchField.CATEGORY: st.from_regex(r"[A-Za-z-]+(\.[A-Za-z-]+)?", fullmatch=True).map(category_spelling),
     MatchField.ID: _arxiv_ids,
     MatchField.CODE: st.sampled_from(["yes", "no"]),
     MatchField.MORE: st.integers(1, MAX_DIGEST).map(str),
@@ -100,7 +100,10 @@ trees = st.recursive(
         st.lists(children, min_size=2, max_size=3).map(lambda items: _combine(Or, items)),
     ),
     max_leaves=10,
-).filter(lambda tree: len(render(tree)) <= MAX_LENGTH)
+).filter(
+    # a query that is only an arXiv id or a paper's URL is `id:` that paper: a lone word so spelled is no tree
+    lambda tree: len(render(tree)) <= MAX_LENGTH and not (isinstance(tree, Term) and lone_paper_id(render(tree)))
+)
 
 # --- other spellings of a tree ------------------------------------------------------------------------------
 
@@ -133,6 +136,7 @@ def _spelled_leaf(draw: st.DrawFn) -> tuple[str, Node]:
     day = draw(st.dates())
     tree = draw(trees)
     arxiv_id = draw(_arxiv_ids)
+    category = draw(MATCH_VALUES[MatchField.CATEGORY])
     spellings: list[tuple[str, Node]] = [
         (f"{bound.value}:{draw(_digits(weeks))}{case('w')}", DateLimit(bound, days_ago=7 * weeks)),
         (f"{bound.value}:{draw(_digits(days))}{case('d')}", DateLimit(bound, days_ago=days)),
@@ -145,6 +149,7 @@ def _spelled_leaf(draw: st.DrawFn) -> tuple[str, Node]:
         (f"more:{draw(_digits(digest))}", Match(MatchField.MORE, str(digest))),
         (f"id:arXiv:{arxiv_id}v{draw(st.integers(1, 9))}", Match(MatchField.ID, arxiv_id)),
         (f"code:{case('yes')}", Match(MatchField.CODE, "yes")),
+        (f"{case('cat')}:{case(category)}", Match(MatchField.CATEGORY, category)),
         (f"({render(tree)})", tree),
     ]
     return draw(st.sampled_from(spellings))

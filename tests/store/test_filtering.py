@@ -81,7 +81,7 @@ def test_reasons_say_where_the_words_matched() -> None:
             "upvotes 42 (>= 10)",
             "organisation NVIDIA",
             "has code",
-            "category cs.cv",
+            "category cs.CV",
             "dated 2025-01-18 (since the limit)",
         )
 
@@ -98,3 +98,13 @@ def test_an_index_is_closed_when_its_with_block_ends() -> None:
         index.matching(parse("model"), TODAY)
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         index.matching(parse("model"), TODAY)
+
+
+@pytest.mark.parametrize("spelled", ["cat:cs.CL", "cat:cs.cl", "cat:CS.CL"])
+def test_a_category_matches_in_any_case_and_is_named_as_arxiv_spells_it(spelled: str) -> None:
+    paper = replace(NEW[0], categories=("cs.CL", "cs.LG"))
+    with CandidateIndex([paper, *NEW[1:]]) as index:
+        found = index.matching(parse(spelled), TODAY)
+        assert paper.id in found
+        assert all("cs.CL" in p.categories for p in [paper, *NEW[1:]] if p.id in found)
+        assert index.reasons(parse(spelled), paper.id, TODAY) == ("category cs.CL",)

@@ -14,7 +14,7 @@ import pytest_asyncio
 from paperboy.errors import QueryError
 from paperboy.models import ChannelRef, Paper, Platform, SearchPage, Sort
 from paperboy.query import parse
-from paperboy.query.ast import Phrase, Term
+from paperboy.query.ast import Match, MatchField, Phrase, Term
 from paperboy.query.parser import WORD_CHARS
 from paperboy.store import Store, Target, ranking
 from tests.fakes.corpus import corpus_papers
@@ -187,6 +187,19 @@ async def test_org_treats_like_wildcards_as_text(store: Store) -> None:
 async def test_cat_matches_an_arxiv_category(store: Store) -> None:
     assert set(await ids(store, "cat:cs.CL")) == where(lambda p: "cs.CL" in p.categories)
     assert set(await ids(store, "cat:CS.cl")) == where(lambda p: "cs.CL" in p.categories)
+
+
+@pytest.mark.parametrize("value", ["cs.cl", "CS.CL", "Cs.Cl"])
+async def test_each_engine_compares_categories_in_any_case(store: Store, value: str) -> None:
+    # the parser spells a category as arXiv does; the engine must not depend on it
+    page = await store.papers.search(Match(MatchField.CATEGORY, value), limit=1000, today=TODAY)
+    assert {hit.paper.id for hit in page.hits} == where(lambda p: "cs.CL" in p.categories) != set()
+
+
+async def test_an_id_alone_finds_that_paper_only(store: Store) -> None:
+    paper = PAPERS[7]
+    assert await ids(store, f"https://huggingface.co/papers/{paper.id}") == [paper.id]
+    assert await ids(store, f"arXiv:{paper.id}v3") == [paper.id]
 
 
 async def test_id_finds_one_paper_whatever_the_spelling(store: Store) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -22,11 +23,19 @@ from discord import app_commands
 from discord.app_commands import Choice
 
 from paperboy.adapters.command_table import BY_NAME, INTRO, QUERY_HINT, commands_on, sort_order, syntax
-from paperboy.adapters.discord_embeds import DiscordMessage, discord_messages, escape, paper_message, search_message
+from paperboy.adapters.discord_embeds import (
+    DiscordMessage,
+    discord_messages,
+    escape,
+    hint_lines,
+    paper_message,
+    search_message,
+)
 from paperboy.adapters.services import Services
 from paperboy.digest import Digest
 from paperboy.errors import PaperboyError, UserInputError
 from paperboy.models import ChannelRef, Platform, Sort
+from paperboy.query import hints
 from paperboy.subscriptions import MAX_MIN_UPVOTES, MAX_PAPERS, describe
 
 log = logging.getLogger(__name__)
@@ -130,7 +139,7 @@ class SearchView(discord.ui.View):
     async def post(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         may_post(interaction)
         result = await self.services.papers.search(self.query, sort=self.sort, limit=SEARCH_PAGE, offset=self.offset)
-        message = search_message(result, self.query)
+        message = search_message(replace(result, hints=()), self.query)  # the hints were for the asker alone
         await interaction.response.send_message(
             content=f"{interaction.user.mention} shared: {message['content']}",
             embeds=_embeds(message),
@@ -259,6 +268,9 @@ class Papers(app_commands.Group, name="papers", description="New ML papers: sear
         ref = may_change(interaction)
         subscription = await self.services.subscriptions.set_filter(ref, query, by=_who(interaction))
         await _announce(interaction, f"set this channel's filter to {subscription.filter}")
+        noticed = hint_lines(hints(query)).strip()
+        if noticed:  # for the caller alone: the channel is told what the filter is
+            await interaction.followup.send(noticed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @feed_filter.command(name="show", description=summary("filter show"))
     async def filter_show(self, interaction: discord.Interaction[Any]) -> None:

@@ -8,6 +8,7 @@ discord.py's types are imported for mypy only: at run time `discord.types` would
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict
 
 from paperboy.adapters.text import cut as _cut
@@ -105,7 +106,10 @@ def search_message(page: SearchPage, query: str) -> DiscordMessage:
     """A page of search results: a line saying which, and an embed per paper (title linked, marked snippet,
     links; authors and upvotes in the footer)."""
     if not page.hits:
-        return {"content": _cut(f"No papers match `{_code(query)}`.", DISCORD_CONTENT), "embeds": []}
+        return {
+            "content": _cut(f"No papers match `{_code(query)}`.{hint_lines(page.hints)}", DISCORD_CONTENT),
+            "embeds": [],
+        }
     first, last = page.offset + 1, page.offset + len(page.hits)
     embeds: list[Embed] = []
     for hit in page.hits:
@@ -116,7 +120,12 @@ def search_message(page: SearchPage, query: str) -> DiscordMessage:
             body += "**"
         embeds.append(_paper_embed(paper, body, paper_links(paper, page=False)))
     content = f"Papers {first}–{last} for `{_code(query)}`" + (" (more on the next page)" if page.has_more else "")
-    return {"content": _cut(content, DISCORD_CONTENT), "embeds": embeds}
+    return {"content": _cut(content + hint_lines(page.hints), DISCORD_CONTENT), "embeds": embeds}
+
+
+def hint_lines(hints: Iterable[str]) -> str:
+    """What paperboy noticed about a query (`did you mean OR?`), a line each after a newline, for whoever typed it."""
+    return "".join(f"\n*Hint:* {escape(hint)}" for hint in hints)
 
 
 def paper_message(paper: Paper) -> DiscordMessage:

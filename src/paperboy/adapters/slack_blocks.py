@@ -7,7 +7,7 @@ sent is exactly what is written here (slack_sdk's block classes would reorder it
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from paperboy.adapters.block_kit import Block, Button, SlackMessage
 from paperboy.adapters.text import cut as _cut
@@ -80,10 +80,12 @@ def search_blocks(page: SearchPage, query: str, sort: Sort = Sort.RELEVANCE) -> 
     "Post to channel" button), a context line of links, and "More results" when there are more (its value
     says which page of which search, in which order)."""
     if not page.hits:
-        return [{"type": "section", "text": {"type": "mrkdwn", "text": f"No papers match {code(query)}."}}]
+        nothing: Block = {"type": "section", "text": {"type": "mrkdwn", "text": f"No papers match {code(query)}."}}
+        return [nothing, *hint_blocks(page.hints)]
     first = page.offset + 1
     header = f"Papers {first}–{page.offset + len(page.hits)} for {code(query)}"
     blocks: list[Block] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": header}]}]
+    blocks += hint_blocks(page.hints)
     for hit in page.hits:
         paper = hit.paper
         snippet = escape(hit.snippet.marked(MARK_OPEN, MARK_CLOSE)).replace(MARK_OPEN, "*").replace(MARK_CLOSE, "*")
@@ -107,6 +109,17 @@ def search_blocks(page: SearchPage, query: str, sort: Sort = Sort.RELEVANCE) -> 
         more = json.dumps(asked)
         blocks.append({"type": "actions", "elements": [_button("More results", MORE_RESULTS, more)]})
     return blocks[:SLACK_BLOCKS]
+
+
+def hint_blocks(hints: Iterable[str]) -> list[Block]:
+    """What paperboy noticed about a query (`did you mean OR?`), a context line each, for whoever typed it."""
+    return [
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": _cut(f"_Hint:_ {escape(hint)}", SLACK_SECTION_TEXT)}],
+        }
+        for hint in hints
+    ]
 
 
 def _button(label: str, action_id: str, value: str) -> Button:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from paperboy.adapters.block_kit import plain_dicts
@@ -26,9 +26,10 @@ from paperboy.adapters.command_table import (
     syntax,
 )
 from paperboy.adapters.services import Services
-from paperboy.adapters.slack_blocks import code, escape, paper_blocks, search_blocks, slack_messages
+from paperboy.adapters.slack_blocks import code, escape, hint_blocks, paper_blocks, search_blocks, slack_messages
 from paperboy.errors import PaperboyError, UserInputError
 from paperboy.models import ChannelRef, Platform, Sort
+from paperboy.query import hints
 from paperboy.subscriptions import describe
 
 #: the sub-commands Slack offers, by name
@@ -220,7 +221,9 @@ async def _filter_set(services: Services, invocation: Invocation, given: Mapping
     by = invocation.user_id
     subscription = await services.subscriptions.set_filter(invocation.ref, given["query"], by=by)
     shown = code(subscription.filter or "")
-    return _message(f"Filter set: {shown}", announce=f"<@{by}> set this channel's filter to {shown}")
+    reply = _message(f"Filter set: {shown}", announce=f"<@{by}> set this channel's filter to {shown}")
+    # the hints are for the caller alone: the channel is told what the filter is
+    return replace(reply, blocks=[*reply.blocks, *plain_dicts(hint_blocks(hints(given["query"])))])
 
 
 async def _filter_show(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:

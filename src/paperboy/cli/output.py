@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import sys
 import textwrap
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from paperboy.bylines import short_authors
 from paperboy.links import CODE, paper_links
-from paperboy.models import Paper, SearchHit
+from paperboy.models import MARK_END, MARK_START, Paper, SearchHit
+
+#: a matched word on a terminal: bold on, bold off (SGR 22, which leaves other styles alone)
+BOLD, NOT_BOLD = "\x1b[1m", "\x1b[22m"
 
 
 def paper_json(paper: Paper) -> dict[str, Any]:
@@ -41,7 +46,19 @@ def paper_json(paper: Paper) -> dict[str, Any]:
 
 
 def hit_json(hit: SearchHit) -> dict[str, Any]:
+    # `**word**`, as the README shows: scripts read the marks, whatever shows them
     return paper_json(hit.paper) | {"score": round(hit.score, 4), "snippet": hit.snippet.marked()}
+
+
+def styled(stream: TextIO) -> bool:
+    """Whether `stream` shows bold: a terminal, unless `$NO_COLOR` is set (no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def print_hints(hints: Iterable[str]) -> None:
+    """What paperboy noticed about a query (`did you mean OR?`), on stderr: stdout stays the answer."""
+    for hint in hints:
+        print(f"paperboy: hint: {hint}", file=sys.stderr)
 
 
 def print_json(value: object) -> None:
@@ -55,7 +72,9 @@ def _holds_any_text(stream: TextIO) -> bool:
     return encoding is None or codecs.lookup(encoding).name.startswith("utf")
 
 
-def hit_text(rank: int, hit: SearchHit) -> str:
+def hit_text(rank: int, hit: SearchHit, *, bold: bool = False) -> str:
+    """A search result for people: rank and title, byline, link, and the snippet with its matched words in bold
+    (`bold`: for a terminal) or plain."""
     paper = hit.paper
     when = paper.daily_date or (paper.published_at.date() if paper.published_at else None)
     meta = " · ".join(
@@ -65,8 +84,27 @@ def hit_text(rank: int, hit: SearchHit) -> str:
     )
     lines = [f"{rank:>2}. {paper.title}", f"    {meta}", f"    {paper.url}"]
     if hit.snippet.text:
-        lines += textwrap.wrap(hit.snippet.marked(), 100, initial_indent="    ", subsequent_indent="    ")
+        wrapped = textwrap.wrap(hit.snippet.text, 100, initial_indent="    ", subsequent_indent="    ")
+        lines += _emphasised(wrapped) if bold else [_unmarked(line) for line in wrapped]
     return "\n".join(lines)
+
+
+def _unmarked(line: str) -> str:
+    return line.replace(MARK_START, "").replace(MARK_END, "")
+
+
+def _emphasised(lines: list[str]) -> list[str]:
+    """Marked words in bold, line by line: a mark that a line break cuts is closed at the line's end and opened
+    again on the next, so the indent between stays plain (a pager shows each line on its own)."""
+    shown: list[str] = []
+    open_mark = False
+    for line in lines:
+        indent, text = line[: len(line) - len(line.lstrip())], line.lstrip()
+        text = (MARK_START if open_mark else "") + text
+        open_mark = text.rfind(MARK_START) > text.rfind(MARK_END)
+        text += MARK_END if open_mark else ""
+        shown.append(indent + text.replace(MARK_START, BOLD).replace(MARK_END, NOT_BOLD))
+    return shown
 
 
 def paper_text(paper: Paper) -> str:

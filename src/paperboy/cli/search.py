@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 
 from paperboy.cli import command_position
 from paperboy.cli.options import positive_int
-from paperboy.cli.output import hit_json, hit_text, print_json
+from paperboy.cli.output import hit_json, hit_text, print_hints, print_json, styled
 from paperboy.config import Settings
 from paperboy.models import Sort
 from paperboy.query import canonical
@@ -69,8 +70,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         help='the query: words (all must match), "a phrase", a OR b (or a | b), -word (or NOT word), (groups), '
         "quant*, title:, abstract:, author:, keyword:, org:, cat:, id:, more:N (what digest N left out), "
-        "code:yes|no, upvotes>=N, stars>N, comments>=N, since:7d, before:2025-06-01; the README's \"The query "
-        'language" says what each does',
+        "code:yes|no, upvotes>=N, stars>N, comments>=N, since:7d, before:2025-06-01; an arXiv id or link alone "
+        'finds that paper; the README\'s "The query language" says what each does',
     )
     parser.add_argument("--limit", type=positive_int, default=10, help="how many results (default 10, at most 100)")
     parser.add_argument("--offset", type=int, default=0, help="skip this many results first (for the next page)")
@@ -90,7 +91,10 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         print(f"no papers match {canonical(query)}" + (" on this page" if args.offset else ""))
     else:
         first = args.offset + 1
-        print("\n\n".join(hit_text(rank, hit) for rank, hit in enumerate(page.hits, first)))
+        bold = styled(sys.stdout)
+        print("\n\n".join(hit_text(rank, hit, bold=bold) for rank, hit in enumerate(page.hits, first)))
         if page.has_more:
             print(f"\nmore: --offset {args.offset + len(page.hits)}")
+    sys.stdout.flush()  # the answer, then what was noticed about the query (stderr is not buffered)
+    print_hints(page.hints)
     return 0

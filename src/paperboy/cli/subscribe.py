@@ -6,9 +6,11 @@ import argparse
 from dataclasses import replace
 
 from paperboy.cli.options import add_channel_options, channel_ref, operator, positive_int
+from paperboy.cli.output import print_hints
 from paperboy.config import Settings
 from paperboy.errors import UserInputError
 from paperboy.models import Platform
+from paperboy.query import hints
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService, describe
 
@@ -52,6 +54,7 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         if args.no_filter:
             subscription = await service.clear_filter(ref, by=operator())
     print(f"subscribed {describe(subscription)}")
+    print_hints(hints(args.filter) if args.filter is not None else ())
     return 0
 
 

@@ -4,9 +4,10 @@ render a tree back to its canonical text. Turning a tree into SQL is the store's
 from __future__ import annotations
 
 from paperboy.query.ast import Node, render
+from paperboy.query.hints import hints
 from paperboy.query.parser import parse
 
-__all__ = ["Node", "canonical", "parse", "render"]
+__all__ = ["Node", "canonical", "hints", "parse", "render"]
 
 
 def canonical(text: str) -> str:

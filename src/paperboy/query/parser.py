@@ -7,10 +7,13 @@
     primary  := "(" or ")" | field ":" value | count op number | count ":" [op] number
               | word["*"] | '"' phrase '"'["*"]
 
-Operators are upper case (`OR`, `AND`, `NOT`); in lower case they are words. Every refusal is a `QueryError`
-whose message names the column (1-based) and what to write instead. Whatever `parse` accepts, `render` writes
-back as text that `parse` turns into the same tree: numbers are bounded here and in the tree's values alike,
-digits of any script become ASCII, and a query must fit `MAX_LENGTH` as typed and as spelled out in full.
+Operators are upper case (`OR`, `AND`, `NOT`); in lower case they are words (`query/hints.py` asks "did you
+mean OR?"). A query that is only an arXiv id or a paper's URL is `id:` that paper (`lone_paper_id`).
+
+Every refusal is a `QueryError` whose message names the column (1-based) and what to write instead. Whatever
+`parse` accepts, `render` writes back as text that `parse` turns into the same tree: numbers are bounded here
+and in the tree's values alike, digits of any script become ASCII, and a query must fit `MAX_LENGTH` as typed
+and as spelled out in full.
 Text that is not text is refused before anything else reads it: a lone surrogate (what an undecodable byte of a
 command-line argument becomes, or a JSON `\\ud800`) and control characters other than spaces.
 """
@@ -111,7 +114,10 @@ def parse(text: str) -> Node:
     _refuse_non_text(text)
     if not text.strip():
         raise QueryError('the query is empty; give some words, like: diffusion OR "flow matching" -video')
-    tree = _Parser(_tokenize(text)).parse()
+    paper = lone_paper_id(text)
+    if paper is not None:
+        return paper
+    tree = _Parser(tokenize(text)).parse()
     terms = sum(1 for node in walk(tree) if not isinstance(node, And | Or | Not))
     if terms > MAX_TERMS:
         raise QueryError(f"the query has {terms} terms; keep it to {MAX_TERMS} or fewer")
@@ -146,7 +152,21 @@ def _shortened(text: str) -> str:
 # --- tokens -------------------------------------------------------------------------------------------------
 
 
-def _tokenize(text: str) -> list[Token]:
+def lone_paper_id(text: str) -> Match | None:
+    """`id:` for a query that is only an arXiv id, or a link to a paper on arXiv or Hugging Face (`2405.14979`,
+    `arXiv:2405.14979v2`, `https://huggingface.co/papers/2405.14979`, `hep-th/9901001`): what someone who pastes
+    one wants is that paper. Beside other words the same text stays words, and `"2405.14979"` searches for it."""
+    candidate = text.strip()
+    if not candidate or any(char.isspace() for char in candidate):
+        return None
+    try:
+        return Match(MatchField.ID, parse_arxiv_id(candidate).base)
+    except InvalidPaperId:
+        return None
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of `text`, the last one END; a `QueryError` for a field without a value or an open quote."""
     tokens: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -442,11 +462,21 @@ def _match(field: MatchField, token: Token) -> Match:
         if answer not in ("yes", "no"):
             raise QueryError(f'code: takes yes or no, not "{value}" (column {token.column})')
         value = answer
-    elif field is MatchField.CATEGORY and not _CATEGORY.fullmatch(value):
-        raise QueryError(
-            f'"{value}" at column {token.column} is not an arXiv category; write it like cat:cs.CL or cat:hep-th'
-        )
+    elif field is MatchField.CATEGORY:
+        if not _CATEGORY.fullmatch(value):
+            raise QueryError(
+                f'"{value}" at column {token.column} is not an arXiv category; write it like cat:cs.CL or cat:hep-th'
+            )
+        value = category_spelling(value)
     return Match(field, value)
+
+
+def category_spelling(category: str) -> str:
+    """arXiv's own spelling of a category typed in any case: the archive in lower case, a two-letter subject
+    class in upper case (`cs.CL`, `math.GT`, `astro-ph.GA`), a longer one in lower case (`physics.optics`,
+    `cond-mat.mes-hall`). Categories match in any case; this is how a filter shows them."""
+    archive, dot, subject = category.partition(".")
+    return archive.lower() + dot + (subject.upper() if len(subject) == 2 else subject.lower())
 
 
 def _digest_number(value: str, column: int) -> str:
