@@ -25,10 +25,7 @@ class PaperService:
 
     async def search(self, text: str, *, sort: Sort = Sort.RELEVANCE, limit: int = 10, offset: int = 0) -> SearchPage:
         """A page of the papers matching the query `text` (the query language: `query/parser.py`)."""
-        if not 1 <= limit <= MAX_LIMIT:
-            raise QueryError(f"the limit must be between 1 and {MAX_LIMIT}, not {limit}")
-        if not 0 <= offset <= MAX_OFFSET:
-            raise QueryError(f"the offset must be between 0 and {MAX_OFFSET}, not {offset}; narrow the search instead")
+        _check_page(limit, offset)
         query = parse(text)
         await self._refuse_unknown_digests(query)
         with SEARCH_SECONDS.time():
@@ -53,6 +50,21 @@ class PaperService:
                 "`paperboy fetch --date YYYY-MM-DD`, or check the id"
             )
         return paper
+
+    async def similar(self, text: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
+        """A page of the papers most like the paper with arXiv id `text` (any spelling `paper` takes), best
+        first, itself left out."""
+        _check_page(limit, offset)
+        paper = await self.paper(text)
+        with SEARCH_SECONDS.time():  # a search too, by other words
+            return await self._store.papers.similar(paper.id, limit=limit, offset=offset)
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"the limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise QueryError(f"the offset must be between 0 and {MAX_OFFSET}, not {offset}; narrow the search instead")
 
 
 def _digest_numbers(node: Node) -> list[int]:

@@ -6,9 +6,10 @@ import json
 from collections.abc import Sequence
 
 from paperboy.store.engine import Queries, Row, SearchRequest
-from paperboy.store.postgres import search
+from paperboy.store.postgres import search, similar
 from paperboy.store.postgres.connection import Statements
 from paperboy.store.rows import COLUMNS, PAPER_DAY
+from paperboy.store.similarity import Word
 
 #: a paper's search document from its columns (of `papers` or of the staging table `s`)
 DOCUMENT = (
@@ -86,3 +87,6 @@ class PostgresPaperIndex:
 
     async def plan(self, db: Queries, request: SearchRequest) -> list[str]:
         return await search.plan(db, request)
+
+    async def words(self, db: Queries, paper_id: str) -> list[Word] | None:
+        return await similar.words(db, paper_id)

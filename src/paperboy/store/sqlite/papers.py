@@ -10,6 +10,8 @@ from paperboy.errors import QueryError
 from paperboy.models import Sort
 from paperboy.store.engine import Queries, Row, SearchRequest
 from paperboy.store.rows import COLUMNS, PAPER_DAY
+from paperboy.store.similarity import Word
+from paperboy.store.sqlite import similar
 from paperboy.store.sqlite.search import Statement, compile_query, probe_statement, search_statement
 
 INSERT = f"INSERT INTO papers ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
@@ -69,6 +71,9 @@ class SqlitePaperIndex:
     async def plan(self, db: Queries, request: SearchRequest) -> list[str]:
         statement = await _statement(db, request)
         return [str(row[-1]) for row in await db.fetchall(f"EXPLAIN QUERY PLAN {statement.sql}", statement.params)]
+
+    async def words(self, db: Queries, paper_id: str) -> list[Word] | None:
+        return await similar.words(db, paper_id)
 
 
 async def _statement(db: Queries, request: SearchRequest) -> Statement:

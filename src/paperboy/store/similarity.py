@@ -1,0 +1,69 @@
+"""Similar papers ("more like this"): which of a paper's words say what it is about, the same on both engines.
+
+A paper's distinctive words are those of its title, AI keywords and abstract that few other papers hold:
+each word (as the engine's index stores it, stemmed) scores tf × idf, where tf counts it `TITLE_TF` times for
+each time it is in the title and `KEYWORD_TF` times in the keywords (the words a paper is named by say more
+than those it mentions on the way), and idf = log(1 + papers / papers holding it). The best `TERMS` are OR-ed
+into a search of their own (`PaperStore.similar`), the paper itself left out: the search ranks the papers
+holding most of them, and most of the rarest, first (bm25 on SQLite, ts_rank on PostgreSQL, with the weights
+of `ranking`), in the time any search takes.
+
+Counting: an engine counts a word's papers only up to `MAX_PAPERS + 1` (a count that stops there costs what
+reading that many index entries costs, however common the word), and only for the `COUNTED` words likeliest
+to be chosen (`to_count`). Words in more papers than that are chosen only when the paper has fewer than
+`FEWEST` rarer ones, the most frequent in the paper first: a paper made of common words is still like others.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: how much more a word counts for each time it is in the title, in the keywords, than in the abstract
+TITLE_TF = 3.0
+KEYWORD_TF = 2.0
+ABSTRACT_TF = 1.0
+#: the most words OR-ed into the search
+TERMS = 12
+#: the fewest words the search is given, common ones added if need be
+FEWEST = 6
+#: a word is counted up to here: above it, it is a common word
+MAX_PAPERS = 2_000
+#: the most words whose papers are counted: the paper's words with the highest weighted counts, longer words
+#: first among equals (a long word is more often a rare one)
+COUNTED = 40
+#: the shortest word worth choosing (shorter ones are mostly stop words, units and symbols)
+SHORTEST = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word of a paper: `key` as the index stores it, `query` as a search spells it (the query language),
+    its weighted count in the paper (`tf`), and how many papers hold it (`papers`, up to `MAX_PAPERS + 1`)."""
+
+    key: str
+    query: str
+    tf: float
+    papers: int
+
+
+def worth_counting(word: str) -> bool:
+    """Whether a word of a paper may be chosen at all: long enough, and not a number."""
+    return len(word) >= SHORTEST and not word.isdigit()
+
+
+def to_count(tf: dict[str, float]) -> list[str]:
+    """The words (of `tf`, word → weighted count) whose papers are worth counting (`COUNTED`)."""
+    return sorted(tf, key=lambda word: (-tf[word], -len(word), word))[:COUNTED]
+
+
+def distinctive(words: Iterable[Word], total: int) -> list[Word]:
+    """The words to search for, best first: the rare ones by tf × idf, held by another paper (a word only
+    this paper holds finds nothing), then common ones by tf while there are fewer than `FEWEST`."""
+    candidates = [w for w in words if w.papers >= 2]
+    total = max(total, max((w.papers for w in candidates), default=1))
+    rare = [w for w in candidates if w.papers <= MAX_PAPERS]
+    chosen = sorted(rare, key=lambda w: (-w.tf * math.log(1 + total / w.papers), w.key))[:TERMS]
+    common = sorted((w for w in candidates if w.papers > MAX_PAPERS), key=lambda w: (-w.tf, -len(w.key), w.key))
+    return chosen + common[: max(0, FEWEST - len(chosen))]
