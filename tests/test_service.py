@@ -79,3 +79,19 @@ async def test_more_of_a_digest_lists_what_it_left_out(service: PaperService, st
     assert digest is not None
     page = await service.search(f"more:{digest.id}")
     assert [hit.paper.id for hit in page.hits] == left_out
+
+
+async def test_similar_takes_any_spelling_of_the_id_and_leaves_the_paper_out(service: PaperService) -> None:
+    paper = PAPERS[2]
+    page = await service.similar(f"https://arxiv.org/abs/{paper.id}v1", limit=5)
+    assert page.hits and paper.id not in [hit.paper.id for hit in page.hits]
+
+
+async def test_similar_to_an_unknown_paper_says_so(service: PaperService) -> None:
+    with pytest.raises(PaperNotFound, match=r"paper 2912\.99999 is not in the database yet"):
+        await service.similar("2912.99999")
+
+
+async def test_similar_pages_are_limited_as_searches_are(service: PaperService) -> None:
+    with pytest.raises(QueryError, match=f"the offset must be between 0 and {MAX_OFFSET}"):
+        await service.similar(PAPERS[0].id, offset=MAX_OFFSET + 1)
