@@ -89,3 +89,8 @@ def test_common_words_fill_in_only_when_rare_ones_are_few() -> None:
     common = word("common", 9, similarity.MAX_PAPERS + 1)
     assert common not in similarity.distinctive([*rare, common], total=10**6)
     assert common in similarity.distinctive([rare[0], common], total=10**6)
+
+
+@pytest.mark.parametrize("word", ["the", "which", "42", "of"])
+def test_stop_words_numbers_and_short_words_are_never_counted(word: str) -> None:
+    assert not similarity.worth_counting(word)

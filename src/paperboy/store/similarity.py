@@ -48,9 +48,22 @@ class Word:
     papers: int
 
 
+#: English words that say nothing of a paper's subject: PostgreSQL's english configuration leaves them out of its
+#: index (this is its list, less the words shorter than `SHORTEST`), while FTS5 indexes every word
+_STOP_WORDS = """
+about above after again against all and any are because been before being below between both but can did
+does doing don down during each few for from further had has have having her here hers herself him himself
+his how into its itself just more most myself nor not now off once only other our ours ourselves out over
+own same she should some such than that the their theirs them themselves then there these they this those
+through too under until very was were what when where which while who whom why will with you your yours
+yourself yourselves
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+
 def worth_counting(word: str) -> bool:
-    """Whether a word of a paper may be chosen at all: long enough, and not a number."""
-    return len(word) >= SHORTEST and not word.isdigit()
+    """Whether a word of a paper (lower case) may be chosen at all: long enough, not a number, not a stop word."""
+    return len(word) >= SHORTEST and not word.isdigit() and word not in STOP_WORDS
 
 
 def to_count(tf: dict[str, float]) -> list[str]:
