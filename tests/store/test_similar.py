@@ -84,13 +84,25 @@ def test_a_word_only_this_paper_holds_is_not_chosen() -> None:
     assert similarity.distinctive([word("alone", 9, 1)], total=1000) == []
 
 
-def test_common_words_fill_in_only_when_rare_ones_are_few() -> None:
-    rare = [word(f"rare{n}", 1, 10) for n in range(similarity.TERMS)]
-    common = word("common", 9, similarity.MAX_PAPERS + 1)
-    assert common not in similarity.distinctive([*rare, common], total=10**6)
-    assert common in similarity.distinctive([rare[0], common], total=10**6)
+def test_common_words_are_chosen_only_when_there_is_no_rare_one() -> None:
+    common = [word(f"common{n}", 9, similarity.MAX_PAPERS + 1) for n in range(similarity.FEWEST + 1)]
+    rare = word("rare", 1, 10)
+    assert similarity.distinctive([*common, rare], total=10**6) == [rare]
+    assert similarity.distinctive(common, total=10**6) == common[: similarity.FEWEST]
 
 
 @pytest.mark.parametrize("word", ["the", "which", "42", "of"])
 def test_stop_words_numbers_and_short_words_are_never_counted(word: str) -> None:
     assert not similarity.worth_counting(word)
+
+
+def test_common_words_are_remembered_and_rare_ones_not() -> None:
+    common = similarity.CommonWords()
+    common.add([word("model", 1, similarity.MAX_PAPERS + 1), word("jacobian", 1, 12)])
+    assert "model" in common and "jacobian" not in common
+
+
+def test_common_words_forget_the_first_ones_beyond_their_size() -> None:
+    common = similarity.CommonWords(most=2)
+    common.add([word(key, 1, similarity.MAX_PAPERS + 1) for key in ("a1", "b2", "c3")])
+    assert "a1" not in common and "b2" in common and "c3" in common

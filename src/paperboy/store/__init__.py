@@ -87,7 +87,7 @@ class Store:
 
     @property
     def backend(self) -> str:
-        """"sqlite" or "postgresql"."""
+        """ "sqlite" or "postgresql"."""
         return self.db.dialect.name
 
     async def schema_version(self) -> int:

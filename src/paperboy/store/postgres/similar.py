@@ -39,9 +39,10 @@ _COUNTS = (
 )
 
 
-async def words(db: Queries, paper_id: str) -> list[similarity.Word] | None:
+async def words(db: Queries, paper_id: str, common: similarity.CommonWords) -> list[similarity.Word] | None:
     """Paper `paper_id`'s lexemes worth counting (`similarity.to_count`) with how many papers hold each (up to
-    `similarity.MAX_PAPERS + 1`, or the planner's figure); None when there is no such paper."""
+    `similarity.MAX_PAPERS + 1`, or the planner's figure; not counted again for the `common` ones); None when
+    there is no such paper."""
     rows = await db.fetchall(_LEXEMES, (paper_id,))
     if not rows:
         return None if await db.fetchone("SELECT 1 FROM papers WHERE id = ?", (paper_id,)) is None else []
@@ -51,11 +52,16 @@ async def words(db: Queries, paper_id: str) -> list[similarity.Word] | None:
             for weight in weights:
                 counts[lexeme] += _WEIGHTS.get(weight, 0.0)
     counted = similarity.to_count({lexeme: tf for lexeme, tf in counts.items() if tf})
-    return await _words(db, {lexeme: counts[lexeme] for lexeme in counted})
+    known = [similarity.common(lexeme, lexeme, counts[lexeme]) for lexeme in counted if lexeme in common]
+    found = await _words(db, {lexeme: counts[lexeme] for lexeme in counted if lexeme not in common})
+    common.add(found)
+    return known + found
 
 
 async def _words(db: Queries, counts: dict[str, float]) -> list[similarity.Word]:
     """The lexemes with how many papers hold them: the planner's figure for the most common, else counted."""
+    if not counts:
+        return []
     held = {str(lexeme): int(n) for lexeme, n in await db.fetchall(_LISTED, (list(counts),))}
     # counted anywhere in the document: a weight would make the index check each paper
     unlisted = [f"'{lexeme}'" for lexeme in counts if lexeme not in held]

@@ -53,23 +53,30 @@ def weighted_words(title: str, keywords: Iterable[str], abstract: str) -> dict[s
     return counts
 
 
-async def words(db: Queries, paper_id: str) -> list[similarity.Word] | None:
+async def words(db: Queries, paper_id: str, common: similarity.CommonWords) -> list[similarity.Word] | None:
     """Paper `paper_id`'s words worth counting (`similarity.to_count`), by stem, with how many papers hold each
-    (up to `similarity.MAX_PAPERS + 1`); None when there is no such paper."""
+    (up to `similarity.MAX_PAPERS + 1`; not counted again for the `common` ones); None when there is no such
+    paper."""
     row = await db.fetchone("SELECT title, ai_keywords, abstract FROM papers WHERE id = ?", (paper_id,))
     if row is None:
         return None
     title, keywords, abstract = row
-    return await _counted(db, weighted_words(title, json.loads(keywords or "[]"), abstract))
+    return await _counted(db, weighted_words(title, json.loads(keywords or "[]"), abstract), common)
 
 
-async def _counted(db: Queries, counts: dict[str, float]) -> list[similarity.Word]:
+async def _counted(db: Queries, counts: dict[str, float], common: similarity.CommonWords) -> list[similarity.Word]:
     by_stem: dict[str, list[str]] = defaultdict(list)
     for word, stem in stems(counts).items():
         by_stem[stem].append(word)
     # a stem is searched for as its most frequent spelling in the paper, quoted: FTS5 stems it to the same stem
     spelled = {stem: max(spellings, key=lambda w: (counts[w], w)) for stem, spellings in by_stem.items()}
     tf = {spelled[stem]: sum(counts[w] for w in spellings) for stem, spellings in by_stem.items()}
+    stem_of = {spelling: key for key, spelling in spelled.items()}
     counted = similarity.to_count(tf)
-    held = {str(q): int(n) for q, n in await db.fetchall(_COUNTS, (json.dumps([f'"{w}"' for w in counted]),))}
-    return [similarity.Word(word, word, tf[word], held[f'"{word}"']) for word in counted]
+    known = [similarity.common(stem_of[w], w, tf[w]) for w in counted if stem_of[w] in common]
+    asked = [w for w in counted if stem_of[w] not in common]
+    rows = await db.fetchall(_COUNTS, (json.dumps([f'"{w}"' for w in asked]),)) if asked else []
+    held = {str(q): int(n) for q, n in rows}
+    found = [similarity.Word(stem_of[w], w, tf[w], held[f'"{w}"']) for w in asked]
+    common.add(found)
+    return known + found
