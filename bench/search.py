@@ -67,16 +67,20 @@ async def build(db: Path | str, count: int) -> None:
             await store.vacuum()
 
 
-async def measure(db: Path | str, cases: list[tuple[str, str]], today: date) -> list[tuple[float, str, str]]:
+async def measure(
+    db: Path | str, cases: list[tuple[str, str]], today: date, similar: bool = False
+) -> list[tuple[float, str, str]]:
+    """Each case's time: a search for its text, or with `similar` the papers like the paper it names."""
     async with await Store.open(db) as store:
         # the benchmark's today is the newest papers' day, so that since:30d means the last 30 days of them
         service = PaperService(store, today=lambda: today)
+        ask = service.similar if similar else service.search
         for _, text in cases[:20]:  # warm the page cache
-            await service.search(text)
+            await ask(text)
         timings = []
         for kind, text in cases:
             started = time.perf_counter()
-            await service.search(text, limit=10)
+            await ask(text, limit=10)
             timings.append(((time.perf_counter() - started) * 1000, kind, text))
     return timings
 
@@ -90,19 +94,6 @@ def similar_cases(papers: int, n: int) -> list[tuple[str, str]]:
     """`n` papers spread evenly over the table, oldest to newest (each a case of kind "similar")."""
     step = max(1, papers // n)
     return [("similar", paper_id(k)) for k in range(step // 2, papers, step)][:n]
-
-
-async def measure_similar(db: Path | str, cases: list[tuple[str, str]], today: date) -> list[tuple[float, str, str]]:
-    async with await Store.open(db) as store:
-        service = PaperService(store, today=lambda: today)
-        for _, paper in cases[:20]:  # warm the page cache
-            await service.similar(paper)
-        timings = []
-        for kind, paper in cases:
-            started = time.perf_counter()
-            await service.similar(paper, limit=10)
-            timings.append(((time.perf_counter() - started) * 1000, kind, paper))
-    return timings
 
 
 def naive_search(db: Path, text: str) -> list[str]:
@@ -138,12 +129,11 @@ async def main() -> int:
 
     print(f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}, {sys.platform}")
     cases = similar_cases(args.papers, args.queries) if args.similar else queries(args.queries)
-    run = measure_similar if args.similar else measure
     verdicts = []
     if "sqlite" in backends:
         print(f"SQLite: {db} ({args.papers:,} papers)")
         await build(db, args.papers)
-        timings = await run(db, cases, paper_day(args.papers - 1))
+        timings = await measure(db, cases, paper_day(args.papers - 1), args.similar)
         verdicts.append(await summarise(db, timings, paper_day(args.papers - 1), similar=args.similar))
         if not args.similar:
             await compare_with_naive(db, cases, timings, args.naive)
@@ -162,7 +152,7 @@ async def main() -> int:
             started = time.perf_counter()
             await build(url, args.papers)
             print(f"  ready in {time.perf_counter() - started:.0f} s")
-            timings = await run(url, cases, paper_day(args.papers - 1))
+            timings = await measure(url, cases, paper_day(args.papers - 1), args.similar)
             verdicts.append(await summarise(url, timings, paper_day(args.papers - 1), similar=args.similar))
     ok = all(verdicts)
     targets = "p99 <= 50 ms" if args.similar else "p50 <= 10 ms, p99 <= 50 ms"
