@@ -109,14 +109,14 @@ async def test_each_entry_links_what_the_digest_links(store: Store) -> None:
 async def test_entries_keep_their_ids_when_the_address_is_replaced(store: Store) -> None:
     address = await subscribed_with_digests(store)
     before = parsed(await atom_feed(store, address.token))
-    after = parsed(await atom_feed(store, (await service(store).replace_feed(LAB)).token))
+    after = parsed(await atom_feed(store, (await service(store).replace_feed(LAB, by="U1")).token))
     assert after.feed.id == before.feed.id
     assert [e.id for e in after.entries] == [e.id for e in before.entries]
 
 
 async def test_a_replaced_address_opens_nothing(store: Store) -> None:
     address = await subscribed_with_digests(store)
-    new = await service(store).replace_feed(LAB)
+    new = await service(store).replace_feed(LAB, by="U1")
     assert new.token != address.token
     assert await atom_feed(store, address.token) is None
     assert await atom_feed(store, new.token) is not None
@@ -154,20 +154,20 @@ async def test_a_channel_not_subscribed_has_no_feed(store: Store) -> None:
     with pytest.raises(NotSubscribed):
         await service(store).feed(LAB)
     with pytest.raises(NotSubscribed):
-        await service(store).replace_feed(LAB)
+        await service(store).replace_feed(LAB, by="U1")
 
 
 async def test_an_address_is_a_url_under_the_base_url_and_never_shows_its_token_in_a_repr() -> None:
     address = FeedAddress("s3cr3t-token", BASE + "/")
     assert address.url == f"{BASE}/feeds/s3cr3t-token.atom"
     assert "s3cr3t-token" not in repr(address)
-    assert address.url in address.describe("/papers feed revoke replaces it")
+    assert address.url in address.describe("/papers feed revoke")
 
 
 async def test_without_a_base_url_the_address_says_what_to_set() -> None:
     address = FeedAddress("tok", "")
     assert address.url is None
-    text = address.describe("/papers feed revoke replaces it")
+    text = address.describe("/papers feed revoke")
     assert "/feeds/tok.atom" in text and "feeds.base_url" in text
 
 
@@ -195,7 +195,7 @@ async def test_the_health_server_serves_a_feed_as_atom(served: tuple[Runtime, st
 async def test_an_unknown_or_revoked_token_gets_a_bare_404(served: tuple[Runtime, str]) -> None:
     runtime, base = served
     address = await subscribed_with_digests(runtime.store)
-    await service(runtime.store).replace_feed(LAB)
+    await service(runtime.store).replace_feed(LAB, by="U1")
     async with httpx.AsyncClient() as client:
         revoked = await client.get(base + address.path)
         unknown = await client.get(base + "/feeds/never-issued.atom")

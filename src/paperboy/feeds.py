@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -67,18 +68,22 @@ class FeedAddress:
         """The whole URL, or None when paperboy does not know its public address."""
         return self.base_url.rstrip("/") + self.path if self.base_url else None
 
-    def describe(self, replace_with: str) -> str:
-        """What `/papers feed show` and `paperboy feed` say: the URL, who may read it, and how to replace it
-        (`replace_with`); or, without `feeds.base_url`, the path and what the operator should set."""
+    def describe(
+        self, revoke_with: str, *, link: Callable[[str], str] = str, literal: Callable[[str], str] = str
+    ) -> str:
+        """What `/papers feed show` and `paperboy feed` say: the URL, who may read it, and the command that
+        replaces it (`revoke_with`); or, without `feeds.base_url`, the path and what the operator should set.
+        Each platform marks up the URL (`link`) and the path and setting names (`literal`) its own way; the
+        rest of the text has no markup characters, so it needs no escaping (which would break the URL)."""
         if self.url is None:
             return (
-                f"This channel's Atom feed is at {self.path} on paperboy's web server, but paperboy does not know "
-                "that server's public address: its operator should set feeds.base_url (and health.port, which "
-                "serves it)."
+                f"This channel's Atom feed is at {literal(self.path)} on paperboy's web server, but paperboy does "
+                f"not know that server's public address: its operator should set {literal('feeds.base_url')} (and "
+                f"{literal('health.port')}, which serves it)."
             )
         return (
-            f"This channel's Atom feed: {self.url}\nAnyone with this address can read the channel's digests in a "
-            f"feed reader; keep it to the channel, and {replace_with} if it gets out."
+            f"This channel's Atom feed: {link(self.url)}\nAnyone with this address can read the channel's digests "
+            f"in a feed reader: keep it to the channel. If it gets out, {revoke_with} gives the feed a new address."
         )
 
 

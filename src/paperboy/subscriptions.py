@@ -126,11 +126,14 @@ class SubscriptionService:
             raise _not_subscribed(ref)
         return address
 
-    async def replace_feed(self, ref: ChannelRef) -> FeedAddress:
-        """A new address for the channel's Atom feed; the old one answers 404 from now on."""
+    async def replace_feed(self, ref: ChannelRef, *, by: str) -> FeedAddress:
+        """A new address for the channel's Atom feed; the old one answers 404 from now on. The subscription
+        records who changed it (`paperboy subscriptions` shows who changed a channel's settings last)."""
+        subscription = await self.get(ref)
         address = await replace_feed_address(self._store, ref, self._feed_base_url, self._clock.now())
         if address is None:
             raise _not_subscribed(ref)
+        await self._save(subscription, by)
         return address
 
     async def list(self, platform: Platform | None = None, workspace: str | None = None) -> list[Subscription]:
