@@ -4,6 +4,7 @@ address on the health server, and gone for good when the address is replaced."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -13,6 +14,7 @@ import feedparser
 import httpx
 import pytest
 import pytest_asyncio
+from defusedxml import ElementTree
 
 from paperboy.config import DigestSettings, HealthSettings, Settings
 from paperboy.errors import NotSubscribed
@@ -91,6 +93,41 @@ async def test_a_feed_and_its_entries_have_the_ids_and_times_atom_asks_for(store
         (NOW - timedelta(days=1)).timetuple()[:6]
     ] * 2
     assert all(entry.published == entry.updated for entry in feed.entries)
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def atom_rule_breaches(document: bytes) -> list[str]:
+    """What the document breaks of RFC 4287's rules for a feed and its entries (4.1.1, 4.1.2, 4.2.7.2): one id,
+    title and updated each; an author on the feed or on every entry; at most one alternate link per entry; ids
+    that are absolute IRIs, and times with their offset."""
+    root = ElementTree.fromstring(document)
+    found: list[str] = [] if root.tag == f"{ATOM}feed" else [f"the root is {root.tag}"]
+    entries = root.findall(f"{ATOM}entry")
+    for where, element in [("feed", root), *((f"entry {n}", e) for n, e in enumerate(entries))]:
+        for name in ("id", "title", "updated"):
+            if len(element.findall(f"{ATOM}{name}")) != 1:
+                found.append(f"{where} has not exactly one {name}")
+        identifier = element.findtext(f"{ATOM}id") or ""
+        if not re.match(r"[a-z][a-z0-9+.-]*:", identifier):
+            found.append(f"{where}'s id {identifier!r} is not an absolute IRI")
+        if datetime.fromisoformat(element.findtext(f"{ATOM}updated") or "").tzinfo is None:
+            found.append(f"{where}'s updated has no offset")
+        if where != "feed":
+            links = element.findall(f"{ATOM}link")
+            alternates = [link for link in links if link.get("rel", "alternate") == "alternate"]
+            if len(alternates) > 1:
+                found.append(f"{where} has {len(alternates)} alternate links")
+            if not element.findall(f"{ATOM}author") and not root.findall(f"{ATOM}author"):
+                found.append(f"{where} has no author, nor has the feed")
+    return found
+
+
+async def test_a_feed_keeps_atoms_rules(store: Store) -> None:
+    address = await subscribed_with_digests(store)
+    document = await atom_feed(store, address.token)
+    assert document is not None and atom_rule_breaches(document) == []
 
 
 async def test_each_entry_links_what_the_digest_links(store: Store) -> None:
