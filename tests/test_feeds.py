@@ -3,6 +3,7 @@ address on the health server, and gone for good when the address is replaced."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -26,7 +27,7 @@ from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 from paperboy.wiring.runtime import open_runtime
 from tests.fakes.clock import FakeClock
-from tests.fakes.running import free_port, without_sources
+from tests.fakes.running import free_port, serving, without_sources
 
 pytestmark = pytest.mark.asyncio
 NOW = datetime(2025, 1, 16, 9, 0, tzinfo=UTC)
@@ -265,3 +266,19 @@ async def test_a_feed_keeps_to_its_own_channel(store: Store) -> None:
     assert PAPERS[5].title not in titles
     other_titles = [e.title for e in parsed(await atom_feed(store, (await service(store).feed(other)).token)).entries]
     assert other_titles == [PAPERS[5].title]
+
+
+async def test_paperboy_run_serves_feeds_on_its_health_port(settings: Settings) -> None:
+    port = free_port()
+    async with await Store.open(settings.database.target) as store:
+        address = await subscribed_with_digests(store)
+    run = replace(without_sources(settings), health=HealthSettings(port=port))
+    async with serving(run), httpx.AsyncClient() as client, asyncio.timeout(10):
+        while True:
+            try:
+                response = await client.get(f"http://127.0.0.1:{port}{address.path}")
+                break
+            except httpx.ConnectError:  # the health server is not listening yet
+                await asyncio.sleep(0.02)
+    assert response.status_code == 200
+    assert len(parsed(response.content).entries) == 4
