@@ -103,6 +103,10 @@ def test_secrets_print_as_stars() -> None:
             '[sources.huggingface]\nbase_url = "huggingface.co"\n',
             'sources.huggingface.base_url: "huggingface.co" is not an http(s) URL',
         ),
+        (
+            '[feeds]\nbase_url = "paperboy.example.org"\n',
+            'feeds.base_url: "paperboy.example.org" is not an http(s) URL',
+        ),
         ('[digest]\ntimezone = "Mars/Base"\n', 'digest.timezone: "Mars/Base" is not a time zone'),
         ('[digest]\ntime = "25:00"\n', 'digest.time: "25:00" is not a time of day'),
         ('[digest]\ndays = "someday"\n', 'digest.days: "someday" is not a set of days'),
@@ -377,3 +381,9 @@ def test_discord_shard_ids_from_the_environment_that_are_not_numbers_name_the_va
     with pytest.raises(ConfigError) as error:
         load_settings(write(tmp_path, ""), env={"PAPERBOY_DISCORD_SHARD_IDS": "zero"})
     assert str(error.value) == '$PAPERBOY_DISCORD_SHARD_IDS: "zero" is not a list of whole numbers, like "0,1"'
+
+
+def test_a_feeds_base_url_is_read_and_empty_by_default(tmp_path: Path) -> None:
+    assert Settings().feeds.base_url == ""
+    path = write(tmp_path, '[feeds]\nbase_url = "https://paperboy.example.org"\n')
+    assert load_settings(path, env={}).feeds.base_url == "https://paperboy.example.org"

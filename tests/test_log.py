@@ -87,3 +87,8 @@ def test_webhook_tokens_are_masked(
 ) -> None:
     logger.debug('HTTP Request: POST %s "HTTP/1.1 200 OK"', url)
     assert shown in caplog.text
+
+
+def test_feed_tokens_are_masked(logger: logging.Logger, caplog: pytest.LogCaptureFixture) -> None:
+    logger.info('GET %s "HTTP/1.1 200 OK"', "https://paperboy.example.org/feeds/Zq3-x_9AbC.atom")
+    assert "https://paperboy.example.org/feeds/********.atom" in caplog.text and "Zq3-x_9AbC" not in caplog.text

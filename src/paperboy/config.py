@@ -232,6 +232,13 @@ class HealthSettings:
     host: str = "127.0.0.1"
 
 
+@dataclass(frozen=True, slots=True)
+class FeedsSettings:
+    #: the public address of the health server (behind a proxy, say), where feed readers fetch
+    #: `/feeds/TOKEN.atom`; empty: `/papers feed show` gives the path alone and says to set this
+    base_url: str = field(default="", metadata=_check(lambda v: None if not v else _http_url(v)))
+
+
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -253,6 +260,7 @@ class Settings:
     digest: DigestSettings = DigestSettings()
     delivery: DeliverySettings = DeliverySettings()
     health: HealthSettings = HealthSettings()
+    feeds: FeedsSettings = FeedsSettings()
     logging: LoggingSettings = LoggingSettings()
     #: the file these settings came from; None when built-in defaults were used
     config_path: Path | None = field(default=None, metadata={"internal": True})

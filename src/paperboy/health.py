@@ -7,6 +7,9 @@ intervals from the start. One process fetches a source at a time, whichever proc
 round skipped because another process was fetching the source counts as a fetch for staleness (that process's
 own health says how its fetches go). The JSON body says which part failed and, for a source, its last error;
 and it lists the live paperboy processes on the database, with when each was last seen and what it holds.
+
+The same server serves each subscription's Atom feed at `/feeds/TOKEN.atom` (`feeds.py`): a token never issued
+or revoked gets the same bare 404 as any unknown path, and no request line is logged (the path is a secret).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from paperboy.errors import ConfigError, PaperboyError
+from paperboy.feeds import ATOM_TYPE, FEED_ROUTE, atom_feed
 from paperboy.metrics import REGISTRY
 from paperboy.runtime import FetchStatus, Runtime
 
@@ -115,6 +119,21 @@ class HealthPortUnavailable(ConfigError):
         return HealthPortUnavailable(self.host, self.port, self.reason, setting)
 
 
+async def serve_feed(runtime: Runtime, token: str) -> web.StreamResponse:
+    """A feed's Atom document; an unknown token gets aiohttp's own 404, like any path it has no route for, so a
+    guess learns nothing. A failure is logged without the token, and answered 503 for the reader to retry."""
+    try:
+        document = await atom_feed(runtime.store, token)
+    except (PaperboyError, sqlite3.Error, ValueError, OSError) as error:
+        log.warning("a feed could not be made (%s: %s); its reader will retry", type(error).__name__, error)
+        raise web.HTTPServiceUnavailable() from None
+    if document is None:
+        raise web.HTTPNotFound()
+    # private: the document is for whoever holds the token, never for a shared cache
+    headers = {"Cache-Control": "private, max-age=300"}
+    return web.Response(body=document, content_type=ATOM_TYPE, charset="utf-8", headers=headers)
+
+
 @asynccontextmanager
 async def serve_health(runtime: Runtime) -> AsyncIterator[str]:
     """Serve `/healthz` and `/metrics` while the block is open, if `health.port` is set; says where."""
@@ -132,15 +151,18 @@ async def serve_health(runtime: Runtime) -> AsyncIterator[str]:
     async def metrics(request: web.Request) -> web.StreamResponse:
         return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
+    async def feed(request: web.Request) -> web.StreamResponse:
+        return await serve_feed(runtime, request.match_info["token"])
+
     app = web.Application()
-    app.add_routes([web.get("/healthz", healthz), web.get("/metrics", metrics)])
-    runner = web.AppRunner(app, access_log=None)
+    app.add_routes([web.get("/healthz", healthz), web.get("/metrics", metrics), web.get(FEED_ROUTE, feed)])
+    runner = web.AppRunner(app, access_log=None)  # no access log: a feed's path is its secret token
     await runner.setup()
     try:
         try:
             await web.TCPSite(runner, settings.host, settings.port).start()
         except OSError as error:
             raise HealthPortUnavailable(settings.host, settings.port, error.strerror or type(error).__name__) from None
-        yield f"health at http://{settings.host}:{settings.port}/healthz and /metrics"
+        yield f"health at http://{settings.host}:{settings.port}/healthz and /metrics, Atom feeds at /feeds/"
     finally:
         await runner.cleanup()

@@ -14,8 +14,13 @@ FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 _WEBHOOK_TOKEN = re.compile(r"(/api/webhooks/[^/\s]+/|/services/[^/\s]+/[^/\s]+/)[^/\s?#\"']+")
 
 
+#: an Atom feed's address carries its secret token: /feeds/TOKEN.atom (feeds.py)
+_FEED_TOKEN = re.compile(r"(/feeds/)[A-Za-z0-9_-]+(\.atom)")
+
+
 def redact_webhook_urls(text: str) -> str:
-    return _WEBHOOK_TOKEN.sub(r"\1********", text)
+    """The text with the secret part of every incoming-webhook URL and Atom feed address starred out."""
+    return _FEED_TOKEN.sub(r"\1********\2", _WEBHOOK_TOKEN.sub(r"\1********", text))
 
 
 class RedactSecrets(logging.Filter):

@@ -13,6 +13,7 @@ from dataclasses import replace
 from paperboy.clock import Clock, SystemClock
 from paperboy.config import DigestSettings
 from paperboy.errors import NotSubscribed, QueryError, UserInputError
+from paperboy.feeds import FeedAddress, feed_address, replace_feed_address
 from paperboy.models import ChannelRef, PauseCause, Platform, Subscription, webhook_kind
 from paperboy.planning import Planner, Verdict
 from paperboy.query import parse, render
@@ -29,10 +30,14 @@ _SLACK_CHANNEL = re.compile(r"[CGD][A-Z0-9]+")
 
 
 class SubscriptionService:
-    def __init__(self, store: Store, defaults: DigestSettings, clock: Clock | None = None) -> None:
+    def __init__(
+        self, store: Store, defaults: DigestSettings, clock: Clock | None = None, *, feed_base_url: str = ""
+    ) -> None:
         self._store = store
         self._defaults = defaults
         self._clock = clock or SystemClock()
+        #: `feeds.base_url`: where feed addresses start (empty: not known)
+        self._feed_base_url = feed_base_url
 
     async def subscribe(
         self,
@@ -103,7 +108,7 @@ class SubscriptionService:
     async def get(self, ref: ChannelRef) -> Subscription:
         subscription = await self._store.subscriptions.get(ref)
         if subscription is None:
-            raise NotSubscribed(f"{ref} is not subscribed; subscribe it first (paperboy subscribe, /papers subscribe)")
+            raise _not_subscribed(ref)
         return subscription
 
     async def why(self, ref: ChannelRef, paper_text: str) -> Verdict:
@@ -113,12 +118,34 @@ class SubscriptionService:
         paper = await PaperService(self._store).paper(paper_text)
         return await Planner(self._store, self._clock).explain(subscription, paper)
 
+    async def feed(self, ref: ChannelRef) -> FeedAddress:
+        """The address of the channel's Atom feed, made the first time it is asked for. Whoever may see it may
+        read the feed: callers show it only to those who may change the channel's feed."""
+        address = await feed_address(self._store, ref, self._feed_base_url, self._clock.now())
+        if address is None:
+            raise _not_subscribed(ref)
+        return address
+
+    async def replace_feed(self, ref: ChannelRef, *, by: str) -> FeedAddress:
+        """A new address for the channel's Atom feed; the old one answers 404 from now on. The subscription
+        records who changed it (`paperboy subscriptions` shows who changed a channel's settings last)."""
+        subscription = await self.get(ref)
+        address = await replace_feed_address(self._store, ref, self._feed_base_url, self._clock.now())
+        if address is None:
+            raise _not_subscribed(ref)
+        await self._save(subscription, by)
+        return address
+
     async def list(self, platform: Platform | None = None, workspace: str | None = None) -> list[Subscription]:
         return await self._store.subscriptions.list(platform, workspace)
 
     async def _save(self, subscription: Subscription, by: str) -> Subscription:
         changed = replace(subscription, updated_by=by, updated_at=self._clock.now())
         return await self._store.subscriptions.save(changed)
+
+
+def _not_subscribed(ref: ChannelRef) -> NotSubscribed:
+    return NotSubscribed(f"{ref} is not subscribed; subscribe it first (paperboy subscribe, /papers subscribe)")
 
 
 def _check_channel(ref: ChannelRef) -> None:

@@ -47,6 +47,7 @@ SEND_MESSAGES, EMBED_LINKS = 1 << 11, 1 << 14
 EVERY_COMMAND = [command.name for command in commands_on(Platform.DISCORD)]
 FEED_COMMANDS = [command.name for command in commands_on(Platform.DISCORD) if command.changes_feed]
 REFUSED = "Changing this channel's papers needs the Manage Channels permission"
+FEEDS = "https://paperboy.example.org"
 
 
 @dataclass
@@ -77,7 +78,7 @@ async def services(store: Store) -> Services:
     clock = FakeClock(datetime(2025, 1, 16, 8, 0, tzinfo=UTC))
     return Services(
         papers=PaperService(store, today=lambda: clock.now().date()),
-        subscriptions=SubscriptionService(store, DigestSettings(), clock),
+        subscriptions=SubscriptionService(store, DigestSettings(), clock, feed_base_url=FEEDS),
         digests=DigestRunner(store, {}, clock),
     )
 
@@ -333,6 +334,55 @@ async def test_the_discord_commands_are_the_command_tables(services: Services) -
 async def test_help_shows_every_command_as_discord_takes_it(bot: discord.Client, discord_server: FakeDiscord) -> None:
     answer = await run(bot, discord_server, command("help"))
     assert all(f"`{syntax(c, Platform.DISCORD)}`" in answer.text for c in commands_on(Platform.DISCORD))
+
+
+async def feed_url(store: Store) -> str:
+    feed = await store.feeds.get(REF)
+    assert feed is not None
+    return f"{FEEDS}/feeds/{feed.token}.atom"
+
+
+async def test_feed_show_gives_the_address_to_a_manager_alone(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store
+) -> None:
+    await run(bot, discord_server, command("subscribe", permissions=ADMIN))
+    answer = await run(bot, discord_server, command("feed show", permissions=ADMIN))
+    assert answer.ephemeral
+    assert answer.text.startswith(f"This channel's Atom feed: {await feed_url(store)}\n")
+    again = await run(bot, discord_server, command("feed show", permissions=ADMIN))
+    assert await feed_url(store) in again.text, "the same address every time"
+
+
+async def test_feed_show_is_refused_without_manage_channels_and_makes_no_address(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store
+) -> None:
+    await run(bot, discord_server, command("subscribe", permissions=ADMIN))
+    answer = await run(bot, discord_server, command("feed show", permissions=MEMBER))
+    assert answer.ephemeral and answer.text.startswith(REFUSED) and "/feeds/" not in answer.text
+    assert await store.feeds.get(REF) is None
+
+
+async def test_feed_revoke_tells_the_channel_and_gives_the_new_address_to_the_caller_alone(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store
+) -> None:
+    await run(bot, discord_server, command("subscribe", permissions=ADMIN))
+    await run(bot, discord_server, command("feed show", permissions=ADMIN))
+    old = await feed_url(store)
+    answer = await run(bot, discord_server, command("feed revoke", permissions=ADMIN))
+    new = await feed_url(store)
+    assert new != old
+    assert not answer.ephemeral and "/feeds/" not in answer.text
+    assert answer.text.endswith("gave this channel's Atom feed a new address; the old one no longer works")
+    async with asyncio.timeout(10):
+        while not answer.followups:  # noqa: ASYNC110 - the address follows the announcement
+            await asyncio.sleep(0.005)
+    [private] = answer.followups
+    assert private["flags"] & EPHEMERAL and new in private["content"]
+
+
+async def test_feed_show_of_a_channel_not_subscribed_says_how(bot: discord.Client, discord_server: FakeDiscord) -> None:
+    answer = await run(bot, discord_server, command("feed show", permissions=ADMIN))
+    assert answer.ephemeral and "is not subscribed; subscribe it first" in answer.text
 
 
 # --- who may change a channel's feed, for every sub-command of the table ---------------------------------------

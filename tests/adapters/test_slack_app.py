@@ -40,6 +40,7 @@ pytestmark = pytest.mark.asyncio
 SECRET = "signing-secret-for-tests"
 CHANNEL = "C0123"
 REF = ChannelRef(Platform.SLACK, CHANNEL, "T0456")
+FEEDS = "https://paperboy.example.org"
 _names = count(1)
 
 
@@ -49,7 +50,7 @@ async def services(store: Store) -> Services:
     clock = FakeClock(datetime(2025, 1, 16, 8, 0, tzinfo=UTC))
     return Services(
         papers=PaperService(store, today=lambda: clock.now().date()),
-        subscriptions=SubscriptionService(store, DigestSettings(), clock),
+        subscriptions=SubscriptionService(store, DigestSettings(), clock, feed_base_url=FEEDS),
         digests=DigestRunner(store, {}, clock),
     )
 
@@ -329,6 +330,46 @@ async def test_slack_failing_at_start_is_no_verdict_on_the_token(
     client = AsyncWebClient(token=TOKEN, base_url=slack_server.api_url)
     await check_tokens(client, None)  # no ConfigError: paperboy goes on and Slack is asked again later
     assert "Slack failed to check slack.bot_token (http_500); going on" in caplog.text
+
+
+async def feed_url(store: Store) -> str:
+    feed = await store.feeds.get(REF)
+    assert feed is not None
+    return f"{FEEDS}/feeds/{feed.token}.atom"
+
+
+async def test_feed_gives_the_address_to_the_caller_alone(app: AsyncApp, slack_server: FakeSlack, store: Store) -> None:
+    await papers(app, slack_server, "subscribe")
+    await announcements(slack_server)
+    answer = await papers(app, slack_server, "feed")
+    assert text_of(answer).startswith(f"This channel's Atom feed: <{await feed_url(store)}>\n")
+    assert "`/papers feed revoke`" in text_of(answer)
+    assert text_of(await papers(app, slack_server, "feed show")) == text_of(answer), "the same address every time"
+    assert len(slack_server.messages[CHANNEL]) == 1, "only the subscription was announced"
+
+
+async def test_feed_revoke_tells_the_channel_and_gives_the_new_address_to_the_caller_alone(
+    app: AsyncApp, slack_server: FakeSlack, store: Store
+) -> None:
+    await papers(app, slack_server, "subscribe")
+    await papers(app, slack_server, "feed")
+    old = await feed_url(store)
+    answer = await papers(app, slack_server, "feed revoke", user="U2")
+    new = await feed_url(store)
+    assert new != old and new in text_of(answer) and old not in text_of(answer)
+    note = (await announcements(slack_server, 2))[1]["text"]
+    assert note == "<@U2> gave this channel's Atom feed a new address; the old one no longer works"
+
+
+async def test_restricted_feed_show_refuses_a_member_and_makes_no_address(
+    restricted_app: AsyncApp, slack_server: FakeSlack, store: Store
+) -> None:
+    await papers(restricted_app, slack_server, "subscribe", user="UADMIN")
+    answer = await papers(restricted_app, slack_server, "feed", user="UMEMBER")
+    assert text_of(answer).startswith("Only workspace admins and owners") and "/feeds/" not in text_of(answer)
+    assert await store.feeds.get(REF) is None
+    allowed = await papers(restricted_app, slack_server, "feed", user="UADMIN")
+    assert "/feeds/" in text_of(allowed)
 
 
 # --- who may change a channel's feed, for every sub-command of the table ---------------------------------------

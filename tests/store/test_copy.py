@@ -47,6 +47,7 @@ async def fill(store: Store) -> None:
     await store.subscriptions.save(subscription(ChannelRef(Platform.CONSOLE, "gone")))
     await store.subscriptions.save(subscription(SHOP, paused_reason="the bot was removed", last_error="403"))
     await store.subscriptions.delete(ChannelRef(Platform.CONSOLE, "gone"))
+    await store.feeds.issue(SHOP, "feed-token", "urn:uuid:feed", NOW)
     planned = await store.ledger.plan(LAB, DAY, [p.id for p in PAPERS[:3]], [PAPERS[3].id], NOW)
     sent = await store.ledger.plan(SHOP, DAY, [p.id for p in PAPERS[4:9]], [], NOW)
     assert planned is not None and sent is not None

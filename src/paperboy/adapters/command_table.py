@@ -94,7 +94,22 @@ class Command:
     #: whether it changes the channel's feed: such commands need permission on every platform, and their
     #: answer goes to the whole channel, saying who changed what
     changes_feed: bool = False
+    #: whether its answer holds a secret (the channel's feed address): only those who may change the feed may
+    #: run it, and only the caller sees the answer (a change it makes is announced in the channel without it)
+    secret: bool = False
     unavailable: tuple[Unavailable, ...] = ()
+
+    @property
+    def restricted(self) -> bool:
+        """Whether only those who may change the channel's feed may run it."""
+        return self.changes_feed or self.secret
+
+    @property
+    def audience(self) -> str:
+        """Who sees the answer, as the README's table says it."""
+        if self.secret:
+            return "the caller; the channel hears of the change" if self.changes_feed else "the caller"
+        return "the channel" if self.changes_feed else "the caller"
 
     def offered_on(self, platform: Platform) -> bool:
         return all(missing.platform is not platform for missing in self.unavailable)
@@ -145,6 +160,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("filter set", "Post only papers matching a query", (_QUERY,), changes_feed=True),
     Command("filter show", "Show this channel's filter"),
     Command("filter clear", "Post every new paper again", changes_feed=True),
+    Command("feed show", "This channel's digests as an Atom feed: its secret address, for feed readers", secret=True),
+    Command(
+        "feed revoke",
+        "Give this channel's feed a new address; the old one stops working",
+        changes_feed=True,
+        secret=True,
+    ),
     Command("preview", "The digest this channel would get now"),
     Command("why", "Would a paper be posted here, and why (not)?", (_ID,)),
     Command("settings", "This channel's digest settings: schedule, filter, limits"),
@@ -187,8 +209,7 @@ def readme_table() -> str:
     lines = [f"| what it does | {names} | who sees the answer |", "|---|" + "---|" * len(CHAT_PLATFORMS) + "---|"]
     for command in COMMANDS:
         cells = [readme_cell(command, platform) for platform in CHAT_PLATFORMS]
-        audience = "the channel" if command.changes_feed else "the caller"
-        lines.append(f"| {command.summary} | {' | '.join(cells)} | {audience} |")
+        lines.append(f"| {command.summary} | {' | '.join(cells)} | {command.audience} |")
     return "\n".join(lines)
 
 

@@ -34,6 +34,7 @@ from paperboy.adapters.discord_embeds import (
 from paperboy.adapters.services import Services
 from paperboy.digest import Digest
 from paperboy.errors import PaperboyError, UserInputError
+from paperboy.feeds import FeedAddress
 from paperboy.models import ChannelRef, Platform, SearchPage, Sort
 from paperboy.query import hints
 from paperboy.subscriptions import MAX_MIN_UPVOTES, MAX_PAPERS, describe
@@ -45,6 +46,8 @@ SEARCH_PAGE = 5
 VIEW_TIMEOUT = 600.0
 DAYS = ("daily", "mon-fri", "mon-sun", "sat,sun", "mon,wed,fri", "tue,thu")
 DEFAULT_SORT = Sort.RELEVANCE.value
+#: how a Discord caller replaces a feed's address
+REVOKE = "`/papers feed revoke`"
 NO_MENTIONS = discord.AllowedMentions.none()
 HELP = "\n".join(
     [
@@ -180,6 +183,7 @@ class Papers(app_commands.Group, name="papers", description="New ML papers: sear
     which change a channel's feed. Search buttons answer for `view_timeout` seconds."""
 
     feed_filter = app_commands.Group(name="filter", description="This channel's topic filter")
+    atom_feed = app_commands.Group(name="feed", description="This channel's digests as an Atom feed")
 
     def __init__(self, services: Services, view_timeout: float = VIEW_TIMEOUT) -> None:
         super().__init__()
@@ -193,7 +197,7 @@ class Papers(app_commands.Group, name="papers", description="New ML papers: sear
         invoked = interaction.command
         name = invoked.qualified_name.removeprefix(f"{self.name} ") if invoked else ""
         entry = BY_NAME.get(name)
-        if entry is None or entry.changes_feed:
+        if entry is None or entry.restricted:
             try:
                 may_change(interaction)
             except NotHere as refusal:
@@ -310,6 +314,18 @@ class Papers(app_commands.Group, name="papers", description="New ML papers: sear
         await self.services.subscriptions.clear_filter(may_change(interaction), by=_who(interaction))
         await _announce(interaction, "cleared this channel's filter")
 
+    @atom_feed.command(name="show", description=summary("feed show"))
+    async def feed_show(self, interaction: discord.Interaction[Any]) -> None:
+        address = await self.services.subscriptions.feed(may_change(interaction))
+        await interaction.response.send_message(_describe(address), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @atom_feed.command(name="revoke", description=summary("feed revoke"))
+    async def feed_revoke(self, interaction: discord.Interaction[Any]) -> None:
+        address = await self.services.subscriptions.replace_feed(may_change(interaction), by=_who(interaction))
+        await _announce(interaction, "gave this channel's Atom feed a new address; the old one no longer works")
+        # the new address is for the caller alone
+        await interaction.followup.send(_describe(address), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
     @app_commands.command(name="preview", description=summary("preview"))
     async def preview(self, interaction: discord.Interaction[Any]) -> None:
         ref = channel_ref(interaction)
@@ -383,6 +399,12 @@ async def answer_error(interaction: discord.Interaction[Any], error: Exception) 
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as failure:
         log.warning("could not tell the caller about an error (%s)", failure)
+
+
+def _describe(address: FeedAddress) -> str:
+    """The feed's address as Discord shows it: the URL bare (Discord links it; escaping would put backslashes
+    in it), the path and setting names as code."""
+    return address.describe(REVOKE, literal=lambda text: f"`{text}`")
 
 
 def _who(interaction: discord.Interaction[Any]) -> str:

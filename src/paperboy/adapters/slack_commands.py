@@ -28,6 +28,7 @@ from paperboy.adapters.command_table import (
 from paperboy.adapters.services import Services
 from paperboy.adapters.slack_blocks import code, escape, hint_blocks, paper_blocks, search_blocks, slack_messages
 from paperboy.errors import PaperboyError, UserInputError
+from paperboy.feeds import FeedAddress
 from paperboy.models import ChannelRef, Platform, Sort
 from paperboy.query import hints
 from paperboy.subscriptions import describe
@@ -84,7 +85,7 @@ async def answer(services: Services, invocation: Invocation) -> Reply:
         what = f"I don't know {code(name)}." if name else "What should I do?"
         return _message(f"{what} Try: {USAGE}")
     try:
-        if command.changes_feed and not await services.may_change(invocation.user_id):
+        if command.restricted and not await services.may_change(invocation.user_id):
             return _message(
                 "Only workspace admins and owners (and the people paperboy's operator named) may change this "
                 "channel's papers; ask one of them."
@@ -103,6 +104,8 @@ def find_command(text: str) -> tuple[Command | None, str]:
             return COMMANDS[name.lower()], words.strip()
     if first.lower() == "filter":  # Slack's forms from before `filter set` and `filter show`, still understood
         return COMMANDS["filter set" if rest.strip() else "filter show"], rest.strip()
+    if first.lower() == "feed" and not rest.strip():  # `/papers feed` alone shows it
+        return COMMANDS["feed show"], ""
     return None, ""
 
 
@@ -248,6 +251,29 @@ async def _filter_clear(services: Services, invocation: Invocation, given: Mappi
     return _message("Filter cleared.", announce=f"<@{invocation.user_id}> cleared this channel's filter")
 
 
+#: how a Slack caller replaces a feed's address
+_REVOKE = code("/papers feed revoke")
+
+
+def _describe(address: FeedAddress) -> str:
+    """The feed's address in mrkdwn: the URL as a link (escaping would put zero-width spaces inside it)."""
+    return address.describe(_REVOKE, link=lambda url: f"<{url}>", literal=code)
+
+
+async def _feed_show(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    address = await services.subscriptions.feed(invocation.ref)
+    return _message(_describe(address))
+
+
+async def _feed_revoke(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    address = await services.subscriptions.replace_feed(invocation.ref, by=invocation.user_id)
+    # the new address is for the caller alone; the channel hears that the old one stopped working
+    return _message(
+        f"The old feed address no longer works. {_describe(address)}",
+        announce=f"<@{invocation.user_id}> gave this channel's Atom feed a new address; the old one no longer works",
+    )
+
+
 async def _preview(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
     subscription = await services.subscriptions.get(invocation.ref)
     if subscription.paused_reason:
@@ -280,6 +306,8 @@ HANDLERS: dict[str, Handler] = {
     "filter set": _filter_set,
     "filter show": _filter_show,
     "filter clear": _filter_clear,
+    "feed show": _feed_show,
+    "feed revoke": _feed_revoke,
     "preview": _preview,
     "why": _why,
     "settings": _settings,

@@ -49,6 +49,7 @@ COMMANDS: dict[str, str] = {
     "subscribe": "subscribe a channel, or change its settings",
     "subscriptions": "list subscribed channels",
     "unsubscribe": "remove a channel's subscription",
+    "feed": "print a channel's Atom feed address, or give it a new one",
     "digest": "send due digests now",
     "doctor": "check config, database and endpoints",
     "status": "list the paperboy processes at work on the database",

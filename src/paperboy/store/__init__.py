@@ -16,6 +16,7 @@ from types import TracebackType
 from paperboy.errors import ConfigError
 from paperboy.store.copy import TableProgress, copy_database, refuse_unfinished
 from paperboy.store.engine import Database, DatabaseStats
+from paperboy.store.feeds import Feed, FeedStore
 from paperboy.store.installations import InstallationStore
 from paperboy.store.ledger import Ledger
 from paperboy.store.locks import Hold, Locks
@@ -57,6 +58,7 @@ class Store:
         self._closed = False
         self.papers = PaperStore(db)
         self.subscriptions = SubscriptionStore(db)
+        self.feeds = FeedStore(db)
         self.ledger = Ledger(db)
         self.installations = InstallationStore(db)
         self.markers = MarkerStore(db)
@@ -156,6 +158,8 @@ class Store:
 __all__ = [
     "LATEST_VERSION",
     "DatabaseStats",
+    "Feed",
+    "FeedStore",
     "Hold",
     "InstallationStore",
     "Ledger",

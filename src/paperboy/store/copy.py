@@ -87,6 +87,7 @@ TABLES = (
         "max_pk = {greatest}(paper_days.max_pk, excluded.max_pk)",
     ),
     Table("subscriptions", ("id",), _SUBSCRIPTION_COLUMNS, identity="id"),
+    Table("feeds", ("subscription_id",), ("token", "feed_id", "created_at", "token_at")),
     Table("digests", ("id",), _DIGEST_COLUMNS, identity="id"),
     Table("deliveries", ("platform", "workspace", "channel", "paper_id"), ("digest_id", "position")),
     Table("installations", ("platform", "enterprise", "workspace"), ("record", "installed_at")),

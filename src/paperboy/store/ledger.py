@@ -78,6 +78,19 @@ class Ledger:
         row = await self._db.fetchone(sql, (*channel_key(ref), paper_id))
         return (date.fromisoformat(row[0]), row[1] >= 0, row[2]) if row else None
 
+    async def recently_sent(self, ref: ChannelRef, digests: int) -> list[tuple[int, datetime, str]]:
+        """The papers of the channel's last `digests` digests that were sent, as (digest id, when it was sent,
+        paper id): the newest digest first, each in the order it listed them. Papers a digest left out ("and N
+        more") are not among them."""
+        sql = (
+            "SELECT g.id, g.sent_at, d.paper_id FROM digests g JOIN deliveries d ON d.digest_id = g.id "
+            f"WHERE g.id IN (SELECT id FROM digests WHERE {_CHANNEL} AND state = 'sent' AND sent_at IS NOT NULL "
+            "ORDER BY sent_at DESC, id DESC LIMIT ?) AND d.position >= 0 "
+            "ORDER BY g.sent_at DESC, g.id DESC, d.position"
+        )
+        rows = await self._db.fetchall(sql, (*channel_key(ref), digests))
+        return [(int(row[0]), _sent_at(row[1]), row[2]) for row in rows]
+
     async def plan(
         self,
         ref: ChannelRef,
@@ -353,3 +366,9 @@ class Ledger:
 def _holder_gone(holder: str) -> bool:
     claimant = Claimant.parse(holder)
     return claimant is not None and claimant.is_gone()
+
+
+def _sent_at(text: str) -> datetime:
+    moment = parse_iso(text)
+    assert moment is not None, "a sent digest has its time"
+    return moment

@@ -15,6 +15,6 @@ def chat_services(store: Store, settings: Settings, clock: Clock, digests: Diges
     """Search, subscriptions and digests over `store`, with "today" on `clock`."""
     return Services(
         papers=PaperService(store, today=lambda: clock.now().date()),
-        subscriptions=SubscriptionService(store, settings.digest, clock),
+        subscriptions=SubscriptionService(store, settings.digest, clock, feed_base_url=settings.feeds.base_url),
         digests=digests,
     )

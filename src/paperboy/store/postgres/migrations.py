@@ -167,6 +167,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        2,
+        "Atom feeds: each subscription's secret feed token",
+        """
+        -- one feed per subscription, gone with it; the token is the feed's secret address (/feeds/TOKEN.atom),
+        -- replaced when revoked, while feed_id (the Atom id readers know the feed by) stays
+        CREATE TABLE feeds (
+            subscription_id BIGINT PRIMARY KEY REFERENCES subscriptions (id) ON DELETE CASCADE,
+            token           TEXT NOT NULL UNIQUE,
+            feed_id         TEXT NOT NULL,
+            created_at      TEXT NOT NULL,
+            token_at        TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
