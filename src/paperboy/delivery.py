@@ -568,7 +568,8 @@ class DigestRunner:
             reasons = await asyncio.to_thread(explain)
         items = tuple(item(p, reasons.get(p.id, ())) for p in papers)
         digest_id = planned.id or None
-        return Digest(planned.ref, planned.day, items, planned.left_out, subscription.filter, resent, digest_id)
+        return Digest(planned.ref, planned.day, items, planned.left_out, subscription.filter, resent, digest_id,
+                      weekly=subscription.schedule.weekly)  # fmt: skip
 
 
 def _being_cancelled() -> bool:
