@@ -157,6 +157,8 @@ def slash_check(example: str) -> Check:
         return Check(("subscribe", "--platform", "console", "--channel", "lab", *_schedule_options(rest)))
     if name in ("why", "paper") and _is_arxiv_id(rest):
         return Check(query=f"id:{rest}")
+    if name == "similar" and _is_arxiv_id(rest):
+        return Check(("similar", rest))
     return unknown(example)
 
 

@@ -108,3 +108,19 @@ async def test_a_lower_case_or_is_searched_as_a_word_with_a_hint(service: PaperS
     assert [hit.paper.id for hit in page.hits] == [hit.paper.id for hit in as_words.hits]
     assert as_words.hints == ()
     assert len(page.hints) == 1 and page.hints[0].startswith("did you mean OR? ")
+
+
+async def test_similar_takes_any_spelling_of_the_id_and_leaves_the_paper_out(service: PaperService) -> None:
+    paper = PAPERS[2]
+    page = await service.similar(f"https://arxiv.org/abs/{paper.id}v1", limit=5)
+    assert page.hits and paper.id not in [hit.paper.id for hit in page.hits]
+
+
+async def test_similar_to_an_unknown_paper_says_so(service: PaperService) -> None:
+    with pytest.raises(PaperNotFound, match=r"paper 2912\.99999 is not in the database yet"):
+        await service.similar("2912.99999")
+
+
+async def test_similar_pages_are_limited_as_searches_are(service: PaperService) -> None:
+    with pytest.raises(QueryError, match=f"the offset must be between 0 and {MAX_OFFSET}"):
+        await service.similar(PAPERS[0].id, offset=MAX_OFFSET + 1)

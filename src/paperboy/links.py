@@ -3,7 +3,8 @@ markup (Slack `<url|label>`, Discord `[label](url)`, bare URLs on the console).
 
 A paper's page on Hugging Face comes first, then its arXiv abstract, the PDF, and the code when there is some.
 A search result leaves out the Hugging Face page: its title already links there, and a page of results is
-kept short. A digest and a single paper show every link.
+kept short. A digest and a single paper show every link; a digest also says how to find the papers like each
+one (`similar`): the command that lists them, as the reader can type it where the digest is read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ HUGGING_FACE = "Hugging Face"
 ARXIV = "arXiv"
 PDF = "PDF"
 CODE = "code"
+SIMILAR = "similar"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +48,8 @@ def paper_links(paper: Linked, *, page: bool = True) -> tuple[Link, ...]:
     if paper.code_url:
         links.append(Link(CODE, paper.code_url))
     return tuple(links)
+
+
+def similar_command(paper_id: str, *, chat: bool = True) -> str:
+    """The command that lists the papers like `paper_id`: `/papers similar ID` in a chat, else the CLI's."""
+    return f"/papers similar {paper_id}" if chat else f"paperboy similar {paper_id}"

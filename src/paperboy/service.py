@@ -28,10 +28,7 @@ class PaperService:
         """A page of the papers matching the query `text` (the query language: `query/parser.py`), with hints for
         whoever typed it: lower-case operators (`query/hints.py`), and a paper asked for by its id alone (`2401.12345`,
         an arXiv or Hugging Face link) that is not in the database, said as `paper` says it."""
-        if not 1 <= limit <= MAX_LIMIT:
-            raise QueryError(f"the limit must be between 1 and {MAX_LIMIT}, not {limit}")
-        if not 0 <= offset <= MAX_OFFSET:
-            raise QueryError(f"the offset must be between 0 and {MAX_OFFSET}, not {offset}; narrow the search instead")
+        _check_page(limit, offset)
         query = parse(text)
         await self._refuse_unknown_digests(query)
         with SEARCH_SECONDS.time():
@@ -57,6 +54,21 @@ class PaperService:
         if paper is None:
             raise PaperNotFound(_not_in_database(arxiv_id.base))
         return paper
+
+    async def similar(self, text: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
+        """A page of the papers most like the paper with arXiv id `text` (any spelling `paper` takes), best
+        first, itself left out."""
+        _check_page(limit, offset)
+        paper = await self.paper(text)
+        with SEARCH_SECONDS.time():  # a search too, by other words
+            return await self._store.papers.similar(paper.id, limit=limit, offset=offset)
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"the limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise QueryError(f"the offset must be between 0 and {MAX_OFFSET}, not {offset}; narrow the search instead")
 
 
 def _not_in_database(paper_id: str) -> str:

@@ -546,3 +546,21 @@ async def test_filter_set_with_a_lower_case_or_keeps_it_and_tells_the_caller(
     [hint] = discord_server.followups[payload["token"]]
     assert hint["flags"] & EPHEMERAL
     assert hint["content"].startswith('*Hint:* did you mean OR? "or" at column 11 is searched as a word')
+
+
+async def test_similar_pages_like_search_with_its_buttons(bot: discord.Client, discord_server: FakeDiscord) -> None:
+    paper_id = corpus_papers()[2].id
+    first = await run(bot, discord_server, command("similar", {"id": paper_id}))
+    assert first.ephemeral and first.text.startswith(f"Papers 1–5 like `{paper_id}`")
+    labels = [c["label"] for row in first.message["components"] for c in row["components"]]
+    assert labels == ["Previous", "Next", "Post to channel"]
+    next_id = first.message["components"][0]["components"][1]["custom_id"]
+    shown = first.created[-1] | {"components": first.message["components"], "flags": EPHEMERAL}
+    page = await run(bot, discord_server, button(next_id, shown))
+    assert page.callback["data"]["content"].startswith(f"Papers 6–10 like `{paper_id}`")
+    assert not {e["title"] for e in first.message["embeds"]} & {e["title"] for e in page.callback["data"]["embeds"]}
+
+
+async def test_similar_to_an_unknown_paper_is_one_sentence(bot: discord.Client, discord_server: FakeDiscord) -> None:
+    answer = await run(bot, discord_server, command("similar", {"id": "2912.99999"}))
+    assert answer.ephemeral and answer.text.startswith("paper 2912.99999 is not in the database yet")

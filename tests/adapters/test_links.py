@@ -22,7 +22,8 @@ PAGE, ABSTRACT, PDF, CODE = (
 
 def test_slack_shows_every_link_of_a_digest_paper() -> None:
     section = slack_messages(DIGEST)[0]["blocks"][1]["text"]["text"]
-    assert section.endswith(f"<{PAGE}|Hugging Face> · <{ABSTRACT}|arXiv> · <{PDF}|PDF> · <{CODE}|code>")
+    links = f"<{PAGE}|Hugging Face> · <{ABSTRACT}|arXiv> · <{PDF}|PDF> · <{CODE}|code>"
+    assert section.endswith(f"{links} · similar: `/papers similar 2501.00001`")
 
 
 def test_discord_shows_every_link_of_a_digest_paper() -> None:
@@ -32,3 +33,12 @@ def test_discord_shows_every_link_of_a_digest_paper() -> None:
 
 def test_the_console_shows_every_link_of_a_digest_paper() -> None:
     assert f"    {PAGE} · {ABSTRACT} · {PDF} · {CODE}" in digest_text(DIGEST).splitlines()
+
+
+def test_discord_says_how_to_find_similar_papers() -> None:
+    description = discord_messages(DIGEST)[0]["embeds"][0]["description"]
+    assert f"[code]({CODE}) · similar: `/papers similar 2501.00001`" in description
+
+
+def test_the_console_says_how_to_find_similar_papers() -> None:
+    assert "    similar: paperboy similar 2501.00001" in digest_text(DIGEST).splitlines()

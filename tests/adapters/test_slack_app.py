@@ -520,3 +520,31 @@ async def test_filter_set_with_a_lower_case_or_keeps_it_and_tells_the_caller(
     assert hint.startswith('_Hint:_ did you mean OR? "or" at column 11 is searched as a word')
     announced = [m["text"] for m in await announcements(slack_server, 2)]
     assert announced[1] == '<@U2> set this channel\'s filter to `diffusion or "flow matching"`'
+
+
+SIMILAR_TO = corpus_papers()[2].id
+
+
+async def test_similar_answers_the_caller_with_the_papers_like_one(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, f"similar arXiv:{SIMILAR_TO}v1")
+    assert answer["response_type"] == "ephemeral"
+    assert answer["blocks"][0]["elements"][0]["text"].startswith(f"Papers 1–5 like `arXiv:{SIMILAR_TO}v1`")
+    sections = [b for b in answer["blocks"] if b["type"] == "section"]
+    assert len(sections) == 5 and all(s["accessory"]["text"]["text"] == "Post to channel" for s in sections)
+    assert all(s["accessory"]["value"] != SIMILAR_TO for s in sections)
+
+
+async def test_more_results_of_similar_page_on(app: AsyncApp, slack_server: FakeSlack) -> None:
+    first = await papers(app, slack_server, f"similar {SIMILAR_TO}")
+    [more] = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert json.loads(more["value"]) == {"like": SIMILAR_TO, "offset": 5}
+    second = await press(app, slack_server, more["action_id"], more["value"])
+    assert second["blocks"][0]["elements"][0]["text"].startswith(f"Papers 6–10 like `{SIMILAR_TO}`")
+    titles = lambda answer: [b["text"]["text"] for b in answer["blocks"] if b["type"] == "section"]  # noqa: E731
+    assert not set(titles(first)) & set(titles(second))
+
+
+async def test_similar_to_an_unknown_paper_is_said_with_the_usage(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "similar 2912.99999")
+    assert text_of(answer).startswith("paper 2912.99999 is not in the database yet")
+    assert text_of(answer).endswith("_Usage:_ `/papers similar &lt;id&gt;`")

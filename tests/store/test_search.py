@@ -208,6 +208,11 @@ async def test_id_finds_one_paper_whatever_the_spelling(store: Store) -> None:
     assert await ids(store, f"id:{paper.id}v4") == [paper.id]
 
 
+async def test_minus_id_leaves_one_paper_out_of_a_word_search(store: Store) -> None:
+    found = await ids(store, "diffusion")
+    assert await ids(store, f"diffusion -id:{found[0]}") == found[1:]
+
+
 async def test_code_yes_and_no(store: Store) -> None:
     assert set(await ids(store, "code:yes")) == where(lambda p: p.github_repo is not None)
     assert set(await ids(store, "code:no")) == where(lambda p: p.github_repo is None)

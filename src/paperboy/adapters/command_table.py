@@ -129,6 +129,7 @@ COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command("paper", "One paper in full, by its arXiv id: summary, authors, upvotes, links", (_ID,)),
+    Command("similar", "The papers most like one paper, by its arXiv id", (_ID,)),
     Command(
         "subscribe",
         "Give this channel a daily (or weekly) digest, or change its settings",

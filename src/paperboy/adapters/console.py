@@ -7,7 +7,7 @@ from itertools import count
 from typing import TextIO
 
 from paperboy.digest import Digest
-from paperboy.links import paper_links
+from paperboy.links import SIMILAR, paper_links, similar_command
 
 
 def digest_text(digest: Digest) -> str:
@@ -18,6 +18,7 @@ def digest_text(digest: Digest) -> str:
         if item.summary:
             lines.append(f"    {item.summary}")
         lines.append(f"    {' · '.join(link.url for link in paper_links(item))}")
+        lines.append(f"    {SIMILAR}: {similar_command(item.paper_id, chat=False)}")
         if item.reasons:
             lines.append(f"    matched: {'; '.join(item.reasons)}")
     if digest.more:

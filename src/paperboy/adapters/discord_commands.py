@@ -34,7 +34,7 @@ from paperboy.adapters.discord_embeds import (
 from paperboy.adapters.services import Services
 from paperboy.digest import Digest
 from paperboy.errors import PaperboyError, UserInputError
-from paperboy.models import ChannelRef, Platform, Sort
+from paperboy.models import ChannelRef, Platform, SearchPage, Sort
 from paperboy.query import hints
 from paperboy.subscriptions import MAX_MIN_UPVOTES, MAX_PAPERS, describe
 
@@ -106,23 +106,38 @@ class Refused(app_commands.CheckFailure):
 
 
 class SearchView(discord.ui.View):
-    """Previous / Next page and "Post to channel" under a search answer; only its asker sees it."""
+    """Previous / Next page and "Post to channel" under a search answer, or under the papers like one paper
+    (`like`: `query` is its id); only its asker sees it."""
 
     def __init__(
-        self, services: Services, query: str, sort: Sort, offset: int, has_more: bool, timeout: float = VIEW_TIMEOUT
+        self,
+        services: Services,
+        query: str,
+        sort: Sort,
+        offset: int,
+        has_more: bool,
+        timeout: float = VIEW_TIMEOUT,
+        *,
+        like: bool = False,
     ) -> None:
         super().__init__(timeout=timeout)
-        self.services, self.query, self.sort, self.offset = services, query, sort, offset
+        self.services, self.query, self.sort, self.offset, self.like = services, query, sort, offset, like
         self.shown: discord.Interaction[Any] | None = None
         self.previous_page.disabled = offset == 0
         self.next_page.disabled = not has_more
 
+    async def fetch(self, offset: int) -> SearchPage:
+        """The page at `offset` of what this view pages through."""
+        if self.like:
+            return await self.services.papers.similar(self.query, limit=SEARCH_PAGE, offset=offset)
+        return await self.services.papers.search(self.query, sort=self.sort, limit=SEARCH_PAGE, offset=offset)
+
     async def page(self, interaction: discord.Interaction[Any], offset: int) -> None:
-        result = await self.services.papers.search(self.query, sort=self.sort, limit=SEARCH_PAGE, offset=offset)
+        result = await self.fetch(offset)
         self.offset = offset
         self.previous_page.disabled = offset == 0
         self.next_page.disabled = not result.has_more
-        message = search_message(result, self.query)
+        message = search_message(result, self.query, like=self.like)
         await interaction.response.edit_message(
             content=message["content"], embeds=_embeds(message), view=self, allowed_mentions=NO_MENTIONS
         )
@@ -138,8 +153,8 @@ class SearchView(discord.ui.View):
     @discord.ui.button(label="Post to channel", style=discord.ButtonStyle.primary)
     async def post(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         may_post(interaction)
-        result = await self.services.papers.search(self.query, sort=self.sort, limit=SEARCH_PAGE, offset=self.offset)
-        message = search_message(replace(result, hints=()), self.query)  # the hints were for the asker alone
+        # the hints were for the asker alone
+        message = search_message(replace(await self.fetch(self.offset), hints=()), self.query, like=self.like)
         await interaction.response.send_message(
             content=f"{interaction.user.mention} shared: {message['content']}",
             embeds=_embeds(message),
@@ -190,15 +205,27 @@ class Papers(app_commands.Group, name="papers", description="New ML papers: sear
     async def search(self, interaction: discord.Interaction[Any], query: str, sort: str = DEFAULT_SORT) -> None:
         order = sort_order(sort)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.services.papers.search(query, sort=order, limit=SEARCH_PAGE)
-        message = search_message(result, query)
-        view = SearchView(self.services, query, order, 0, result.has_more, self.view_timeout) if result.hits else None
-        kwargs: dict[str, Any] = {"view": view} if view else {}
+        view = SearchView(self.services, query, order, 0, False, self.view_timeout)
+        await self._first_page(interaction, view)
+
+    async def _first_page(self, interaction: discord.Interaction[Any], view: SearchView) -> None:
+        """The first page of what `view` pages through, with its buttons when there is something to page."""
+        result = await view.fetch(0)
+        view.next_page.disabled = not result.has_more
+        message = search_message(result, view.query, like=view.like)
+        kwargs: dict[str, Any] = {"view": view} if result.hits else {}
         await interaction.followup.send(
             content=message["content"], embeds=_embeds(message), ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
         )
-        if view:
+        if result.hits:
             view.shown = interaction
+
+    @app_commands.command(name="similar", description=summary("similar"))
+    @app_commands.describe(**helps("similar"))
+    async def similar(self, interaction: discord.Interaction[Any], id: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        view = SearchView(self.services, id, Sort.RELEVANCE, 0, False, self.view_timeout, like=True)
+        await self._first_page(interaction, view)
 
     @search.autocomplete("sort")
     async def sort_choices(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:

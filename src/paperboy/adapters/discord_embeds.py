@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict
 from paperboy.adapters.text import cut as _cut
 from paperboy.bylines import short_authors
 from paperboy.digest import Digest, DigestItem
-from paperboy.links import Link, paper_links
+from paperboy.links import SIMILAR, Link, paper_links, similar_command
 from paperboy.models import MARK_END, MARK_START, Paper, SearchPage
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def discord_messages(digest: Digest) -> list[DiscordMessage]:
 
 
 def _discord_embed(item: DigestItem) -> Embed:
-    lines = [escape(item.summary), _links(paper_links(item))]
+    lines = [escape(item.summary), f"{_links(paper_links(item))} · {SIMILAR}: `{similar_command(item.paper_id)}`"]
     if item.reasons:
         lines.append(escape(f"matched: {'; '.join(item.reasons)}"))
     return {
@@ -102,14 +102,13 @@ def _embed_length(embed: Embed) -> int:
     return len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"])
 
 
-def search_message(page: SearchPage, query: str) -> DiscordMessage:
+def search_message(page: SearchPage, query: str, *, like: bool = False) -> DiscordMessage:
     """A page of search results: a line saying which, and an embed per paper (title linked, marked snippet,
-    links; authors and upvotes in the footer)."""
+    links; authors and upvotes in the footer). With `like`, `query` is a paper's id and the page is the papers
+    like it (`/papers similar`)."""
     if not page.hits:
-        return {
-            "content": _cut(f"No papers match `{_code(query)}`.{hint_lines(page.hints)}", DISCORD_CONTENT),
-            "embeds": [],
-        }
+        empty = f"No other papers are like `{_code(query)}` yet." if like else f"No papers match `{_code(query)}`."
+        return {"content": _cut(empty + hint_lines(page.hints), DISCORD_CONTENT), "embeds": []}
     first, last = page.offset + 1, page.offset + len(page.hits)
     embeds: list[Embed] = []
     for hit in page.hits:
@@ -119,7 +118,8 @@ def search_message(page: SearchPage, query: str) -> DiscordMessage:
         if body.count("**") % 2:  # a cut through a marked word would leave the bold open
             body += "**"
         embeds.append(_paper_embed(paper, body, paper_links(paper, page=False)))
-    content = f"Papers {first}–{last} for `{_code(query)}`" + (" (more on the next page)" if page.has_more else "")
+    which = f"{'like' if like else 'for'} `{_code(query)}`"
+    content = f"Papers {first}–{last} {which}" + (" (more on the next page)" if page.has_more else "")
     return {"content": _cut(content + hint_lines(page.hints), DISCORD_CONTENT), "embeds": embeds}
 
 

@@ -32,7 +32,7 @@ from paperboy.adapters.command_table import sort_order
 from paperboy.adapters.services import Services
 from paperboy.adapters.slack_authorize import NOT_INSTALLED, ConfiguredToken, InstalledToken
 from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL
-from paperboy.adapters.slack_commands import Invocation, answer, search_page, shared_paper
+from paperboy.adapters.slack_commands import Invocation, answer, search_page, shared_paper, similar_page
 from paperboy.adapters.slack_errors import UNREACHABLE, error_code, is_outage, web_api_problem
 from paperboy.adapters.slack_failures import Failures
 from paperboy.adapters.slack_http import SeenRequests, guard
@@ -169,8 +169,11 @@ async def _papers(
 async def _more_results(services: Services, action: dict[str, Any], respond: Respond) -> None:
     try:
         asked = json.loads(action.get("value", "{}"))
-        order = sort_order(str(asked.get("sort", Sort.RELEVANCE.value)))
-        reply = await search_page(services, str(asked["q"]), offset=int(asked["offset"]), sort=order)
+        if "like" in asked:  # the next page of /papers similar
+            reply = await similar_page(services, str(asked["like"]), offset=int(asked["offset"]))
+        else:
+            order = sort_order(str(asked.get("sort", Sort.RELEVANCE.value)))
+            reply = await search_page(services, str(asked["q"]), offset=int(asked["offset"]), sort=order)
     except (ValueError, KeyError, PaperboyError) as error:
         await respond(text=f"That page cannot be shown ({error}); search again.", response_type="ephemeral")
         return

@@ -13,7 +13,7 @@ from paperboy.adapters.block_kit import Block, Button, SlackMessage
 from paperboy.adapters.text import cut as _cut
 from paperboy.bylines import short_authors
 from paperboy.digest import Digest, DigestItem
-from paperboy.links import Link, paper_links
+from paperboy.links import SIMILAR, Link, paper_links, similar_command
 from paperboy.models import Paper, SearchPage, Sort
 
 # Slack Block Kit
@@ -42,7 +42,7 @@ def slack_messages(digest: Digest) -> list[SlackMessage]:
 def _slack_item(item: DigestItem) -> str:
     text = (
         f"*<{item.url}|{escape(item.title)}>*\n{escape(item.authors)} · ▲ {item.upvotes}\n"
-        f"{escape(item.summary)}\n{_links(paper_links(item))}"
+        f"{escape(item.summary)}\n{_links(paper_links(item))} · {SIMILAR}: {code(similar_command(item.paper_id))}"
     )
     return _cut(text, SLACK_SECTION_TEXT)
 
@@ -75,15 +75,16 @@ def code(text: str) -> str:
 MORE_RESULTS, POST_TO_CHANNEL = "papers_more", "papers_post"
 
 
-def search_blocks(page: SearchPage, query: str, sort: Sort = Sort.RELEVANCE) -> list[Block]:
+def search_blocks(page: SearchPage, query: str, sort: Sort = Sort.RELEVANCE, *, like: bool = False) -> list[Block]:
     """A page of search results: a section per paper (title linked, authors, upvotes, marked snippet, and a
     "Post to channel" button), a context line of links, and "More results" when there are more (its value
-    says which page of which search, in which order)."""
+    says which page of which search, in which order). With `like`, `query` is a paper's id and the page is
+    the papers like it (`/papers similar`)."""
     if not page.hits:
-        nothing: Block = {"type": "section", "text": {"type": "mrkdwn", "text": f"No papers match {code(query)}."}}
-        return [nothing, *hint_blocks(page.hints)]
+        empty = f"No other papers are like {code(query)} yet." if like else f"No papers match {code(query)}."
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": empty}}, *hint_blocks(page.hints)]
     first = page.offset + 1
-    header = f"Papers {first}–{page.offset + len(page.hits)} for {code(query)}"
+    header = f"Papers {first}–{page.offset + len(page.hits)} {'like' if like else 'for'} {code(query)}"
     blocks: list[Block] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": header}]}]
     blocks += hint_blocks(page.hints)
     for hit in page.hits:
@@ -103,7 +104,7 @@ def search_blocks(page: SearchPage, query: str, sort: Sort = Sort.RELEVANCE) -> 
         links = _links(paper_links(paper, page=False))
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": links}]})
     if page.has_more:
-        asked: dict[str, str | int] = {"q": query, "offset": page.offset + len(page.hits)}
+        asked: dict[str, str | int] = {"like" if like else "q": query, "offset": page.offset + len(page.hits)}
         if sort is not Sort.RELEVANCE:  # left out for relevance: a button from before `sort` means relevance
             asked["sort"] = sort.value
         more = json.dumps(asked)

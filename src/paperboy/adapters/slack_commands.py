@@ -180,6 +180,14 @@ async def search_page(services: Services, query: str, offset: int, sort: Sort = 
     return Reply(f"{len(page.hits)} papers for {query}" if page.hits else f"No papers match {query}", blocks)
 
 
+async def similar_page(services: Services, paper_id: str, offset: int) -> Reply:
+    """One page of the papers like `paper_id`, as `/papers similar` answers or as the next page under "More
+    results": a search page in all but its header."""
+    page = await services.papers.similar(paper_id, limit=SEARCH_PAGE, offset=offset)
+    blocks = plain_dicts(search_blocks(page, paper_id, like=True))
+    return Reply(f"{len(page.hits)} papers like {paper_id}" if page.hits else f"No papers like {paper_id}", blocks)
+
+
 async def shared_paper(services: Services, paper_id: str, user_id: str) -> Reply:
     """A paper someone posts to the channel from their search results: visible to all, saying who."""
     paper = await services.papers.paper(paper_id)
@@ -191,6 +199,10 @@ async def shared_paper(services: Services, paper_id: str, user_id: str) -> Reply
 async def _paper(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
     paper = await services.papers.paper(given["id"])
     return Reply(paper.title, plain_dicts(paper_blocks(paper)))
+
+
+async def _similar(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    return await similar_page(services, given["id"], offset=0)
 
 
 async def _subscribe(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
@@ -268,6 +280,7 @@ async def _settings(services: Services, invocation: Invocation, given: Mapping[s
 HANDLERS: dict[str, Handler] = {
     "search": _search,
     "paper": _paper,
+    "similar": _similar,
     "subscribe": _subscribe,
     "schedule": _schedule,
     "unsubscribe": _unsubscribe,

@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "fetch": "fetch papers now",
     "search": "search every paper seen so far",
     "paper": "show one paper",
+    "similar": "show the papers most like one paper",
     "subscribe": "subscribe a channel, or change its settings",
     "subscriptions": "list subscribed channels",
     "unsubscribe": "remove a channel's subscription",

@@ -10,7 +10,7 @@ from paperboy.cli import command_position
 from paperboy.cli.options import positive_int
 from paperboy.cli.output import hit_json, hit_text, print_hints, print_json, styled
 from paperboy.config import Settings
-from paperboy.models import Sort
+from paperboy.models import SearchPage, Sort
 from paperboy.query import canonical
 from paperboy.service import PaperService
 from paperboy.store import Store
@@ -87,14 +87,20 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         page = await PaperService(store).search(query, sort=Sort(args.sort), limit=args.limit, offset=args.offset)
     if args.json:
         print_json([hit_json(hit) for hit in page.hits])
-    elif not page.hits:
-        print(f"no papers match {canonical(query)}" + (" on this page" if args.offset else ""))
     else:
-        first = args.offset + 1
-        bold = styled(sys.stdout)
-        print("\n\n".join(hit_text(rank, hit, bold=bold) for rank, hit in enumerate(page.hits, first)))
-        if page.has_more:
-            print(f"\nmore: --offset {args.offset + len(page.hits)}")
+        print_page(page, args.offset, empty=f"no papers match {canonical(query)}")
     sys.stdout.flush()  # the answer, then what was noticed about the query (stderr is not buffered)
     print_hints(page.hints)
     return 0
+
+
+def print_page(page: SearchPage, offset: int, *, empty: str) -> None:
+    """A page of results as text, numbered from `offset + 1`, with the `--offset` of the next page if any;
+    `empty` when there are none."""
+    if not page.hits:
+        print(empty + (" on this page" if offset else ""))
+        return
+    bold = styled(sys.stdout)
+    print("\n\n".join(hit_text(rank, hit, bold=bold) for rank, hit in enumerate(page.hits, offset + 1)))
+    if page.has_more:
+        print(f"\nmore: --offset {offset + len(page.hits)}")

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from paperboy.models import Sort
 from paperboy.query.ast import Node
 from paperboy.store.locks import Locks
+from paperboy.store.similarity import Word
 
 Row = tuple[Any, ...]
 
@@ -177,4 +178,9 @@ class PaperIndex(Protocol):
 
     async def plan(self, db: Queries, request: SearchRequest) -> list[str]:
         """The engine's plan for that search, a line per step."""
+        ...
+
+    async def words(self, db: Queries, paper_id: str) -> list[Word] | None:
+        """The words of paper `paper_id`'s title, keywords and abstract likeliest to say what it is about, with
+        how many papers hold each (`store/similarity.py`); None when there is no such paper."""
         ...

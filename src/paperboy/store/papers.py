@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 
 from paperboy.dedup import merge_papers, merge_sightings
 from paperboy.models import Paper, SearchHit, SearchPage, Snippet, Sort, UpsertCounts
-from paperboy.query.ast import Node
-from paperboy.store.engine import Database, Queries, SearchRequest
+from paperboy.query.ast import And, Match, MatchField, Node, Not, Or, Term
+from paperboy.store import similarity
+from paperboy.store.engine import Database, Queries, Row, SearchRequest
 from paperboy.store.rows import COLUMNS, PAPER_DAY, from_row, iso, to_row, utc_text
 
 #: papers written per transaction: big enough to amortise the commit, small enough to let other writers in
@@ -85,11 +86,21 @@ class PaperStore:
     ) -> SearchPage:
         """One page of the papers matching `query`, in `sort` order, each with a snippet of its abstract."""
         rows = await self._db.index.search(self._db, self._request(query, sort, limit, offset, today))
-        hits = tuple(
-            SearchHit(paper := from_row(row), float(row[-2]), Snippet(row[-1] or _opening(paper.abstract)))
-            for row in rows[:limit]
-        )
-        return SearchPage(hits, offset, has_more=len(rows) > limit)
+        return _page(rows, limit, offset)
+
+    async def similar(
+        self, paper_id: str, *, limit: int = 10, offset: int = 0, today: date | None = None
+    ) -> SearchPage:
+        """One page of the papers most like paper `paper_id`, best first: a search for its distinctive words
+        (`store/similarity.py`), itself left out. An empty page when there is no such paper, or when no other
+        paper holds any of its words."""
+        words = await self._db.index.words(self._db, paper_id)
+        total = await self._db.fetchone("SELECT max(pk) FROM papers")  # how many papers, near enough, at no cost
+        chosen = similarity.distinctive(words or [], int(total[0]) if total and total[0] else 0)
+        if not chosen:
+            return SearchPage((), offset, has_more=False)
+        query = And((Or(tuple(Term(word.query) for word in chosen)), Not(Match(MatchField.ID, paper_id))))
+        return await self.search(query, limit=limit, offset=offset, today=today)
 
     async def query_plan(
         self, query: Node, *, sort: Sort = Sort.RELEVANCE, limit: int = 10, offset: int = 0, today: date | None = None
@@ -110,6 +121,15 @@ class PaperStore:
         sql = f"{_SELECT} WHERE id IN ({self._db.dialect.json_values})"
         rows = await (queries or self._db).fetchall(sql, (json.dumps(list(ids)),))
         return {row[0]: from_row(row) for row in rows}
+
+
+def _page(rows: Sequence[Row], limit: int, offset: int) -> SearchPage:
+    """A page of `limit` hits from up to `limit + 1` rows of `PaperIndex.search` (one more: there are more)."""
+    hits = tuple(
+        SearchHit(paper := from_row(row), float(row[-2]), Snippet(row[-1] or _opening(paper.abstract)))
+        for row in rows[:limit]
+    )
+    return SearchPage(hits, offset, has_more=len(rows) > limit)
 
 
 def _opening(abstract: str) -> str:

@@ -6,9 +6,10 @@ import json
 from collections.abc import Sequence
 
 from paperboy.store.engine import Queries, Row, SearchRequest
-from paperboy.store.postgres import search
+from paperboy.store.postgres import search, similar
 from paperboy.store.postgres.connection import Statements
 from paperboy.store.rows import COLUMNS, PAPER_DAY
+from paperboy.store.similarity import CommonWords, Word
 
 #: a paper's search document from its columns (of `papers` or of the staging table `s`)
 DOCUMENT = (
@@ -48,6 +49,9 @@ class PostgresPaperIndex:
     """`engine.PaperIndex` for PostgreSQL: rows go in with COPY and set-based statements, several times faster
     than a statement per paper (bench/ingest.py); the search document is computed for new and changed text only."""
 
+    def __init__(self) -> None:
+        self._common = CommonWords()  # for similar papers: words not worth counting again
+
     async def write(self, tx: Queries, inserts: Sequence[Row], updates: Sequence[Row], reindex: Sequence[str]) -> None:
         assert isinstance(tx, Statements)
         if not inserts and not updates:
@@ -86,3 +90,6 @@ class PostgresPaperIndex:
 
     async def plan(self, db: Queries, request: SearchRequest) -> list[str]:
         return await search.plan(db, request)
+
+    async def words(self, db: Queries, paper_id: str) -> list[Word] | None:
+        return await similar.words(db, paper_id, self._common)

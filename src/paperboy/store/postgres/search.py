@@ -369,7 +369,7 @@ def _joined(parts: Iterable[Text]) -> str | None:
 
 def _pk_bound(node: Node, today: date) -> tuple[str, object] | None:
     """An exact limit on the pks a top-level date or id term allows (`paper_days` holds each day's least and
-    greatest pk): it lets the newest-first scan stop early."""
+    greatest pk): it lets the newest-first scan stop early, or (`-id:…`) leaves one pk out."""
     match node:
         case DateLimit(Bound.SINCE, limit, days_ago):
             since = limit if limit is not None else today - timedelta(days=days_ago or 0)
@@ -380,6 +380,9 @@ def _pk_bound(node: Node, today: date) -> tuple[str, object] | None:
             return "p.pk <= coalesce((SELECT max(max_pk) FROM paper_days WHERE day < ?), -1)", before.isoformat()
         case Match(MatchField.ID, value):
             return "p.pk = coalesce((SELECT b.pk FROM papers b WHERE b.id = ?), -1)", value
+        case Not(Match(MatchField.ID, value)):
+            # one paper left out (`-id:…`, similar papers): no paper-by-paper check the index cannot make
+            return "p.pk <> coalesce((SELECT b.pk FROM papers b WHERE b.id = ?), -1)", value
     return None
 
 

@@ -10,6 +10,8 @@ from paperboy.errors import QueryError
 from paperboy.models import Sort
 from paperboy.store.engine import Queries, Row, SearchRequest
 from paperboy.store.rows import COLUMNS, PAPER_DAY
+from paperboy.store.similarity import CommonWords, Word
+from paperboy.store.sqlite import similar
 from paperboy.store.sqlite.search import Statement, compile_query, probe_statement, search_statement
 
 INSERT = f"INSERT INTO papers ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
@@ -38,6 +40,9 @@ _EXTEND_DAYS = (
 
 class SqlitePaperIndex:
     """`engine.PaperIndex` for SQLite's FTS5."""
+
+    def __init__(self) -> None:
+        self._common = CommonWords()  # for similar papers: words not worth counting again
 
     async def write(self, tx: Queries, inserts: Sequence[Row], updates: Sequence[Row], reindex: Sequence[str]) -> None:
         # upvote changes are most updates: they leave the index alone
@@ -69,6 +74,9 @@ class SqlitePaperIndex:
     async def plan(self, db: Queries, request: SearchRequest) -> list[str]:
         statement = await _statement(db, request)
         return [str(row[-1]) for row in await db.fetchall(f"EXPLAIN QUERY PLAN {statement.sql}", statement.params)]
+
+    async def words(self, db: Queries, paper_id: str) -> list[Word] | None:
+        return await similar.words(db, paper_id, self._common)
 
 
 async def _statement(db: Queries, request: SearchRequest) -> Statement:
