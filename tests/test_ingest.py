@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from paperboy.config import Settings
-from paperboy.ingest import being_fetched, days_between, fetch_turn, ingest, lookback, refresh
+from paperboy.ingest import WEEK_DAYS, being_fetched, days_between, fetch_days, fetch_turn, ingest, lookback, refresh
 from paperboy.models import UpsertCounts
 from paperboy.runtime import build_sources
 from paperboy.sources import Source
@@ -221,3 +221,33 @@ async def test_the_fetch_before_digests_waits_for_another_processs_fetch_and_doe
         await refreshing
     pages = [(r.query["date"], r.query.get("p", "0")) for r in hf_server.requests_to(PATH)]
     assert len(pages) == len(set(pages)) == 3, "the day's three pages, once: the refresh used that fetch"
+
+
+@pytest.mark.asyncio
+async def test_the_fetch_before_a_weekly_digest_covers_the_week_even_after_a_recent_fetch(
+    hf_server: FakeHuggingFace, store: Store, sources: dict[str, Source]
+) -> None:
+    huggingface = {"huggingface": sources["huggingface"]}
+    await refresh(store, huggingface, lambda _: 3)  # the lookback days, just fetched
+    await refresh(store, huggingface, lambda _: 3, week=True)
+    asked = sorted({r.query["date"] for r in hf_server.requests_to(PATH)})
+    today = datetime.now(UTC).date()
+    assert asked == [(today - timedelta(days=n)).isoformat() for n in reversed(range(WEEK_DAYS))]
+
+
+@pytest.mark.asyncio
+async def test_a_week_fetched_recently_is_not_fetched_again_for_any_digest(
+    hf_server: FakeHuggingFace, store: Store, sources: dict[str, Source]
+) -> None:
+    huggingface = {"huggingface": sources["huggingface"]}
+    await refresh(store, huggingface, lambda _: 3, week=True)
+    fetched = len(hf_server.requests_to(PATH))
+    await refresh(store, huggingface, lambda _: 3, week=True)
+    await refresh(store, huggingface, lambda _: 3)
+    assert len(hf_server.requests_to(PATH)) == fetched == WEEK_DAYS
+
+
+def test_a_long_lookback_is_kept_before_a_weekly_digest() -> None:
+    assert len(fetch_days(20, DAY, week=True)) == 20
+    assert fetch_days(3, DAY, week=True)[0] == DAY - timedelta(days=WEEK_DAYS - 1)
+    assert fetch_days(3, DAY) == lookback(3, DAY)

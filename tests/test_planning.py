@@ -83,3 +83,34 @@ async def test_why_says_a_paper_beyond_the_maximum_is_counted_not_listed(
     below = next(p for p in reversed(newest) if p.id not in {i.paper_id for i in digest.items})
     verdict = await subscriptions.why(LAB, below.id)
     assert not verdict.posted and verdict.reason.startswith("it matches but ranks #3 of ")
+
+
+@pytest.mark.parametrize("settings", [{}, {"filter": "model", "max_papers": 3}], ids=["everything", "a filter"])
+async def test_why_agrees_with_the_preview_of_a_weekly_channel(
+    subscriptions: SubscriptionService, runner: DigestRunner, settings: dict[str, object]
+) -> None:
+    await subscriptions.subscribe(LAB, by="test", days="weekly on mon", **settings)  # type: ignore[arg-type]
+    await assert_why_agrees_with_preview(subscriptions, runner)
+
+
+async def test_why_says_a_paper_older_than_the_week_is_not_in_a_weekly_digest(
+    subscriptions: SubscriptionService,
+) -> None:
+    await subscriptions.subscribe(LAB, by="test", days="weekly on mon")
+    old = next(p for p in PAPERS if p.daily_date is not None and p.daily_date.year == 2024)
+    verdict = await subscriptions.why(LAB, old.id)
+    assert not verdict.posted
+    # the clock is on Thursday 16 January 2025: the week up to it starts on the 9th
+    assert (
+        verdict.reason == f"it is dated {old.daily_date}, before the papers the next digest covers (from 2025-01-09 on)"
+    )
+
+
+async def test_why_says_a_weekly_channels_paper_of_the_week_before_its_first_digest_is_in_it(
+    subscriptions: SubscriptionService,
+) -> None:
+    await subscriptions.subscribe(LAB, by="test", days="weekly on mon", max_papers=50)
+    # a paper of the 15th: a daily channel's first digest holds only the newest day (the 16th); a weekly one's, the week
+    older = max((p for p in PAPERS if p.daily_date == date(2025, 1, 15)), key=lambda p: p.upvotes or 0)
+    verdict = await subscriptions.why(LAB, older.id)
+    assert verdict.posted and "the next scheduled digest is on 2025-01-20" in verdict.reason

@@ -187,7 +187,10 @@ def _schedule_options(rest: str) -> list[str]:
         value = value if name in ("time", "timezone", "days") else word
         option = "--time" if re.fullmatch(r"\d\d:\d\d", value) else "--timezone" if "/" in value else "--days"
         options += [option, value]
-    return options
+    # days may be words (`weekly on monday`): as in Slack, they are one value
+    days = " ".join(value for option, value in zip(options[::2], options[1::2], strict=True) if option == "--days")
+    others = [word for pair in zip(options[::2], options[1::2], strict=True) if pair[0] != "--days" for word in pair]
+    return [*others, "--days", days] if days else others
 
 
 def _has_placeholders(example: str) -> bool:

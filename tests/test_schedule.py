@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -147,3 +149,107 @@ def test_checking_every_few_minutes_sends_each_chosen_day_exactly_once(
             expected.append(local)
         local += timedelta(days=1)
     assert sent == expected
+
+
+# --- weekly schedules: one day of the week, the same rules -------------------------------------------------
+
+MONDAY = frozenset({0})
+SUNDAY = frozenset({6})
+
+
+def test_a_weekly_schedule_is_due_once_on_its_day() -> None:
+    schedule = Schedule(time(9, 0), BERLIN, MONDAY, weekly=True)
+    assert is_due(schedule, utc(2025, 1, 19, 12, 0), last_day=date(2025, 1, 13)) is None  # Sunday
+    due = is_due(schedule, utc(2025, 1, 20, 8, 0), last_day=date(2025, 1, 13))
+    assert due is not None and due.day == date(2025, 1, 20)
+    assert is_due(schedule, utc(2025, 1, 24, 8, 0), last_day=date(2025, 1, 20)) is None  # the rest of its week
+
+
+def test_a_weekly_digest_keeps_its_local_time_across_the_march_change() -> None:
+    # 2025-03-30 (a Sunday): Berlin moves from CET (UTC+1) to CEST (UTC+2)
+    schedule = Schedule(time(9, 0), BERLIN, SUNDAY, weekly=True)
+    assert occurrence_on(schedule, date(2025, 3, 23)).due == utc(2025, 3, 23, 8, 0)
+    assert occurrence_on(schedule, date(2025, 3, 30)).due == utc(2025, 3, 30, 7, 0)
+    assert is_due(schedule, utc(2025, 3, 30, 6, 59), last_day=date(2025, 3, 23)) is None
+    due = is_due(schedule, utc(2025, 3, 30, 7, 0), last_day=date(2025, 3, 23))
+    assert due is not None and due.day == date(2025, 3, 30)
+
+
+def test_a_weekly_post_time_in_the_spring_gap_falls_when_the_clocks_have_moved_on() -> None:
+    # 2025-03-09 (a Sunday): New York skips from 02:00 EST to 03:00 EDT
+    schedule = Schedule(time(2, 30), NEW_YORK, SUNDAY, weekly=True)
+    due = is_due(schedule, utc(2025, 3, 9, 7, 30), last_day=date(2025, 3, 2))  # 03:30 EDT
+    assert due is not None and due.day == date(2025, 3, 9) and due.due == utc(2025, 3, 9, 7, 30)
+    assert is_due(schedule, utc(2025, 3, 9, 7, 29), last_day=date(2025, 3, 2)) is None
+
+
+def test_a_weekly_post_time_that_happens_twice_in_october_goes_out_once() -> None:
+    # 2025-10-26 (a Sunday): Berlin's 02:00–03:00 happens twice
+    schedule = Schedule(time(2, 30), BERLIN, SUNDAY, weekly=True)
+    first = is_due(schedule, utc(2025, 10, 26, 0, 30), last_day=date(2025, 10, 19))
+    assert first is not None and first.due == utc(2025, 10, 26, 0, 30)  # 02:30 CEST
+    assert is_due(schedule, utc(2025, 10, 26, 1, 30), last_day=first.day) is None  # 02:30 CET
+
+
+def test_a_weekly_digest_keeps_its_local_time_across_the_november_change() -> None:
+    # 2025-11-02 (a Sunday): New York moves from EDT (UTC-4) to EST (UTC-5)
+    schedule = Schedule(time(9, 0), NEW_YORK, frozenset({0}), weekly=True)
+    assert occurrence_on(schedule, date(2025, 10, 27)).due == utc(2025, 10, 27, 13, 0)
+    assert occurrence_on(schedule, date(2025, 11, 3)).due == utc(2025, 11, 3, 14, 0)
+    assert is_due(schedule, utc(2025, 11, 3, 13, 30), last_day=date(2025, 10, 27)) is None
+    assert next_due(schedule, utc(2025, 10, 28, 12, 0)) == occurrence_on(schedule, date(2025, 11, 3))
+
+
+def test_after_weeks_of_downtime_one_weekly_digest_catches_up() -> None:
+    schedule = Schedule(time(9, 0), BERLIN, MONDAY, weekly=True)
+    due = is_due(schedule, utc(2025, 2, 5, 12, 0), last_day=date(2025, 1, 6))  # missed 13, 20, 27 Jan, 3 Feb
+    assert due is not None and due.day == date(2025, 2, 3)
+    assert is_due(schedule, utc(2025, 2, 5, 12, 1), last_day=due.day) is None
+
+
+def test_a_weekly_digest_covers_the_week_before_its_day() -> None:
+    schedule = Schedule(time(9, 0), BERLIN, MONDAY, weekly=True)
+    assert schedule.first_paper_day(date(2025, 1, 20)) == date(2025, 1, 13)
+    assert Schedule(time(9, 0), BERLIN, WEEKDAYS).first_paper_day(date(2025, 1, 20)) is None
+
+
+def test_a_weekly_schedule_has_one_day() -> None:
+    with pytest.raises(ValueError, match="one day"):
+        Schedule(time(9, 0), BERLIN, WEEKDAYS, weekly=True)
+
+
+def test_describe_a_weekly_schedule() -> None:
+    assert Schedule(time(7, 5), BERLIN, frozenset({4}), weekly=True).describe() == "07:05 Europe/Berlin, weekly on fri"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    at=st.sampled_from([time(0, 0), time(1, 30), time(2, 30), time(3, 0), time(9, 0), time(23, 59)]),
+    day=st.integers(0, 6),
+    step_minutes=st.integers(1, 240),
+    start=st.sampled_from([utc(2025, 3, 1), utc(2025, 10, 1), utc(2025, 10, 20, 13, 7)]),
+)
+def test_checking_every_few_minutes_sends_a_weekly_digest_once_a_week(
+    zone: str, at: time, day: int, step_minutes: int, start: datetime
+) -> None:
+    schedule = Schedule(at, ZoneInfo(zone), frozenset({day}), weekly=True)
+    end = start + timedelta(days=42)  # spans the DST changes of March, October and November
+    sent: list[date] = []
+    last_day: date | None = None
+    now = start
+    while now <= end:
+        due = is_due(schedule, now, last_day, not_before=start)
+        if due is not None:
+            sent.append(due.day)
+            last_day = due.day
+        now += timedelta(minutes=step_minutes)
+    checked_until = now - timedelta(minutes=step_minutes)
+    local = start.astimezone(schedule.timezone).date()
+    expected = []
+    while local <= end.astimezone(schedule.timezone).date():
+        if local.weekday() == day and start <= occurrence_on(schedule, local).due <= checked_until:
+            expected.append(local)
+        local += timedelta(days=1)
+    assert sent == expected
+    assert all(later - earlier == timedelta(days=7) for earlier, later in itertools.pairwise(sent))

@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 
 from paperboy.config import DigestSettings, Settings
+from paperboy.ingest import WEEK_DAYS
 from paperboy.models import ChannelRef, DigestKind, Platform
 from paperboy.runtime import Runtime, build_sources
 from paperboy.scheduler import FRESH_FOR, digest_job, fetch_job
@@ -22,6 +23,7 @@ from paperboy.store.identity import Claimant
 from paperboy.store.locks import this_process
 from paperboy.subscriptions import SubscriptionService
 from tests.fakes.clock import FakeClock
+from tests.fakes.corpus import by_day, hf_item
 from tests.fakes.huggingface import PATH, FakeHuggingFace
 from tests.fakes.sink import RecordingSink
 
@@ -163,3 +165,32 @@ async def test_the_digest_job_wakes_again_when_another_process_s_claim_runs_out(
     wakes: list[datetime] = []
     await digest_job(runtime, wakes.append)
     assert wakes == [now + runtime.settings.database.lease]
+
+
+async def test_a_weekly_digest_fetches_the_week_first_and_ranks_by_current_upvotes(
+    runtime: Runtime, hf_server: FakeHuggingFace
+) -> None:
+    assert isinstance(runtime.clock, FakeClock)
+    old_day = date(2025, 1, 15)  # five days before the digest: beyond the three lookback days
+    hf_server.days[old_day.isoformat()] = [hf_item(p, upvotes=1000 + n) for n, p in enumerate(by_day()[old_day])]
+    await SubscriptionService(runtime.store, DigestSettings(), runtime.clock).subscribe(
+        LAB, by="test", time="09:00", timezone="UTC", days="weekly on mon", max_papers=3
+    )
+    runtime.clock.set(datetime(2025, 1, 20, 9, 0, tzinfo=UTC))
+    runtime.last_fetched["huggingface"] = runtime.clock.now()  # the lookback days were just fetched
+    await digest_job(runtime)
+    asked = {r.query["date"] for r in hf_server.requests_to(PATH)}
+    assert asked == {(date(2025, 1, 20) - timedelta(days=n)).isoformat() for n in range(WEEK_DAYS)}
+    [digest] = sink_of(runtime).received
+    assert digest.weekly and all(i.upvotes >= 1000 for i in digest.items)
+
+
+async def test_a_daily_digest_fetches_only_the_lookback_days(runtime: Runtime, hf_server: FakeHuggingFace) -> None:
+    assert isinstance(runtime.clock, FakeClock)
+    await SubscriptionService(runtime.store, DigestSettings(), runtime.clock).subscribe(
+        LAB, by="test", time="09:00", timezone="UTC", days="daily"
+    )
+    runtime.clock.set(datetime(2025, 1, 20, 9, 0, tzinfo=UTC))
+    await digest_job(runtime)
+    asked = {r.query["date"] for r in hf_server.requests_to(PATH)}
+    assert len(asked) == runtime.lookback_days("huggingface")

@@ -9,9 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperboy.timespec import (
+    format_days,
     format_duration,
     format_weekdays,
     parse_clock,
+    parse_days,
     parse_duration,
     parse_timezone,
     parse_weekdays,
@@ -97,3 +99,37 @@ def test_format_weekdays_round_trips(days: frozenset[int]) -> None:
 @pytest.mark.parametrize("text", ["utc", "europe/berlin", "AMERICA/NEW_YORK"])
 def test_a_time_zone_is_understood_in_any_case(text: str) -> None:
     assert parse_timezone(text).key.lower() == text.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("weekly on mon", 0),
+        ("weekly", 0),
+        ("weekly fri", 4),
+        ("weekly:fri", 4),
+        ("weekly-sun", 6),
+        ("Weekly on Wednesday", 2),
+        ("weekly on tuesdays", 1),
+        ("  weekly   on  thu ", 3),
+    ],
+)
+def test_parses_weekly_schedules(text: str, expected: int) -> None:
+    assert parse_days(text) == (frozenset({expected}), True)
+
+
+def test_days_that_are_not_weekly_are_a_set_of_days() -> None:
+    assert parse_days("mon-fri") == (frozenset(range(5)), False)
+
+
+@pytest.mark.parametrize("text", ["weekly on", "weekly on funday", "weekly mon-fri", "weekly on mon,fri", "weeklyx"])
+def test_refuses_bad_weekly_schedules(text: str) -> None:
+    with pytest.raises(ValueError, match=r"weekly"):
+        parse_days(text)
+
+
+@given(st.frozensets(st.integers(min_value=0, max_value=6), min_size=1), st.booleans())
+def test_format_days_round_trips(days: frozenset[int], weekly: bool) -> None:
+    if weekly:
+        days = frozenset({min(days)})
+    assert parse_days(format_days(days, weekly=weekly)) == (days, weekly)

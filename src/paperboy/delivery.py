@@ -186,6 +186,14 @@ class DigestRunner:
         now, served = self._clock.now(), list(self._sinks)
         return bool(await self._store.ledger.claimable(self._claimant, now, ref, limit=1, platforms=served))
 
+    async def weekly_due(self, ref: ChannelRef | None = None, *, now: bool = False) -> bool:
+        """Whether a weekly digest this process serves is due (with `now`: whether a channel it would send to now
+        is weekly); with `ref`, that channel's. Its papers go back a week: the fetch before it covers the week."""
+        subscriptions = await self._active(ref)
+        if now:
+            return any(s.schedule.weekly for s in subscriptions if s.ref.platform in self._sinks)
+        return any(w.subscription.schedule.weekly for w in self._served(await self.planner.due_windows(subscriptions)))
+
     async def next_takeover(self) -> datetime | None:
         """When the first claim another process holds runs out unless it is renewed: if that process died, this
         one may take its digests over then. None when no other process holds one."""
@@ -568,7 +576,8 @@ class DigestRunner:
             reasons = await asyncio.to_thread(explain)
         items = tuple(item(p, reasons.get(p.id, ())) for p in papers)
         digest_id = planned.id or None
-        return Digest(planned.ref, planned.day, items, planned.left_out, subscription.filter, resent, digest_id)
+        return Digest(planned.ref, planned.day, items, planned.left_out, subscription.filter, resent, digest_id,
+                      weekly=subscription.schedule.weekly)  # fmt: skip
 
 
 def _being_cancelled() -> bool:

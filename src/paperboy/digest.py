@@ -1,9 +1,9 @@
 """What a channel's digest holds, and the platform-neutral shape adapters render it from.
 
 Papers for a digest: dated since the channel's previous digest (its first digest: the newest day that has
-papers), matching its filter and minimum upvotes, never given to the channel before; best first (upvotes,
-then the newer); cut at the channel's maximum, the rest counted as "and N more". `ineligible` is that rule,
-the only copy: planning applies it, and `/papers why` explains a paper with it.
+papers; a weekly digest: the week before its day), matching its filter and minimum upvotes, never given to the
+channel before; best first (upvotes, then the newer); cut at the channel's maximum, the rest counted as "and N
+more". `ineligible` is that rule, the only copy: planning applies it, and `/papers why` explains a paper with it.
 """
 
 from __future__ import annotations
@@ -50,12 +50,15 @@ class Digest:
     resent: bool = False
     #: the ledger's id for this digest (None in a preview): adapters put it in message metadata
     id: int | None = None
+    #: the channel's weekly digest: the best papers of the week up to `day`
+    weekly: bool = False
 
     @property
     def title(self) -> str:
         count = len(self.items)
         what = f"{count} new paper{'s' if count != 1 else ''}" if count else "nothing new"
-        return f"Papers for {self.day:%a %d %b %Y}: {what}" + (" (resent)" if self.resent else "")
+        when = f"the week to {self.day:%a %d %b %Y}" if self.weekly else f"{self.day:%a %d %b %Y}"
+        return f"Papers for {when}: {what}" + (" (resent)" if self.resent else "")
 
     @property
     def more(self) -> str | None:

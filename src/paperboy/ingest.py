@@ -9,6 +9,9 @@ the source out of reach has the whole message).
 A source is fetched by one process at a time, whichever processes share the database: each fetch holds the
 source's lock (`fetch_turn`). A scheduled fetch that finds it held skips its round; whoever needs the papers
 now (`paperboy fetch`, the fetch before a digest) waits for the other process to finish.
+
+Before a weekly digest the fetch covers the week (`WEEK_DAYS`), not only the lookback days: a weekly digest
+ranks papers up to a week old by their upvotes, and those keep changing.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ log = logging.getLogger(__name__)
 DayCallback = Callable[[DayReport], None]
 #: a source fetched this recently is fresh enough for a digest
 FRESH_FOR = timedelta(minutes=5)
+#: the days fetched before a weekly digest (UTC, up to today): the seven days before the digest's local day
+#: and that day, and one more for the time zones behind UTC, whose local day may be UTC's yesterday
+WEEK_DAYS = 9
 #: how often a process waiting for another one's fetch of a source looks whether it has finished
 TURN_POLL_SECONDS = 1.0
 _FETCH_LOCK = "fetch:"
@@ -78,6 +84,12 @@ def lookback(days: int, today: date | None = None) -> list[date]:
     return days_between(today - timedelta(days=days - 1), today)
 
 
+def fetch_days(lookback_days: int, today: date, *, week: bool = False) -> list[date]:
+    """The days a fetch covers: the source's lookback days, or with `week` (a weekly digest is due) at least
+    the `WEEK_DAYS`."""
+    return lookback(max(lookback_days, WEEK_DAYS) if week else lookback_days, today)
+
+
 async def ingest(store: Store, source: Source, days: Sequence[date], on_day: DayCallback | None = None) -> IngestReport:
     """Fetch and store each of `days`, newest first; a report per day, in that order."""
     reports: list[DayReport] = []
@@ -93,26 +105,34 @@ async def ingest(store: Store, source: Source, days: Sequence[date], on_day: Day
         if on_day is not None:
             on_day(report)
     if any(report.error is None for report in reports):
-        await store.markers.put(_fetched_marker(source.name), utc_text(datetime.now(UTC)))
+        now = datetime.now(UTC)
+        await store.markers.put(_fetched_marker(source.name), utc_text(now))
+        # a span of the week's length: the fetch before a weekly digest, or a longer one (days end today)
+        if days and (max(days) - min(days)).days >= WEEK_DAYS - 1:
+            await store.markers.put(_fetched_marker(source.name, week=True), utc_text(now))
     return IngestReport(days=tuple(reports))
 
 
-def _fetched_marker(source: str) -> str:
-    return f"fetched.{source}"
+def _fetched_marker(source: str, *, week: bool = False) -> str:
+    return f"fetched-week.{source}" if week else f"fetched.{source}"
 
 
-async def fetched_recently(store: Store, source: str, now: datetime) -> bool:
-    """Whether the source was fetched (at least one day of it, by any paperboy process) within `FRESH_FOR`."""
-    last = parse_iso(await store.markers.get(_fetched_marker(source)))
+async def fetched_recently(store: Store, source: str, now: datetime, *, week: bool = False) -> bool:
+    """Whether the source was fetched (at least one day of it, by any paperboy process) within `FRESH_FOR`;
+    with `week`, a fetch that covered the `WEEK_DAYS`."""
+    last = parse_iso(await store.markers.get(_fetched_marker(source, week=week)))
     return last is not None and now - last <= FRESH_FOR
 
 
-async def refresh(store: Store, sources: Mapping[str, Source], lookback_days: Callable[[str], int]) -> None:
-    """Fetch the lookback days of every source not fetched within `FRESH_FOR`, so that a digest goes out with
-    the day's papers; a source that fails is logged and the digest goes out with what is stored. A source that
-    another process is fetching now is waited for, and then not fetched again."""
+async def refresh(
+    store: Store, sources: Mapping[str, Source], lookback_days: Callable[[str], int], *, week: bool = False
+) -> None:
+    """Fetch the lookback days of every source not fetched within `FRESH_FOR` (with `week`, for a weekly
+    digest: the week's days, unless fetched so within `FRESH_FOR`), so that a digest goes out with the day's
+    papers and current upvotes; a source that fails is logged and the digest goes out with what is stored. A
+    source that another process is fetching now is waited for, and then not fetched again."""
     for name, source in sources.items():
-        if await fetched_recently(store, name, datetime.now(UTC)):
+        if await fetched_recently(store, name, datetime.now(UTC), week=week):
             continue
 
         def waiting(holder: str, name: str = name) -> None:
@@ -120,9 +140,9 @@ async def refresh(store: Store, sources: Mapping[str, Source], lookback_days: Ca
 
         async with fetch_turn(store, name, on_busy=waiting, wait=True):
             now = datetime.now(UTC)
-            if await fetched_recently(store, name, now):  # by the process waited for
+            if await fetched_recently(store, name, now, week=week):  # by the process waited for
                 continue
-            report = await ingest(store, source, lookback(lookback_days(name), today=now.date()))
+            report = await ingest(store, source, fetch_days(lookback_days(name), now.date(), week=week))
         counts = report.counts
         log.info("fetched %s before the digests: %d new, %d updated", name, counts.new, counts.updated)
         for failed in report.errors:

@@ -1,8 +1,9 @@
 """Which digest each channel gets next, and why a paper is in it or not.
 
 `Planner` turns subscriptions into windows (a channel's next digest: its day, the first paper day it covers,
-scheduled or asked for now) and windows into plans with `digest.plan`. The runner sends those plans, the
-preview shows them, and `explain` answers `/papers why` from the very same plan, so the two never disagree.
+scheduled or asked for now; a weekly channel's covers the week before its day, `schedule.WEEK`) and windows into
+plans with `digest.plan`. The runner sends those plans, the preview shows them, and `explain` answers `/papers
+why` from the very same plan, so the two never disagree.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from paperboy.clock import Clock
 from paperboy.digest import DigestPlan, PlanFailure, Window, ineligible, plan
@@ -45,20 +47,21 @@ class Planner:
             key = channel_key(subscription.ref)
             due = is_due(subscription.schedule, now, scheduled.get(key), not_before=subscription.created_at)
             if due is not None:
-                since = any_kind.get(key) or latest or due.day
+                since = _since(subscription, due.day, any_kind.get(key) or latest or due.day)
                 windows.append(Window(subscription, due.day, since, DigestKind.SCHEDULED))
         return windows
 
     async def now_windows(self, subscriptions: Sequence[Subscription]) -> list[Window]:
         """Each channel's digest if it were sent now (`digest --now`, `/papers preview`): today's local day,
-        covering what is new since its previous digest of any kind. It uses up no scheduled digest."""
+        covering what is new since its previous digest of any kind (a weekly channel: the week up to today).
+        It uses up no scheduled digest."""
         now = self._clock.now()
         any_kind = await self._store.ledger.last_days()
         latest = await self._store.papers.latest_day()
         windows = []
         for subscription in subscriptions:
             today = now.astimezone(subscription.schedule.timezone).date()
-            since = any_kind.get(channel_key(subscription.ref)) or latest or today
+            since = _since(subscription, today, any_kind.get(channel_key(subscription.ref)) or latest or today)
             windows.append(Window(subscription, today, since, DigestKind.NOW))
         return windows
 
@@ -113,6 +116,13 @@ class Planner:
             f"it matches{matched} and is #{rank} of the {len(planned.paper_ids)} papers this channel's digest "
             f"would hold now (/papers preview){when}"
         )
+
+
+def _since(subscription: Subscription, day: date, since_previous: date) -> date:
+    """The first paper day a digest of `day` covers: a weekly channel's, the week before (never mind its
+    previous digest: the ledger keeps out what it was given); a daily one's, what is new since its previous."""
+    week = subscription.schedule.first_paper_day(day)
+    return since_previous if week is None else week
 
 
 async def _match(window: Window, paper: Paper) -> tuple[bool, tuple[str, ...]]:

@@ -6,6 +6,9 @@ sent per local day, so daylight-saving changes neither skip nor double one:
   clocks have moved on: the instant `02:30` would be in the old offset, which reads 03:30;
 - a post time that happens twice (clocks fall back from 02:00 to 01:00, post time 01:30) is the first of them.
 After downtime only the latest missed day is due: one digest catches up, not one per missed day.
+
+A weekly schedule is the same with one day of the week; its digest holds the best papers of the week before
+(`WEEK`), not only what is new since the previous digest.
 """
 
 from __future__ import annotations
@@ -14,23 +17,37 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from paperboy.timespec import format_weekdays
+from paperboy.timespec import format_days
 
+#: how many days of papers a weekly digest covers, back from its own day (which it covers too): the previous
+#: weekly digest's day is among them, since papers dated that day may have come after it was sent
+WEEK = timedelta(days=7)
 #: how far back to look for a missed post time (a week covers any weekday choice)
 _LOOKBACK_DAYS = 8
 
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """Post at `at` local time in `timezone` on `days` (0 = Monday … 6 = Sunday)."""
+    """Post at `at` local time in `timezone` on `days` (0 = Monday … 6 = Sunday); `weekly`: on the one day of
+    `days`, the best papers of the week."""
 
     at: time
     timezone: ZoneInfo
     days: frozenset[int]
+    weekly: bool = False
+
+    def __post_init__(self) -> None:
+        if self.weekly and len(self.days) != 1:
+            raise ValueError(f"a weekly schedule has one day, not {len(self.days)}")
 
     def describe(self) -> str:
-        """`09:00 Europe/Berlin, mon-fri`."""
-        return f"{self.at:%H:%M} {self.timezone.key}, {format_weekdays(self.days)}"
+        """`09:00 Europe/Berlin, mon-fri`, `09:00 Europe/Berlin, weekly on mon`."""
+        return f"{self.at:%H:%M} {self.timezone.key}, {format_days(self.days, weekly=self.weekly)}"
+
+    def first_paper_day(self, day: date) -> date | None:
+        """The first paper day a weekly digest of `day` covers (`WEEK` back); None for a daily schedule, whose
+        digest covers what is new since its previous one."""
+        return day - WEEK if self.weekly else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from paperboy.delivery import DigestRunner, Result
 from paperboy.errors import Fault, fault_of
-from paperboy.ingest import FRESH_FOR, fetch_turn, fetched_recently, ingest, lookback
+from paperboy.ingest import FRESH_FOR, fetch_days, fetch_turn, fetched_recently, ingest
 from paperboy.metrics import FETCH_ERRORS, PAPERS_INGESTED
 from paperboy.models import IngestReport
 from paperboy.runtime import FetchStatus, Runtime
@@ -76,13 +76,14 @@ async def digest_job(runtime: Runtime, wake: Callable[[datetime], None] | None =
     runner = runtime.digests
     try:
         if await runner.any_due():
+            week = await runner.weekly_due()  # a weekly digest ranks papers up to a week old: fetch the week
             for name in runtime.sources:
                 fetched = runtime.last_fetched.get(name)
-                if fetched is not None and runtime.clock.now() - fetched <= FRESH_FOR:
+                if not week and fetched is not None and runtime.clock.now() - fetched <= FRESH_FOR:
                     continue
                 # the shared mark of a fetch is in real time, whatever this process's clock says
-                if not await fetched_recently(runtime.store, name, datetime.now(UTC)):  # by another process?
-                    await fetch_job(runtime, name, before_digests=True)
+                if not await fetched_recently(runtime.store, name, datetime.now(UTC), week=week):  # by another?
+                    await fetch_job(runtime, name, before_digests=True, week=week)
         outcomes = await runtime.jobs.run(runner.run_due())
     except asyncio.CancelledError:
         log.info("sending digests stopped: paperboy is shutting down")
@@ -111,13 +112,14 @@ async def _wake_for_takeover(runner: DigestRunner, wake: Callable[[datetime], No
         wake(lapse)
 
 
-async def fetch_job(runtime: Runtime, name: str, *, before_digests: bool = False) -> None:
-    """Re-fetch the source's lookback window; upvotes change, so known days are fetched again on purpose.
+async def fetch_job(runtime: Runtime, name: str, *, before_digests: bool = False, week: bool = False) -> None:
+    """Re-fetch the source's lookback window (`week`: before a weekly digest, at least the week's days); upvotes
+    change, so known days are fetched again on purpose.
 
     One process fetches a source at a time: a scheduled fetch that finds another process fetching it skips
     this round; the fetch `before_digests` waits for the other process instead, and then uses its papers."""
     try:
-        report = await runtime.jobs.run(_fetch_alone(runtime, name, before_digests))
+        report = await runtime.jobs.run(_fetch_alone(runtime, name, before_digests, week))
     except asyncio.CancelledError:
         # shutdown cancels this job's own task; each day is one transaction, so nothing is half-written,
         # and returning (not re-raising) keeps APScheduler from logging the cancellation as a crash
@@ -147,7 +149,7 @@ async def fetch_job(runtime: Runtime, name: str, *, before_digests: bool = False
     _log_failures(name, report)
 
 
-async def _fetch_alone(runtime: Runtime, name: str, before_digests: bool) -> IngestReport | None:
+async def _fetch_alone(runtime: Runtime, name: str, before_digests: bool, week: bool) -> IngestReport | None:
     """Fetch `name` holding its lock; None when it was not fetched (another process fetches or just did)."""
 
     def busy(holder: str) -> None:
@@ -160,9 +162,9 @@ async def _fetch_alone(runtime: Runtime, name: str, before_digests: bool) -> Ing
     async with fetch_turn(store, name, on_busy=busy, wait=before_digests) as ours:
         if not ours:
             return None
-        if before_digests and await fetched_recently(store, name, datetime.now(UTC)):
+        if before_digests and await fetched_recently(store, name, datetime.now(UTC), week=week):
             return None  # by the process waited for
-        days = lookback(runtime.lookback_days(name), today=runtime.clock.now().astimezone(UTC).date())
+        days = fetch_days(runtime.lookback_days(name), runtime.clock.now().astimezone(UTC).date(), week=week)
         return await ingest(store, runtime.sources[name], days)
 
 

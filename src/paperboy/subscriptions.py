@@ -21,7 +21,7 @@ from paperboy.query.ast import Match, walk
 from paperboy.schedule import Schedule
 from paperboy.service import PaperService
 from paperboy.store import Store
-from paperboy.timespec import parse_clock, parse_timezone, parse_weekdays
+from paperboy.timespec import parse_clock, parse_days, parse_timezone
 
 MAX_PAPERS = 50
 MAX_MIN_UPVOTES = 100_000
@@ -191,10 +191,10 @@ def _schedule(base: Schedule, time: str | None, timezone: str | None, days: str 
     except ValueError as error:
         raise UserInputError(f"time zone: {error}") from None
     try:
-        weekdays = parse_weekdays(days) if days is not None else base.days
+        weekdays, weekly = parse_days(days) if days is not None else (base.days, base.weekly)
     except ValueError as error:
         raise UserInputError(f"days: {error}") from None
-    return Schedule(at, zone, weekdays)
+    return Schedule(at, zone, weekdays, weekly)
 
 
 def _between(name: str, value: int, low: int, high: int) -> int:

@@ -88,6 +88,42 @@ def parse_weekdays(text: str) -> frozenset[int]:
     return frozenset(days)
 
 
+#: `weekly`, `weekly mon`, `weekly on monday`, `weekly:mon`, `weekly-mondays` (the day's word is checked after)
+_WEEKLY = re.compile(r"weekly(?:(?:\s+on\s+|\s*[:-]\s*|\s+)(\w+))?")
+
+
+def parse_days(text: str) -> tuple[frozenset[int], bool]:
+    """The days a digest comes on, and whether it is weekly: `weekly on mon` (also `weekly`, which is Monday,
+    `weekly mon`, `weekly:mon`, `weekly on monday`) is once a week on that day; anything else is a set of days
+    as `parse_weekdays` reads it."""
+    spec = " ".join(text.strip().lower().split())
+    match = _WEEKLY.fullmatch(spec)
+    if match is None:
+        try:
+            return parse_weekdays(text), False
+        except ValueError:
+            raise ValueError(
+                f'"{text}" is not a set of days; write "daily", "mon-fri", a list like "mon,wed,fri", or '
+                '"weekly on mon" for a weekly digest'
+            ) from None
+    word = match.group(1) or "mon"
+    try:
+        day = _day_index(word[:-1] if word.endswith("s") and word not in WEEKDAYS else word)  # "mondays"
+    except ValueError:
+        raise ValueError(
+            f'"{text}" is not a weekly schedule; write "weekly on" and one day, like "weekly on mon"'
+        ) from None
+    return frozenset({day}), True
+
+
+def format_days(days: frozenset[int], *, weekly: bool = False) -> str:
+    """The inverse of `parse_days`: `weekly on mon`, or the days as `format_weekdays` spells them."""
+    if weekly:
+        [day] = days
+        return f"weekly on {WEEKDAYS[day]}"
+    return format_weekdays(days)
+
+
 @cache
 def _zone_names() -> dict[str, str]:
     """Every IANA zone name by its lower-case spelling, so that `utc` or `europe/berlin` are understood."""

@@ -282,6 +282,49 @@ async def test_preview_shows_the_next_digest_to_the_caller(bot: discord.Client, 
     assert 1 <= len(answer.message["embeds"]) <= 10
 
 
+async def test_subscribe_to_a_weekly_digest(bot: discord.Client, discord_server: FakeDiscord, store: Store) -> None:
+    options = {"time": "08:30", "timezone": "Europe/Berlin", "days": "weekly on monday"}
+    answer = await run(bot, discord_server, command("subscribe", options, permissions=ADMIN))
+    assert "08:30 Europe/Berlin, weekly on mon" in answer.text
+    subscription = await store.subscriptions.get(REF)
+    assert subscription is not None and subscription.schedule.weekly and subscription.schedule.days == {0}
+    settings = await run(bot, discord_server, command("settings"))
+    assert settings.ephemeral and "08:30 Europe/Berlin, weekly on mon" in settings.text
+
+
+async def test_schedule_makes_a_digest_weekly_and_says_so_in_the_channel(
+    bot: discord.Client, discord_server: FakeDiscord
+) -> None:
+    await run(bot, discord_server, command("subscribe", {"time": "09:00", "timezone": "UTC"}, permissions=ADMIN))
+    answer = await run(bot, discord_server, command("schedule", {"days": "weekly:fri"}, permissions=ADMIN))
+    assert not answer.ephemeral
+    assert answer.text == "<@1200000000000000001> set this channel's digest to 09:00 UTC, weekly on fri"
+
+
+async def test_a_weekly_schedule_of_two_days_is_refused_in_words(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store
+) -> None:
+    await run(bot, discord_server, command("subscribe", {"days": "mon-fri"}, permissions=ADMIN))
+    answer = await run(bot, discord_server, command("schedule", {"days": "weekly on mon,fri"}, permissions=ADMIN))
+    assert answer.ephemeral and '"weekly on mon" for a weekly digest' in answer.text
+    subscription = await store.subscriptions.get(REF)
+    assert subscription is not None and not subscription.schedule.weekly
+
+
+async def test_preview_of_a_weekly_channel_shows_the_weeks_digest(
+    bot: discord.Client, discord_server: FakeDiscord
+) -> None:
+    await run(bot, discord_server, command("subscribe", {"days": "weekly on mon"}, permissions=ADMIN))
+    answer = await run(bot, discord_server, command("preview"))
+    assert answer.ephemeral and answer.text.startswith("Papers for the week to ")
+    assert 1 <= len(answer.message["embeds"]) <= 10
+
+
+async def test_days_complete_to_a_weekly_digest(bot: discord.Client, discord_server: FakeDiscord) -> None:
+    days = await run(bot, discord_server, autocomplete("subscribe", {"days": "week"}, "days"))
+    assert [c["value"] for c in days.callback["data"]["choices"]] == ["weekly on mon", "weekly on fri"]
+
+
 async def test_time_zones_complete_from_what_was_typed(bot: discord.Client, discord_server: FakeDiscord) -> None:
     answer = await run(bot, discord_server, autocomplete("subscribe", {"timezone": "berl"}, "timezone"))
     assert answer.callback["type"] == 8

@@ -234,6 +234,34 @@ async def test_schedule_and_settings(app: AsyncApp, slack_server: FakeSlack) -> 
     assert "07:15 Asia/Tokyo, daily" in text_of(await papers(app, slack_server, "settings"))
 
 
+async def test_subscribe_takes_a_weekly_digest_in_words(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "subscribe weekly on monday 08:30 Europe/Berlin max:5")
+    assert text_of(answer).startswith("Subscribed: slack:T0456/C0123: 08:30 Europe/Berlin, weekly on mon;")
+    [note] = await announcements(slack_server)
+    assert "08:30 Europe/Berlin, weekly on mon" in note["text"]
+
+
+async def test_schedule_makes_a_digest_weekly_and_settings_show_it(app: AsyncApp, slack_server: FakeSlack) -> None:
+    await papers(app, slack_server, "subscribe 09:00 UTC daily")
+    assert text_of(await papers(app, slack_server, "schedule weekly:fri")) == "Schedule: 09:00 UTC, weekly on fri"
+    assert "09:00 UTC, weekly on fri" in text_of(await papers(app, slack_server, "settings"))
+    assert text_of(await papers(app, slack_server, "schedule mon-fri")) == "Schedule: 09:00 UTC, mon-fri"
+
+
+async def test_a_weekly_schedule_that_does_not_read_is_explained(app: AsyncApp, slack_server: FakeSlack) -> None:
+    await papers(app, slack_server, "subscribe")
+    answer = await papers(app, slack_server, "schedule weekly on funday")
+    assert text_of(answer).startswith(
+        'days: "weekly on funday" is not a weekly schedule; write "weekly on" and one day'
+    )
+
+
+async def test_preview_of_a_weekly_channel_shows_the_weeks_digest(app: AsyncApp, slack_server: FakeSlack) -> None:
+    await papers(app, slack_server, "subscribe weekly on mon 09:00 UTC")
+    preview = await papers(app, slack_server, "preview")
+    assert preview["blocks"][0]["text"]["text"].startswith("Papers for the week to Thu 16 Jan 2025: ")
+
+
 async def test_a_wrong_signature_is_refused(app: AsyncApp) -> None:
     body = urlencode({"command": "/papers", "text": "help", "team_id": "T0456", "channel_id": CHANNEL})
     assert (await app.async_dispatch(signed(body, secret="not-the-secret"))).status == 401

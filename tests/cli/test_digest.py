@@ -221,3 +221,19 @@ async def test_a_dry_run_exits_as_the_real_run_would(cli: Cli, config_path: Path
     assert (preview.code, sent.code) == (1, 1)
     alone = await cli("digest", "--now", "--dry-run", "--channel", "lab", *config)
     assert alone.code == 0, "the channel it is about can be served"
+
+
+async def test_a_dry_run_shows_a_weekly_channels_digest_of_the_week(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    await subscribed(cli, config_path, "--days", "weekly on fri", "--max", "3")
+    # the clock on Friday 17 January 2025, the day after the papers' day
+    back = datetime.now(UTC) - datetime(2025, 1, 17, 12, 0, tzinfo=UTC)
+    env = {OFFSET_ENV: f"-{int(back.total_seconds())}s"}
+    preview = await cli("digest", "--now", "--dry-run", "--config", str(config_path), env=env)
+    assert preview.code == 0, preview.stderr
+    assert preview.stdout.startswith("== console:lab: Papers for the week to Fri 17 Jan 2025: 3 new papers")
+    best = sorted(fetched, key=lambda p: (p.upvotes, p.id), reverse=True)[:3]
+    assert [
+        line.split(". ", 1)[1] for line in preview.stdout.splitlines() if line[:3].strip().rstrip(".").isdigit()
+    ] == [p.title for p in best]

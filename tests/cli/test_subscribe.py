@@ -166,3 +166,37 @@ async def test_a_category_filter_is_kept_in_arxivs_spelling(cli: Cli, config_pat
     made = await cli("subscribe", *CHANNEL, "--filter", "cat:CS.cl", "--config", str(config_path))
     assert "filter: cat:cs.CL;" in made.stdout
     assert made.stderr == ""
+
+
+async def test_a_weekly_digest_is_subscribed_and_listed(cli: Cli, config_path: Path) -> None:
+    config = ["--config", str(config_path)]
+    made = await cli("subscribe", *CHANNEL, "--days", "weekly on monday", "--timezone", "Europe/Berlin", *config)
+    assert made.code == 0, made.stderr
+    assert (
+        made.stdout == "subscribed slack:T0456/C0123: 09:00 Europe/Berlin, weekly on mon; no filter (every paper); "
+        "up to 10 papers\n"
+    )
+    listed = await cli("subscriptions", *config)
+    assert "09:00 Europe/Berlin, weekly on mon;" in listed.stdout
+    [shown] = json.loads((await cli("subscriptions", "--json", *config)).stdout)
+    assert shown["days"] == "weekly on mon"
+
+
+async def test_weekly_is_also_written_with_a_colon(cli: Cli, config_path: Path) -> None:
+    made = await cli("subscribe", *CHANNEL, "--days", "weekly:fri", "--config", str(config_path))
+    assert made.code == 0, made.stderr
+    assert ", weekly on fri;" in made.stdout
+
+
+async def test_a_weekly_channel_goes_back_to_daily_with_its_days(cli: Cli, config_path: Path) -> None:
+    config = ["--config", str(config_path)]
+    await cli("subscribe", *CHANNEL, "--days", "weekly on fri", *config)
+    changed = await cli("subscribe", *CHANNEL, "--days", "mon-fri", *config)
+    assert ", mon-fri;" in changed.stdout
+
+
+async def test_a_weekly_schedule_of_two_days_exits_2(cli: Cli, config_path: Path) -> None:
+    result = await cli("subscribe", *CHANNEL, "--days", "weekly on mon,thu", "--config", str(config_path))
+    assert result.code == 2
+    assert result.stderr.startswith('paperboy: error: days: "weekly on mon,thu" is not a set of days; ')
+    assert '"weekly on mon" for a weekly digest' in result.stderr

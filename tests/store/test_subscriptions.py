@@ -66,3 +66,18 @@ async def test_delete_says_whether_there_was_one(store: Store) -> None:
     assert await store.subscriptions.delete(REF)
     assert not await store.subscriptions.delete(REF)
     assert await store.subscriptions.get(REF) is None
+
+
+@pytest.mark.parametrize("day", range(7))
+async def test_a_weekly_subscription_round_trips(store: Store, day: int) -> None:
+    weekly = replace(SUBSCRIPTION, schedule=Schedule(time(9, 0), ZoneInfo("America/New_York"), frozenset({day}), True))
+    saved = await store.subscriptions.save(weekly)
+    assert saved.schedule == weekly.schedule and saved.schedule.weekly
+    assert [s.schedule for s in await store.subscriptions.list()] == [weekly.schedule]
+
+
+async def test_a_weekly_subscription_turned_daily_again_is_daily(store: Store) -> None:
+    weekly = Schedule(time(9, 0), ZoneInfo("UTC"), frozenset({4}), weekly=True)
+    await store.subscriptions.save(replace(SUBSCRIPTION, schedule=weekly))
+    saved = await store.subscriptions.save(replace(SUBSCRIPTION, schedule=replace(weekly, weekly=False)))
+    assert not saved.schedule.weekly and saved.schedule.days == {4}

@@ -39,7 +39,7 @@ class Kind(Enum):
     CLOCK = "clock"
     #: an IANA time zone (in Slack, the word with a slash, or UTC)
     TIMEZONE = "timezone"
-    #: days of the week, like mon-fri (in Slack, any other word)
+    #: days of the week, like mon-fri, or `weekly on mon` (in Slack, any other words)
     DAYS = "days"
     #: a whole number (in Slack, `name:N`)
     NUMBER = "number"
@@ -123,7 +123,9 @@ class Command:
 
 _TIME = Option("time", Kind.CLOCK, "Local time of the digest, HH:MM (24 h)")
 _TIMEZONE = Option("timezone", Kind.TIMEZONE, "IANA time zone, like Europe/Berlin")
-_DAYS = Option("days", Kind.DAYS, 'Days to post: "daily", "mon-fri", "mon,wed,fri"')
+_DAYS = Option(
+    "days", Kind.DAYS, 'Days to post: "daily", "mon-fri", "mon,wed,fri", or "weekly on mon" for a weekly digest'
+)
 _ID = Option("id", Kind.TEXT, "The arXiv id, like 2401.12345 (a version or an arxiv.org link works too)", required=True)
 _QUERY = Option("query", Kind.TEXT, 'A query, like "flow matching" OR diffusion -video', required=True)
 
@@ -145,7 +147,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("similar", "The papers most like one paper, by its arXiv id", (_ID,)),
     Command(
         "subscribe",
-        "Give this channel a daily digest, or change its settings",
+        "Give this channel a daily (or weekly) digest, or change its settings",
         (
             _TIME,
             _TIMEZONE,

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 SEARCH_PAGE = 5
 #: how long search buttons answer before they are taken away
 VIEW_TIMEOUT = 600.0
-DAYS = ("daily", "mon-fri", "mon-sun", "sat,sun", "mon,wed,fri", "tue,thu")
+DAYS = ("daily", "mon-fri", "mon-sun", "sat,sun", "mon,wed,fri", "tue,thu", "weekly on mon", "weekly on fri")
 DEFAULT_SORT = Sort.RELEVANCE.value
 #: how a Discord caller replaces a feed's address
 REVOKE = "`/papers feed revoke`"

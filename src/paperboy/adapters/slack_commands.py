@@ -112,7 +112,8 @@ def find_command(text: str) -> tuple[Command | None, str]:
 def arguments(command: Command, text: str) -> dict[str, str]:
     """The options given in `text`, by name: a word `name:value` is that option (unless free text is what the
     option is: `id:` and `title:` belong to the query language); a clock time, a time zone and days are known by
-    their shape; free text is the words left over, as typed. A word that is none of these is refused."""
+    their shape (the words of days together: `weekly on monday`); free text is the words left over, as typed. A
+    word that is none of these is refused."""
     named = {option.name: option for option in command.options if option.kind is not Kind.TEXT}
     given: dict[str, str] = {}
 
@@ -134,7 +135,10 @@ def arguments(command: Command, text: str) -> dict[str, str]:
             option = _shaped(command, word)
             if option is None:
                 raise UserInputError(f'"{word}" is none of the options of /papers {command.name}')
-            given[option.name] = word
+            # days may take words: `weekly on monday`
+            given[option.name] = (
+                f"{given[option.name]} {word}" if option.kind is Kind.DAYS and option.name in given else word
+            )
     missing = [option.placeholder for option in command.options if option.required and not given.get(option.name)]
     if missing:
         raise UserInputError(f"/papers {command.name} needs {' and '.join(missing)}")
@@ -142,9 +146,12 @@ def arguments(command: Command, text: str) -> dict[str, str]:
 
 
 def _shaped(command: Command, word: str) -> Option | None:
-    """The option a bare word is, by its shape: a clock time has a colon, a time zone a slash (or is UTC), and
-    anything else is days, if the command takes these."""
-    kind = Kind.CLOCK if ":" in word else Kind.TIMEZONE if "/" in word or word.upper() == "UTC" else Kind.DAYS
+    """The option a bare word is, by its shape: a clock time is a number with a colon, a time zone has a slash (or
+    is UTC), and anything else is days (`weekly:mon` too), if the command takes these."""
+    if ":" in word and word[:1].isdigit():
+        kind = Kind.CLOCK
+    else:
+        kind = Kind.TIMEZONE if "/" in word or word.upper() == "UTC" else Kind.DAYS
     return next((option for option in command.options if option.kind is kind), None)
 
 

@@ -66,7 +66,10 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         async with beating(Heartbeat(store, clock, lambda: work_held(store))):
             if now or await runner.any_due(ref):
                 # a digest goes out with the day's papers: sources not fetched in the last minutes are fetched first
-                await refresh(store, build_sources(settings, client), lambda name: _lookback_days(settings, name))
+                # (the whole week before a weekly digest, whose papers' upvotes keep changing)
+                week = await runner.weekly_due(ref, now=now)
+                sources = build_sources(settings, client)
+                await refresh(store, sources, lambda name: _lookback_days(settings, name), week=week)
             outcomes = await (runner.run_now(ref) if now else runner.run_due(ref))
     for outcome in outcomes:
         print(f"{outcome.ref} {outcome.day}: {_said(outcome)}")

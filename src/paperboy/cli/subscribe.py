@@ -16,14 +16,20 @@ from paperboy.subscriptions import SubscriptionService, describe
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = "Subscribe a channel to the daily digest, or change the settings given of its subscription."
+    parser.description = (
+        "Subscribe a channel to the daily (or weekly) digest, or change the settings given of its subscription."
+    )
     add_channel_options(parser)
     topic = parser.add_mutually_exclusive_group()
     topic.add_argument("--filter", metavar="QUERY", help="topic filter in the query language (see the README)")
     topic.add_argument("--no-filter", action="store_true", help="remove the channel's filter: every new paper")
     parser.add_argument("--time", metavar="HH:MM", help="local time of the digest (default from the config)")
     parser.add_argument("--timezone", metavar="TZ", help="IANA time zone of that time, like Europe/Berlin")
-    parser.add_argument("--days", metavar="DAYS", help='days to post: "daily", "mon-fri", "mon,wed,fri"')
+    parser.add_argument(
+        "--days",
+        metavar="DAYS",
+        help='days to post: "daily", "mon-fri", "mon,wed,fri", or "weekly on mon" for a weekly digest',
+    )
     parser.add_argument("--max", type=positive_int, metavar="N", help="most papers per digest (1 to 50)")
     parser.add_argument("--min-upvotes", type=int, metavar="N", help="only papers with at least N upvotes")
     parser.add_argument(

@@ -10,7 +10,7 @@ from paperboy.config import Settings
 from paperboy.models import Platform, Subscription
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService, describe
-from paperboy.timespec import format_weekdays
+from paperboy.timespec import format_days
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +42,7 @@ def _json(s: Subscription) -> dict[str, Any]:
         "filter": s.filter,
         "time": f"{s.schedule.at:%H:%M}",
         "timezone": s.schedule.timezone.key,
-        "days": format_weekdays(s.schedule.days),
+        "days": format_days(s.schedule.days, weekly=s.schedule.weekly),
         "max_papers": s.max_papers,
         "min_upvotes": s.min_upvotes,
         "post_empty": s.post_empty,

@@ -10,7 +10,7 @@ from paperboy.models import ChannelRef, PauseCause, Platform, Subscription
 from paperboy.schedule import Schedule
 from paperboy.store.engine import Database
 from paperboy.store.rows import iso, parse_iso
-from paperboy.timespec import format_weekdays, parse_clock, parse_timezone, parse_weekdays
+from paperboy.timespec import format_days, parse_clock, parse_days, parse_timezone
 
 _COLUMNS = (
     "platform",
@@ -100,7 +100,7 @@ def _to_row(s: Subscription) -> tuple[Any, ...]:
         s.filter,
         f"{s.schedule.at:%H:%M}",
         s.schedule.timezone.key,
-        format_weekdays(s.schedule.days),
+        format_days(s.schedule.days, weekly=s.schedule.weekly),
         s.max_papers,
         s.min_upvotes,
         int(s.post_empty),
@@ -119,7 +119,7 @@ def _from_row(row: Sequence[Any]) -> Subscription:
      paused_reason, paused_cause, last_error, created_by, created_at, updated_by, updated_at) = row  # fmt: skip
     return Subscription(
         ref=ChannelRef(Platform(platform), channel, workspace),
-        schedule=Schedule(parse_clock(post_time), parse_timezone(timezone), parse_weekdays(days)),
+        schedule=Schedule(parse_clock(post_time), parse_timezone(timezone), *parse_days(days)),
         max_papers=max_papers,
         filter=filter_,
         min_upvotes=min_upvotes,

@@ -265,6 +265,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        12,
+        "weekly digests: a subscription's days may be a weekly schedule",
+        """
+        -- No table changes: this version says that subscriptions.days may read "weekly on mon" (a weekly
+        -- digest), which an older paperboy cannot read; it refuses the database instead of failing to list
+        -- every subscription.
+        SELECT 1;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
