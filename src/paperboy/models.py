@@ -232,6 +232,33 @@ class Installation:
     enterprise: str = ""
 
 
+class Rating(Enum):
+    """A member's vote on a paper of a channel's digest."""
+
+    UP = 1
+    DOWN = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """One member's rating of one paper in one channel, as last given (clicking again changes or withdraws it:
+    a withdrawn vote is no `Vote` at all). `member` is the platform's user id; `at` when it was last set."""
+
+    ref: ChannelRef
+    paper_id: str
+    member: str
+    rating: Rating
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VoteCount:
+    """The group's current ratings of one paper in one channel."""
+
+    up: int = 0
+    down: int = 0
+
+
 class PauseCause(Enum):
     """Why a subscription is paused, which says what resumes it."""
 
