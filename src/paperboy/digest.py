@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from paperboy.bylines import short_authors
+from paperboy.links import search_command
 from paperboy.models import ChannelRef, DigestKind, Paper, Subscription
 from paperboy.query import parse
 from paperboy.store.filtering import CandidateIndex
@@ -64,11 +65,15 @@ class Digest:
     def more(self) -> str | None:
         """`and 7 more: /papers search more:123`, when papers were left out: that search finds exactly them,
         best first, whenever it is run. A preview (no id yet) just counts them."""
+        return self.more_text()
+
+    def more_text(self, *, chat: bool = True) -> str | None:
+        """`more`, with the search said as a chat command, or (`chat` false) as the CLI's."""
         if not self.left_out:
             return None
         if self.id is None:
             return f"and {self.left_out} more"
-        return f"and {self.left_out} more: /papers search more:{self.id}"
+        return f"and {self.left_out} more: {search_command(f'more:{self.id}', chat=chat)}"
 
 
 @dataclass(frozen=True, slots=True)

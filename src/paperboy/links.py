@@ -50,6 +50,11 @@ def paper_links(paper: Linked, *, page: bool = True) -> tuple[Link, ...]:
     return tuple(links)
 
 
+def search_command(query: str, *, chat: bool = True) -> str:
+    """The command that runs the search `query`: `/papers search …` in a chat, else the CLI's."""
+    return f"/papers search {query}" if chat else f"paperboy search {query}"
+
+
 def similar_command(paper_id: str, *, chat: bool = True) -> str:
     """The command that lists the papers like `paper_id`: `/papers similar ID` in a chat, else the CLI's."""
     return f"/papers similar {paper_id}" if chat else f"paperboy similar {paper_id}"

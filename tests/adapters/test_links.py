@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from paperboy.adapters.console import digest_text
@@ -42,3 +43,13 @@ def test_discord_says_how_to_find_similar_papers() -> None:
 
 def test_the_console_says_how_to_find_similar_papers() -> None:
     assert "    similar: paperboy similar 2501.00001" in digest_text(DIGEST).splitlines()
+
+
+def test_the_console_says_how_to_find_what_a_digest_left_out_with_the_cli() -> None:
+    digest = replace(DIGEST, id=12, left_out=3)
+    assert digest_text(digest).splitlines()[-1] == "and 3 more: paperboy search more:12"
+
+
+def test_chats_say_how_to_find_what_a_digest_left_out_with_the_slash_command() -> None:
+    digest = replace(DIGEST, id=12, left_out=3)
+    assert slack_messages(digest)[-1]["blocks"][-1]["elements"][0]["text"] == "and 3 more: /papers search more:12"

@@ -21,8 +21,9 @@ def digest_text(digest: Digest) -> str:
         lines.append(f"    {SIMILAR}: {similar_command(item.paper_id, chat=False)}")
         if item.reasons:
             lines.append(f"    matched: {'; '.join(item.reasons)}")
-    if digest.more:
-        lines.append(digest.more)
+    more = digest.more_text(chat=False)  # read in a terminal, where the CLI runs the search
+    if more:
+        lines.append(more)
     return "\n".join(lines)
 
 
