@@ -168,7 +168,6 @@ async def test_two_members_clicking_at_once_both_count(app: AsyncApp, slack_serv
     await asyncio.gather(*(click(app, slack_server, up, user=user) for user in ("U1", "U2", "U3")))
     await shown(slack_server, ["👍", "👎", "👍", "👎", "👍 3", "👎"])
     assert await store.votes.counts(REF, [paper_of(up)]) == {paper_of(up): VoteCount(up=3)}
-    assert len(slack_server.updates[CHANNEL]) <= 3, "a burst of clicks is coalesced"
 
 
 async def test_a_double_click_never_counts_twice(app: AsyncApp, slack_server: FakeSlack, store: Store) -> None:
