@@ -207,3 +207,33 @@ async def test_a_click_in_a_dm_does_not_vote_for_the_channel(
     payload = await click(bot, discord_server, "1 👍", guild=False)
     assert "another channel's digest" in await told(discord_server, payload)
     assert await store.votes.of_channel(REF) == []
+
+
+async def test_a_click_in_the_thread_a_long_digest_continues_in_counts_for_the_channel(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store
+) -> None:
+    thread = "1100000000000000077"
+    posted = the_digest(discord_server)
+    discord_server.messages[thread].append(posted)  # the part posted in the thread under the digest's first message
+    payload = button(custom_id(posted, "2 👎"), discord_server.returned(thread, posted))
+    where = {
+        "id": thread,
+        "type": 11,
+        "guild_id": GUILD_ID,
+        "parent_id": CHANNEL_ID,
+        "owner_id": "800000000000000002",
+        "name": "digest",
+        "message_count": 1,
+        "member_count": 1,
+        "rate_limit_per_user": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": "2025-01-16T12:00:00",
+        },
+    }
+    payload |= {"channel_id": thread, "channel": where, "message": payload["message"] | {"channel_id": thread}}
+    bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+    await until(lambda: bool(discord_server.edits[thread]))
+    assert await store.votes.mine(REF, paper(2), MEMBER_ID) is Rating.DOWN
+    assert labels(discord_server.messages[thread][0])[3] == "2 👎 1"

@@ -88,10 +88,13 @@ def _member(interaction: discord.Interaction[Any]) -> str:
 
 
 def _where(interaction: discord.Interaction[Any]) -> tuple[ChannelRef, bool]:
-    """The channel the click came from, and whether the member may react there: Discord keeps a member who is
-    timed out from reacting, so their rating does not count either."""
+    """The channel the click came from (a thread's: its channel, as a long digest continues in a thread under
+    its first message), and whether the member may react there: Discord keeps a member who is timed out from
+    reacting, so their rating does not count either."""
     guild = str(interaction.guild_id) if interaction.guild_id else ""
-    clicked_in = ChannelRef(Platform.DISCORD, str(interaction.channel_id or ""), guild)
+    channel = interaction.channel
+    channel_id = channel.parent_id if isinstance(channel, discord.Thread) else interaction.channel_id
+    clicked_in = ChannelRef(Platform.DISCORD, str(channel_id or ""), guild)
     user = interaction.user
     return clicked_in, not (isinstance(user, discord.Member) and user.is_timed_out())
 
