@@ -278,6 +278,10 @@ class Subscription:
     filter: str | None = None  # canonical query text
     min_upvotes: int = 0
     post_empty: bool = False
+    #: the digest's order follows the channel's taste (learned from its votes; no votes: no change) …
+    taste: bool = True
+    #: … this much against upvotes and recency (0: not at all; 1: as much as a paper's upvotes; up to 10)
+    taste_weight: float = 1.0
     paused_reason: str | None = None
     paused_cause: PauseCause | None = None
     #: the last problem its digests had (a digest not sent yet, or given up), until one is sent again

@@ -8,12 +8,30 @@ from typing import Any
 
 import pytest
 
-from paperboy.adapters.discord_embeds import DISCORD_EMBEDS_TOTAL, discord_messages, paper_message, search_message
+from paperboy.adapters.discord_embeds import (
+    DISCORD_EMBEDS_TOTAL,
+    RatingButton,
+    discord_messages,
+    paper_message,
+    rating_click,
+    rating_rows,
+    search_message,
+)
 from paperboy.digest import Digest, item
-from paperboy.models import MARK_END, MARK_START, ChannelRef, Platform, SearchHit, SearchPage, Snippet
+from paperboy.models import (
+    MARK_END,
+    MARK_START,
+    ChannelRef,
+    Platform,
+    Rating,
+    SearchHit,
+    SearchPage,
+    Snippet,
+    VoteCount,
+)
 from tests.fakes.corpus import corpus_papers
 from tests.fakes.digests import digest, items
-from tests.fakes.discord import embed_problem
+from tests.fakes.discord import components_problem, embed_problem
 
 
 def test_discord_splits_at_ten_embeds() -> None:
@@ -99,3 +117,37 @@ def test_a_title_cannot_ping_anyone() -> None:
     message = discord_messages(digest_)[0]
     assert "@everyone" not in message["embeds"][0]["title"]
     assert message["allowed_mentions"] == {"parse": []}
+
+
+DISCORD_BOT = ChannelRef(Platform.DISCORD, "1100000000000000001", "1000000000000000001")
+
+
+def test_a_webhook_digest_has_no_rating_buttons_nor_numbers() -> None:
+    messages = discord_messages(digest("https://discord.com/api/webhooks/1/x", n=3))
+    assert all("components" not in m for m in messages)
+    assert not messages[0]["embeds"][0]["title"].startswith("1 · ")
+
+
+def test_a_rated_digest_of_fifty_papers_stays_within_discords_message_limits() -> None:
+    messages = discord_messages(digest("x", n=50, ref=DISCORD_BOT), rating=True)
+    for message in messages:
+        assert embed_problem(dict(message)) is None
+        assert components_problem(dict(message)) is None
+        buttons = [c for row in message["components"] for c in row["components"]]
+        assert len(buttons) == 2 * len(message["embeds"])
+    numbers = [int(e["title"].split(" · ")[0]) for m in messages for e in m["embeds"]]
+    assert numbers == list(range(1, 51))
+
+
+def test_a_rating_buttons_custom_id_names_channel_paper_number_and_rating() -> None:
+    [message] = discord_messages(digest("x", n=1, ref=DISCORD_BOT), rating=True)
+    up, down = message["components"][0]["components"]
+    assert (up["label"], down["label"]) == ("1 👍", "1 👎")
+    assert rating_click(up["custom_id"]) == (RatingButton(DISCORD_BOT, "2501.00001", 1), Rating.UP)
+    assert rating_click(down["custom_id"]) == (RatingButton(DISCORD_BOT, "2501.00001", 1), Rating.DOWN)
+    assert rating_click("pbr:nonsense") is None
+
+
+def test_counts_show_on_the_rating_buttons() -> None:
+    rows = rating_rows([RatingButton(DISCORD_BOT, "2501.00001", 7)], {"2501.00001": VoteCount(up=2, down=1)})
+    assert [c["label"] for c in rows[0]["components"]] == ["7 👍 2", "7 👎 1"]

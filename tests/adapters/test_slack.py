@@ -61,7 +61,8 @@ async def test_a_digest_is_posted_with_blocks_a_fallback_and_metadata(slack_serv
 
 
 async def test_a_long_digest_goes_out_in_several_messages_within_the_block_limit(slack_server: FakeSlack) -> None:
-    ids = await bot(slack_server).send(digest(CHANNEL, n=40, id=8, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    # 30 papers of three blocks each (section, context, 👍/👎): two messages of at most 50 blocks
+    ids = await bot(slack_server).send(digest(CHANNEL, n=30, id=8, ref=ChannelRef(Platform.SLACK, CHANNEL)))
     assert len(ids) == len(slack_server.messages[CHANNEL]) == 2
     parts = [m["metadata"]["event_payload"]["part"] for m in slack_server.messages[CHANNEL]]
     assert parts == [0, 1]
@@ -161,7 +162,7 @@ async def test_a_digest_slack_already_holds_is_not_posted_again_after_a_crash(
 
 async def test_a_long_digest_can_continue_in_a_thread(slack_server: FakeSlack) -> None:
     sink = bot(slack_server, continue_in_thread=True)
-    await sink.send(digest(CHANNEL, n=40, id=9, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    await sink.send(digest(CHANNEL, n=30, id=9, ref=ChannelRef(Platform.SLACK, CHANNEL)))
     first, second = slack_server.messages[CHANNEL]
     assert "thread_ts" not in first or first["thread_ts"] is None
     assert second["thread_ts"] == first["ts"]
@@ -189,7 +190,7 @@ async def test_a_revoked_token_pauses_every_channel_of_the_workspace(db_path: Pa
 
 async def test_a_channel_paced_by_slack_gets_every_part(slack_server: FakeSlack) -> None:
     slack_server.channel_interval = 1.0  # Slack allows about one message a second per channel
-    await bot(slack_server).send(digest(CHANNEL, n=40, id=10, ref=ChannelRef(Platform.SLACK, CHANNEL)))
+    await bot(slack_server).send(digest(CHANNEL, n=30, id=10, ref=ChannelRef(Platform.SLACK, CHANNEL)))
     assert [m["metadata"]["event_payload"]["part"] for m in slack_server.messages[CHANNEL]] == [0, 1]
     assert len(slack_server.requests_to("/api/chat.postMessage")) == 3, "the second part waited out one 429"
 

@@ -11,16 +11,21 @@ from typing import Any
 import pytest
 
 from paperboy.adapters.slack_blocks import (
+    RATE_DOWN,
+    RATE_UP,
     SLACK_BLOCKS,
     SLACK_HEADER_TEXT,
     SLACK_SECTION_TEXT,
     escape,
     paper_blocks,
+    rated,
+    rated_papers,
     search_blocks,
     slack_messages,
+    with_counts,
 )
 from paperboy.digest import Digest, item
-from paperboy.models import ChannelRef, Platform, SearchHit, SearchPage, Snippet
+from paperboy.models import ChannelRef, Platform, SearchHit, SearchPage, Snippet, VoteCount
 from tests.fakes.corpus import corpus_papers
 from tests.fakes.digests import digest
 
@@ -97,3 +102,42 @@ def test_rendering_blocks_loads_no_platform_sdk() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+SLACK_BOT = ChannelRef(Platform.SLACK, "C0123", "T0456")
+
+
+def test_a_webhook_digest_has_no_rating_buttons() -> None:
+    payloads = slack_messages(digest("https://hooks.slack.com/services/T/B/x", n=3))
+    assert not [b for p in payloads for b in p["blocks"] if b["type"] == "actions"]
+
+
+def test_a_bot_digest_has_thumbs_under_each_paper_naming_channel_and_paper() -> None:
+    [message] = slack_messages(digest("C0123", n=3, ref=SLACK_BOT), rating=True)
+    rows = [b for b in message["blocks"] if b["type"] == "actions"]
+    assert len(rows) == 3
+    buttons = [e for row in rows for e in row["elements"]]
+    assert [b["action_id"] for b in buttons[:2]] == [RATE_UP, RATE_DOWN]
+    assert [b["text"]["text"] for b in buttons[:2]] == ["👍", "👎"]
+    assert rated(buttons[0]["value"]) == (SLACK_BOT, "2501.00001")
+    assert all(len(b["value"]) <= 2000 for b in buttons)
+
+
+def test_a_rated_digest_of_fifty_papers_keeps_each_paper_with_its_buttons_within_fifty_blocks() -> None:
+    payloads = slack_messages(digest("C0123", n=50, left_out=3, ref=SLACK_BOT), rating=True)
+    assert all(len(p["blocks"]) <= SLACK_BLOCKS for p in payloads)
+    for payload in payloads:
+        kinds = [b["type"] for b in payload["blocks"] if b["type"] != "header"]
+        if kinds[-1] == "context" and len(kinds) % 3 == 1:  # the "and N more" line closes the last message
+            kinds = kinds[:-1]
+        assert kinds == ["section", "context", "actions"] * (len(kinds) // 3)
+    assert sum(1 for p in payloads for b in p["blocks"] if b["type"] == "actions") == 50
+
+
+def test_counts_show_on_the_buttons_of_the_blocks_slack_hands_back() -> None:
+    [message] = slack_messages(digest("C0123", n=2, ref=SLACK_BOT), rating=True)
+    blocks = [dict(b) for b in message["blocks"]]
+    assert rated_papers(blocks) == ["2501.00001", "2501.00002"]
+    shown = with_counts(blocks, {"2501.00002": VoteCount(up=3, down=1)})
+    labels = [e["text"]["text"] for b in shown if b["type"] == "actions" for e in b["elements"]]
+    assert labels == ["👍", "👎", "👍 3", "👎 1"]

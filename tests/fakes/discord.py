@@ -58,6 +58,8 @@ class FakeDiscord(FakeServer):
         self.rate_limit_next = 0
         #: the bot's requests (logins, messages, threads), and its global rate limit when one is set
         self.rate = RateWindow()
+        #: channel id → the edits of messages there, in order (each message posted is changed too)
+        self.edits: dict[str, list[dict[str, Any]]] = defaultdict(list)
         #: interaction id → the callback payloads it got (responses, deferrals, updates)
         self.callbacks: dict[str, list[dict[str, Any]]] = defaultdict(list)
         #: interaction token → follow-up messages and edits of the original response
@@ -98,6 +100,7 @@ class FakeDiscord(FakeServer):
             web.get(f"{base}/users/@me", self.me),
             web.get(f"{base}/oauth2/applications/@me", self.application),
             web.post(f"{base}/channels/{{channel}}/messages", self.post_message),
+            web.patch(f"{base}/channels/{{channel}}/messages/{{message}}", self.edit_message),
             web.post(f"{base}/channels/{{channel}}/messages/{{message}}/threads", self.start_thread),
             web.post(f"{base}/interactions/{{id}}/{{token}}/callback", self.callback),
             web.post(f"{base}/webhooks/{{app}}/{{token}}", self.followup),
@@ -225,7 +228,7 @@ class FakeDiscord(FakeServer):
         if channel in self.refuse:
             return _error(*self.refuse[channel])
         payload = await request.json()
-        problem = embed_problem(payload)
+        problem = embed_problem(payload) or components_problem(payload)
         if problem:
             return _error(400, 50035, f"Invalid Form Body: {problem}")
         nonce = payload.get("nonce")
@@ -236,6 +239,25 @@ class FakeDiscord(FakeServer):
         if nonce is not None:
             self._nonces[(channel, str(nonce))] = message
         return _json(message)
+
+    async def edit_message(self, request: web.Request) -> web.StreamResponse:
+        """An edit of one of the bot's messages: the fields sent replace the message's."""
+        await self.misbehave(request)
+        if not self._authorized(request):
+            return _error(401, 0, "401: Unauthorized")
+        if (limited := self._over_global_limit()) is not None:
+            return limited
+        channel, message_id = request.match_info["channel"], request.match_info["message"]
+        payload = await request.json()
+        problem = embed_problem(payload) or components_problem(payload)
+        if problem:
+            return _error(400, 50035, f"Invalid Form Body: {problem}")
+        found = next((m for m in self.messages.get(channel, []) if m["id"] == message_id), None)
+        if found is None:
+            return _error(404, 10008, "Unknown Message")
+        found.update(payload)
+        self.edits[channel].append(payload | {"id": message_id})
+        return _json(self._message(channel, found) | {"id": message_id})
 
     async def start_thread(self, request: web.Request) -> web.StreamResponse:
         await self.misbehave(request)
@@ -289,6 +311,10 @@ class FakeDiscord(FakeServer):
         self.command_syncs += 1
         return _json(registered)
 
+    def returned(self, channel: str, posted: dict[str, Any]) -> dict[str, Any]:
+        """A message posted to `channel` (as kept in `messages`) as Discord returns it, in an interaction say."""
+        return self._message(channel, posted) | {"id": posted["id"]}
+
     def _message(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": str(next(self._ids)),
@@ -338,6 +364,26 @@ def embed_problem(payload: dict[str, Any]) -> str | None:
         total += sum(len(text) for text in parts.values())
     if total > LIMITS["total"]:
         return "embeds over 6000 characters together"
+    return None
+
+
+def components_problem(payload: dict[str, Any]) -> str | None:
+    """What in a message's components breaks Discord's limits: 5 action rows of 5, custom_ids of 100 characters
+    unique in the message, button labels of 80."""
+    rows = payload.get("components") or []
+    if len(rows) > 5:
+        return "more than 5 action rows"
+    ids: list[str] = []
+    for row in rows:
+        children = row.get("components") or []
+        if row.get("type") != 1 or not 1 <= len(children) <= 5:
+            return "an action row needs 1 to 5 components"
+        for child in children:
+            if len(child.get("custom_id", "")) > 100 or len(child.get("label", "")) > 80:
+                return "a component's custom_id or label is too long"
+            ids.append(child.get("custom_id", ""))
+    if len(ids) != len(set(ids)):
+        return "custom_ids repeat in one message"
     return None
 
 

@@ -68,6 +68,8 @@ class FakeSlack(FakeServer):
         self._ts = 1_700_000_000.0
         #: user id → fields users.info tells (is_admin, is_owner)
         self.users: dict[str, dict[str, Any]] = {}
+        #: channel id → the chat.update calls made there, in order (each message's blocks are replaced too)
+        self.updates: dict[str, list[dict[str, Any]]] = defaultdict(list)
         #: what was posted to each response_url (the answers to slash commands)
         self.responses: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
@@ -116,6 +118,7 @@ class FakeSlack(FakeServer):
             "users.info": self.users_info,
             "auth.test": self.auth_test,
             "chat.postMessage": self.post_message,
+            "chat.update": self.update_message,
             "conversations.history": self.history,
         }.get(method)
         if handler is None:
@@ -213,6 +216,22 @@ class FakeSlack(FakeServer):
         if self.hold is not None:
             await self.hold.wait()
         return web.json_response({"ok": True, "channel": channel, "ts": message["ts"]})
+
+    async def update_message(self, body: dict[str, Any]) -> web.StreamResponse:
+        """chat.update: the message with that ts in the channel gets the new text and blocks."""
+        channel, ts = body.get("channel", ""), body.get("ts", "")
+        blocks = body.get("blocks") or []
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        problem = _block_problem(blocks, self.max_blocks)
+        if problem:
+            return web.json_response({"ok": False, "error": "invalid_blocks", "errors": [problem]})
+        found = next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+        if found is None:
+            return web.json_response({"ok": False, "error": "message_not_found"})
+        found["blocks"], found["text"] = blocks, body.get("text", found.get("text"))
+        self.updates[channel].append({"ts": ts, "blocks": blocks})
+        return web.json_response({"ok": True, "channel": channel, "ts": ts})
 
     async def history(self, body: dict[str, Any]) -> web.StreamResponse:
         channel = body.get("channel", "")

@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from paperboy.errors import UserInputError
-from paperboy.models import ChannelRef, DigestState, Installation, Platform, Subscription
+from paperboy.models import ChannelRef, DigestState, Installation, Platform, Rating, Subscription
 from paperboy.query import parse
 from paperboy.schedule import Schedule
 from paperboy.store import Store, Target
@@ -43,9 +43,11 @@ async def fill(store: Store) -> None:
     """Something in every table, with gaps in the ids, so that renumbered keys would show."""
     await store.papers.upsert(PAPERS, now=NOW)
     await store.db.execute("DELETE FROM papers WHERE id = ?", (PAPERS[5].id,))
-    await store.subscriptions.save(subscription(LAB, filter="diffusion", min_upvotes=3))
+    await store.subscriptions.save(subscription(LAB, filter="diffusion", min_upvotes=3, taste_weight=2.5))
     await store.subscriptions.save(subscription(ChannelRef(Platform.CONSOLE, "gone")))
-    await store.subscriptions.save(subscription(SHOP, paused_reason="the bot was removed", last_error="403"))
+    await store.subscriptions.save(
+        subscription(SHOP, paused_reason="the bot was removed", last_error="403", taste=False)
+    )
     await store.subscriptions.delete(ChannelRef(Platform.CONSOLE, "gone"))
     await store.feeds.issue(SHOP, "feed-token", "urn:uuid:feed", NOW)
     planned = await store.ledger.plan(LAB, DAY, [p.id for p in PAPERS[:3]], [PAPERS[3].id], NOW)
@@ -60,6 +62,9 @@ async def fill(store: Store) -> None:
     await store.markers.put("discord:commands", "abc123")
     await store.replays.first_time("v0=signature", NOW)
     await store.processes.beat("host:1", NOW, NOW, "1.0", {"shards": [0]})
+    await store.votes.rate(LAB, PAPERS[0].id, "U1", Rating.UP, NOW)
+    await store.votes.rate(LAB, PAPERS[0].id, "U2", Rating.DOWN, NOW)
+    await store.votes.rate(SHOP, PAPERS[4].id, "U1", Rating.UP, NOW)
 
 
 async def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from paperboy.models import ChannelRef, Platform, Subscription
+from paperboy.models import ChannelRef, Platform, Rating, Subscription
 from paperboy.schedule import Schedule
 from paperboy.store import Store
 
@@ -81,3 +81,15 @@ async def test_a_weekly_subscription_turned_daily_again_is_daily(store: Store) -
     await store.subscriptions.save(replace(SUBSCRIPTION, schedule=weekly))
     saved = await store.subscriptions.save(replace(SUBSCRIPTION, schedule=replace(weekly, weekly=False)))
     assert not saved.schedule.weekly and saved.schedule.days == {4}
+
+
+async def test_taste_settings_round_trip(store: Store) -> None:
+    saved = await store.subscriptions.save(replace(SUBSCRIPTION, taste=False, taste_weight=2.5))
+    assert (saved.taste, saved.taste_weight) == (False, 2.5)
+
+
+async def test_unsubscribing_keeps_the_channels_votes(store: Store) -> None:
+    await store.subscriptions.save(SUBSCRIPTION)
+    await store.votes.rate(REF, "2501.00001", "U1", Rating.UP, WHEN)
+    await store.subscriptions.delete(REF)
+    assert len(await store.votes.of_channel(REF)) == 1

@@ -65,7 +65,7 @@ class DiscordSink:
 
     async def send(self, digest: Digest) -> tuple[str, ...]:
         await self._log_in()
-        messages = discord_messages(digest)
+        messages = discord_messages(digest, rating=True)  # the bot's digests can be rated: the bot hears clicks
         target = digest.ref.channel
         ids: list[str] = []
         for part, payload in enumerate(messages):

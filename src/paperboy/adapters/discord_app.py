@@ -22,8 +22,10 @@ import discord
 from discord import app_commands
 from discord.http import Route
 
+from paperboy.adapters.coalesce import UPDATE_SPACING
 from paperboy.adapters.discord import point_at
 from paperboy.adapters.discord_commands import VIEW_TIMEOUT, answer_error, build_papers_group
+from paperboy.adapters.discord_rating import DiscordRating
 from paperboy.adapters.services import Markers, Services
 from paperboy.config import DiscordSettings
 from paperboy.errors import ConfigError, Fault, PaperboyError
@@ -39,10 +41,15 @@ SCOPES = ("bot", "applications.commands")
 
 
 def build_bot(
-    services: Services, settings: DiscordSettings, *, view_timeout: float = VIEW_TIMEOUT
+    services: Services,
+    settings: DiscordSettings,
+    *,
+    view_timeout: float = VIEW_TIMEOUT,
+    update_spacing: float = UPDATE_SPACING,
 ) -> tuple[discord.Client, app_commands.CommandTree[Any]]:
     """The client (sharded when `discord.shards` says so, connecting `discord.shard_ids` when set) and its command
-    tree holding `/papers`."""
+    tree holding `/papers`; it answers the rating buttons of the digests too, editing a rated message at most once
+    per `update_spacing` seconds."""
     point_at(settings.api_base_url, settings.gateway_url)
     # paperboy has no voice; without these, every start warns that voice's libraries are missing
     discord.VoiceClient.warn_nacl = False
@@ -61,6 +68,7 @@ def build_bot(
     tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
     tree.add_command(build_papers_group(services, view_timeout))
     tree.on_error = answer_error  # type: ignore[method-assign]
+    client.event(DiscordRating(services, update_spacing).on_interaction)
     return client, tree
 
 

@@ -8,16 +8,18 @@ discord.py's types are imported for mypy only: at run time `discord.types` would
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict
 
 from paperboy.adapters.text import cut as _cut
 from paperboy.bylines import short_authors
 from paperboy.digest import Digest, DigestItem
 from paperboy.links import SIMILAR, Link, paper_links, similar_command
-from paperboy.models import MARK_END, MARK_START, Paper, SearchPage
+from paperboy.models import MARK_END, MARK_START, ChannelRef, Paper, Platform, Rating, SearchPage, VoteCount
 
 if TYPE_CHECKING:
+    from discord.types.components import ActionRow, ButtonComponent
     from discord.types.embed import Embed
 
 # Discord: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
@@ -46,6 +48,8 @@ class DiscordMessage(TypedDict):
     #: set by the bot for a digest, so a retried post is not shown twice
     nonce: NotRequired[str]
     enforce_nonce: NotRequired[bool]
+    #: the bot's digests: 👍 / 👎 for each paper
+    components: NotRequired[list[ActionRow]]
 
 
 def escape(text: str) -> str:
@@ -57,21 +61,26 @@ def escape(text: str) -> str:
     return escape_mentions(escape_markdown(text))
 
 
-def discord_messages(digest: Digest) -> list[DiscordMessage]:
-    """One message per at most 10 embeds and 6,000 embed characters; the title first, "and N more" last."""
+def discord_messages(digest: Digest, *, rating: bool = False) -> list[DiscordMessage]:
+    """One message per at most 10 embeds and 6,000 embed characters; the title first, "and N more" last. With
+    `rating` (the bot's digests: a webhook's message cannot be clicked back to paperboy), the papers are numbered
+    and each message has 👍 / 👎 buttons for each of its papers."""
     messages: list[DiscordMessage] = []
     embeds: list[Embed] = []
+    rated: list[RatingButton] = []
     size = 0
-    for item in digest.items:
-        embed = _discord_embed(item)
+    for number, item in enumerate(digest.items, start=1):
+        embed = _discord_embed(item, number if rating else None)
         length = _embed_length(embed)
         if embeds and (len(embeds) == DISCORD_EMBEDS or size + length > DISCORD_EMBEDS_TOTAL):
-            messages.append({"embeds": embeds})
-            embeds, size = [], 0
+            messages.append(_message(embeds, rated))
+            embeds, rated, size = [], [], 0
         embeds.append(embed)
+        if rating:
+            rated.append(RatingButton(digest.ref, item.paper_id, number))
         size += length
     if embeds or not messages:
-        messages.append({"embeds": embeds})
+        messages.append(_message(embeds, rated))
     messages[0]["content"] = _cut(escape(digest.title), DISCORD_CONTENT)
     if digest.more:
         last = messages[-1]
@@ -82,12 +91,19 @@ def discord_messages(digest: Digest) -> list[DiscordMessage]:
     return messages
 
 
-def _discord_embed(item: DigestItem) -> Embed:
+def _message(embeds: list[Embed], rated: list[RatingButton]) -> DiscordMessage:
+    if not rated:
+        return {"embeds": embeds}
+    return {"embeds": embeds, "components": rating_rows(rated, {})}
+
+
+def _discord_embed(item: DigestItem, number: int | None = None) -> Embed:
     lines = [escape(item.summary), f"{_links(paper_links(item))} · {SIMILAR}: `{similar_command(item.paper_id)}`"]
     if item.reasons:
         lines.append(escape(f"matched: {'; '.join(item.reasons)}"))
+    title = escape(item.title) if number is None else f"{number} · {escape(item.title)}"
     return {
-        "title": _cut(escape(item.title), DISCORD_EMBED_TITLE),
+        "title": _cut(title, DISCORD_EMBED_TITLE),
         "url": item.url,
         "description": _cut("\n".join(line for line in lines if line), DISCORD_EMBED_DESCRIPTION),
         "footer": {"text": _cut(f"{item.authors} · ▲ {item.upvotes}", DISCORD_EMBED_FOOTER)},
@@ -151,3 +167,65 @@ def _paper_embed(paper: Paper, body: str, links: tuple[Link, ...], most_authors:
 def _code(text: str) -> str:
     """`text` inside inline code: backticks cannot be escaped there, so they become look-alikes."""
     return text.replace("`", "ˋ")
+
+
+# Rating from the digest. Buttons on the message rather than a select menu: the group's counts show on them
+# without a click, and one click votes (a select needs two, and shows no counts). A message holds at most 10
+# embeds, so 10 papers; at two buttons a paper and two papers a row, that is 5 rows of 4: within Discord's 5 rows
+# of 5. The papers are numbered in their embed titles and on their buttons, so each button says which paper.
+DISCORD_ROWS = 5
+DISCORD_ROW_BUTTONS = 5
+DISCORD_CUSTOM_ID = 100
+PAPERS_PER_ROW = 2
+_RATING_ID = "pbr"
+_THUMBS = {Rating.UP: "👍", Rating.DOWN: "👎"}
+_LETTERS = {Rating.UP: "u", Rating.DOWN: "d"}
+
+
+@dataclass(frozen=True, slots=True)
+class RatingButton:
+    """Which channel's digest, which paper, and its number in the digest: what a rating button's custom_id says."""
+
+    ref: ChannelRef
+    paper_id: str
+    number: int
+
+    def custom_id(self, rating: Rating) -> str:
+        """`pbr:<guild>:<channel>:<number>:<u|d>:<paper>`: the paper last, as it is the only part that may hold
+        a colon; at most 100 characters (ids of 20 digits and an arXiv id take about 60)."""
+        ref = self.ref
+        made = f"{_RATING_ID}:{ref.workspace}:{ref.channel}:{self.number}:{_LETTERS[rating]}:{self.paper_id}"
+        if len(made) > DISCORD_CUSTOM_ID:
+            raise ValueError(f"a rating button's custom_id would be {len(made)} characters, over Discord's 100")
+        return made
+
+
+def rating_click(custom_id: str) -> tuple[RatingButton, Rating] | None:
+    """The button and the rating a custom_id names; None when it is no rating button's."""
+    parts = custom_id.split(":", 5)
+    if len(parts) != 6 or parts[0] != _RATING_ID or not parts[3].isdigit():
+        return None
+    rating = next((r for r, letter in _LETTERS.items() if letter == parts[4]), None)
+    if rating is None or not parts[5]:
+        return None
+    return RatingButton(ChannelRef(Platform.DISCORD, parts[2], parts[1]), parts[5], int(parts[3])), rating
+
+
+def rating_rows(buttons: list[RatingButton], counts: Mapping[str, VoteCount]) -> list[ActionRow]:
+    """Two papers a row, 👍 then 👎 of each, labelled with the paper's number and the group's counts."""
+    rows: list[ActionRow] = []
+    for start in range(0, len(buttons), PAPERS_PER_ROW):
+        row: list[ButtonComponent] = []
+        for button in buttons[start : start + PAPERS_PER_ROW]:
+            count = counts.get(button.paper_id, VoteCount())
+            row.append(_rating_button(button, Rating.UP, count.up))
+            row.append(_rating_button(button, Rating.DOWN, count.down))
+        rows.append({"type": 1, "components": list(row)})
+    if len(rows) > DISCORD_ROWS:
+        raise ValueError(f"{len(buttons)} papers need {len(rows)} rows of buttons, over Discord's 5")
+    return rows
+
+
+def _rating_button(button: RatingButton, rating: Rating, count: int) -> ButtonComponent:
+    label = f"{button.number} {_THUMBS[rating]}" + (f" {count}" if count else "")
+    return {"type": 2, "style": 2, "label": label, "custom_id": button.custom_id(rating)}

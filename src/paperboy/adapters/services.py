@@ -14,6 +14,7 @@ from typing import Protocol
 
 from paperboy.delivery import DigestRunner
 from paperboy.models import Installation, Platform
+from paperboy.ratings import RatingService
 from paperboy.service import PaperService
 from paperboy.subscriptions import SubscriptionService
 
@@ -29,6 +30,8 @@ class Services:
     digests: DigestRunner
     #: whether a user may change a channel's feed (Slack: slack.restrict_changes; Discord checks permissions)
     may_change: Callable[[str], Awaitable[bool]] = anyone
+    #: 👍 / 👎 clicks on the digests' papers (None: a digest's buttons say rating is not available)
+    ratings: RatingService | None = None
 
 
 class Installations(Protocol):

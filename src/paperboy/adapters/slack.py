@@ -88,7 +88,7 @@ class SlackSink:
 
     async def send(self, digest: Digest) -> tuple[str, ...]:
         token = await self._token(digest)
-        messages = slack_messages(digest)
+        messages = slack_messages(digest, rating=True)  # the bot's digests can be rated: the app hears the clicks
         posted = await self._posted_parts(token, digest) if digest.resent and digest.id else {}
         ids: list[str] = []
         for part, message in enumerate(messages):

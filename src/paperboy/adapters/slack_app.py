@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -28,17 +29,19 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from paperboy.adapters.coalesce import UPDATE_SPACING, Coalescer
 from paperboy.adapters.command_table import sort_order
 from paperboy.adapters.services import Services
 from paperboy.adapters.slack_authorize import NOT_INSTALLED, ConfiguredToken, InstalledToken
-from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL
+from paperboy.adapters.slack_blocks import MORE_RESULTS, POST_TO_CHANNEL, RATE_ACTIONS, rated, rated_papers, with_counts
 from paperboy.adapters.slack_commands import Invocation, answer, search_page, shared_paper, similar_page
 from paperboy.adapters.slack_errors import UNREACHABLE, error_code, is_outage, web_api_problem
 from paperboy.adapters.slack_failures import Failures
 from paperboy.adapters.slack_http import SeenRequests, guard
 from paperboy.adapters.slack_respond import RESPOND_SECONDS, post_response
 from paperboy.errors import ConfigError, Fault, PaperboyError
-from paperboy.models import Sort
+from paperboy.models import ChannelRef, Platform, Sort
+from paperboy.ratings import Click
 from paperboy.reach import cannot_reach, no_answer
 
 log = logging.getLogger(__name__)
@@ -72,13 +75,14 @@ def build_slack_app(
     policy: ChangePolicy | None = None,
     oauth: AsyncOAuthSettings | None = None,
     respond_within: float = RESPOND_SECONDS,
+    update_spacing: float = UPDATE_SPACING,
 ) -> AsyncApp:
     """The app answering `/papers` and its buttons. `client` says how to reach Slack's Web API (base URL,
     timeout, retries) and carries no token: each request is answered with `token` (one workspace), or with
     `oauth` the token its workspace got when it installed paperboy through `/slack/install`. Neither is
     checked with Slack per request, so that whatever needs no Web API is answered while Slack's is down.
     Handlers use the `client` bolt hands them, which carries that token; answers go to the response_url
-    within `respond_within` seconds."""
+    within `respond_within` seconds; a digest message rated is updated at most once per `update_spacing` seconds."""
     if client.token:
         raise ValueError("the Slack app's client carries no token; pass it as `token`")
     if oauth is not None:
@@ -116,6 +120,13 @@ def build_slack_app(
     async def post_to_channel(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         await reported(body, partial(_post_to_channel, services, body, action, client))
+
+    updates = Coalescer(update_spacing)
+
+    @app.action(re.compile("|".join(map(re.escape, RATE_ACTIONS))))
+    async def rate(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()  # at once: the vote and the message's new counts follow
+        await reported(body, partial(_rate, services, updates, body, action, client))
 
     return app
 
@@ -196,6 +207,56 @@ async def _post_to_channel(
         await respond(
             text=f"paperboy cannot post here ({problem}).{hint}", response_type="ephemeral", replace_original=False
         )
+
+
+async def _rate(
+    services: Services,
+    updates: Coalescer,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: Respond,
+) -> None:
+    """A 👍 or 👎 under a digest's paper: the vote counted (or changed, or withdrawn), then the message's counts
+    updated; a click that cannot count gets its sentence, for the clicker alone."""
+    try:
+        ref, paper_id = rated(str(action.get("value", "")))
+    except ValueError:
+        await respond(text="This button is not one paperboy understands.", response_type="ephemeral")
+        return
+    channel = str((body.get("channel") or {}).get("id", ""))
+    click = Click(
+        ref=ref,
+        paper_id=paper_id,
+        member=str((body.get("user") or {}).get("id", "")),
+        rating=RATE_ACTIONS[str(action.get("action_id"))],
+        # channel ids are unique across Slack, so the click's channel with the button's workspace is the same
+        # channel exactly when the ids agree
+        clicked_in=ChannelRef(Platform.SLACK, channel, ref.workspace),
+    )
+    try:
+        if services.ratings is None:
+            raise PaperboyError("Rating papers is not available in this paperboy.")
+        await services.ratings.click(click)
+    except PaperboyError as error:
+        await respond(text=str(error), response_type="ephemeral", replace_original=False)
+        return
+    message = body.get("message") or {}
+    ts = str(message.get("ts") or (body.get("container") or {}).get("message_ts") or "")
+    if ts and message.get("blocks"):
+        updates.request((channel, ts), partial(_show_counts, services, client, ref, channel, ts, message))
+
+
+async def _show_counts(
+    services: Services, client: AsyncWebClient, ref: ChannelRef, channel: str, ts: str, message: dict[str, Any]
+) -> None:
+    """Update a digest message with the counts of its papers as they are now."""
+    assert services.ratings is not None
+    blocks: list[dict[str, Any]] = message["blocks"]
+    counts = await services.ratings.counts(ref, rated_papers(blocks))
+    await client.chat_update(
+        channel=channel, ts=ts, text=str(message.get("text", "")), blocks=with_counts(blocks, counts)
+    )
 
 
 async def announce(client: AsyncWebClient, channel: str, text: str) -> None:

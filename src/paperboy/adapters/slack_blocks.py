@@ -6,15 +6,17 @@ sent is exactly what is written here (slack_sdk's block classes would reorder it
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from paperboy.adapters.block_kit import Block, Button, SlackMessage
 from paperboy.adapters.text import cut as _cut
 from paperboy.bylines import short_authors
 from paperboy.digest import Digest, DigestItem
 from paperboy.links import SIMILAR, Link, paper_links, similar_command
-from paperboy.models import Paper, SearchPage, Sort
+from paperboy.models import ChannelRef, Paper, Platform, Rating, SearchPage, Sort, VoteCount
 
 # Slack Block Kit
 SLACK_BLOCKS = 50
@@ -24,19 +26,26 @@ SLACK_HEADER_TEXT = 150
 MARK_OPEN, MARK_CLOSE = "\x0e", "\x0f"
 
 
-def slack_messages(digest: Digest) -> list[SlackMessage]:
-    """Block Kit messages of at most 50 blocks: a header, a section (and a context line) per paper."""
-    blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _cut(digest.title, SLACK_HEADER_TEXT)}}
-    ]
+def slack_messages(digest: Digest, *, rating: bool = False) -> list[SlackMessage]:
+    """Block Kit messages of at most 50 blocks: a header, a section (and a context line) per paper. With `rating`
+    (the bot's digests: a webhook's message cannot be clicked back to paperboy), each paper also gets a row of
+    👍 / 👎 buttons, and a message is cut between papers, never inside one."""
+    header: Block = {"type": "header", "text": {"type": "plain_text", "text": _cut(digest.title, SLACK_HEADER_TEXT)}}
+    groups: list[list[Block]] = [[header]]
     for item in digest.items:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _slack_item(item)}})
+        group: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": _slack_item(item)}}]
         if item.reasons:
             context = _cut(f"matched: {'; '.join(escape(r) for r in item.reasons)}", SLACK_SECTION_TEXT)
-            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
+            group.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
+        if rating:
+            group.append(rating_block(digest.ref, item.paper_id, VoteCount()))
+        groups.append(group)
     if digest.more:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(digest.more)}]})
-    return [{"text": _cut(digest.title, SLACK_SECTION_TEXT), "blocks": chunk} for chunk in _chunks(blocks)]
+        groups.append([{"type": "context", "elements": [{"type": "mrkdwn", "text": escape(digest.more)}]}])
+    blocks = [block for group in groups for block in group]
+    # without buttons the cut stays where it always was (a webhook's messages are as before)
+    chunks = _packed(groups) if rating else _chunks(blocks)
+    return [{"text": _cut(digest.title, SLACK_SECTION_TEXT), "blocks": chunk} for chunk in chunks]
 
 
 def _slack_item(item: DigestItem) -> str:
@@ -54,6 +63,90 @@ def _links(links: tuple[Link, ...]) -> str:
 def _chunks(blocks: list[Block]) -> Iterator[list[Block]]:
     for start in range(0, len(blocks), SLACK_BLOCKS):
         yield blocks[start : start + SLACK_BLOCKS]
+
+
+def _packed(groups: list[list[Block]]) -> Iterator[list[Block]]:
+    """Groups of blocks (a paper with its buttons) packed into messages of at most 50 blocks, a group never cut:
+    a paper's buttons stay under it."""
+    chunk: list[Block] = []
+    for group in groups:
+        if chunk and len(chunk) + len(group) > SLACK_BLOCKS:
+            yield chunk
+            chunk = []
+        chunk.extend(group)
+    if chunk:
+        yield chunk
+
+
+# Rating from the digest. Buttons rather than an overflow menu: the group's counts show on them without a click,
+# and one click votes (an overflow hides both behind a menu). They take an actions block per paper, so a digest
+# with buttons is cut between papers (`_packed`): 16 papers of 3 blocks per message at most.
+#: action ids of the 👍 and 👎 buttons under each paper of a bot digest
+RATE_UP, RATE_DOWN = "papers_rate_up", "papers_rate_down"
+RATE_ACTIONS = {RATE_UP: Rating.UP, RATE_DOWN: Rating.DOWN}
+_THUMBS = {Rating.UP: "👍", Rating.DOWN: "👎"}
+
+
+def rating_block(ref: ChannelRef, paper_id: str, counts: VoteCount) -> Block:
+    """👍 and 👎 under a paper, each with the group's count; the value names the channel and the paper (a click
+    is then understood without asking anything), as JSON far below Slack's 2,000 characters."""
+    value = json.dumps({"w": ref.workspace, "c": ref.channel, "p": paper_id})
+    return {
+        "type": "actions",
+        "elements": [
+            _button(rating_label(Rating.UP, counts.up), RATE_UP, value),
+            _button(rating_label(Rating.DOWN, counts.down), RATE_DOWN, value),
+        ],
+    }
+
+
+def rating_label(rating: Rating, count: int) -> str:
+    """`👍 3`, or the thumb alone while nobody gave that rating."""
+    return f"{_THUMBS[rating]} {count}" if count else _THUMBS[rating]
+
+
+def rated(value: str) -> tuple[ChannelRef, str]:
+    """The channel and the paper a rating button's value names; ValueError when it names none."""
+    named = json.loads(value)
+    if not isinstance(named, dict) or not all(isinstance(named.get(k), str) for k in ("w", "c", "p")):
+        raise ValueError(f"not a rating button's value: {value[:100]!r}")
+    return ChannelRef(Platform.SLACK, named["c"], named["w"]), named["p"]
+
+
+def rated_papers(blocks: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The papers a message has rating buttons for, in its order (from the blocks as Slack hands them back)."""
+    found: list[str] = []
+    for element in _rating_buttons(blocks):
+        with contextlib.suppress(ValueError):
+            paper = rated(str(element.get("value", "")))[1]
+            if paper not in found:
+                found.append(paper)
+    return found
+
+
+def with_counts(blocks: list[dict[str, Any]], counts: Mapping[str, VoteCount]) -> list[dict[str, Any]]:
+    """The message's blocks (as Slack hands them back with a click) with each rating button showing `counts`;
+    everything else is left as it is."""
+    for element in _rating_buttons(blocks):
+        with contextlib.suppress(ValueError):
+            paper = rated(str(element.get("value", "")))[1]
+            count = counts.get(paper, VoteCount())
+            rating = RATE_ACTIONS[element["action_id"]]
+            element["text"] = {"type": "plain_text", "text": rating_label(rating, _count(count, rating))}
+    return blocks
+
+
+def _count(counts: VoteCount, rating: Rating) -> int:
+    return counts.up if rating is Rating.UP else counts.down
+
+
+def _rating_buttons(blocks: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    for block in blocks:
+        if block.get("type") != "actions":
+            continue
+        for element in block.get("elements") or []:
+            if isinstance(element, dict) and element.get("action_id") in RATE_ACTIONS:
+                yield element
 
 
 def escape(text: str) -> str:

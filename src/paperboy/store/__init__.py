@@ -28,6 +28,7 @@ from paperboy.store.sqlite import maintenance
 from paperboy.store.sqlite.connection import SqliteDatabase
 from paperboy.store.sqlite.migrations import LATEST_VERSION
 from paperboy.store.subscriptions import SubscriptionStore
+from paperboy.store.votes import VoteStore
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class Store:
         self.markers = MarkerStore(db)
         self.replays = ReplayStore(db)
         self.processes = ProcessStore(db)
+        self.votes = VoteStore(db)
         self.locks: Locks = db.locks
 
     @classmethod
@@ -172,5 +174,6 @@ __all__ = [
     "SubscriptionStore",
     "TableProgress",
     "Target",
+    "VoteStore",
     "is_postgres_url",
 ]

@@ -68,7 +68,7 @@ class Table:
 _SUBSCRIPTION_COLUMNS = (
     "platform", "workspace", "channel", "filter", "post_time", "timezone", "days", "max_papers", "min_upvotes",
     "post_empty", "paused_reason", "paused_cause", "last_error", "created_by", "created_at", "updated_by",
-    "updated_at",
+    "updated_at", "taste", "taste_weight",
 )  # fmt: skip
 _DIGEST_COLUMNS = (
     "platform", "workspace", "channel", "day", "kind", "state", "planned_at", "sent_at", "left_out", "message_ids",
@@ -95,6 +95,7 @@ TABLES = (
     Table("markers", ("name",), ("value",)),
     Table("seen_signatures", ("signature",), ("seen_at",)),
     Table("processes", ("name",), ("started_at", "seen_at", "version", "holds")),
+    Table("votes", ("platform", "workspace", "channel", "paper_id", "member"), ("rating", "at")),
 )
 
 

@@ -23,6 +23,8 @@ _COLUMNS = (
     "max_papers",
     "min_upvotes",
     "post_empty",
+    "taste",
+    "taste_weight",
     "paused_reason",
     "paused_cause",
     "last_error",
@@ -104,6 +106,8 @@ def _to_row(s: Subscription) -> tuple[Any, ...]:
         s.max_papers,
         s.min_upvotes,
         int(s.post_empty),
+        int(s.taste),
+        float(s.taste_weight),
         s.paused_reason,
         s.paused_cause.value if s.paused_cause else None,
         s.last_error,
@@ -116,7 +120,8 @@ def _to_row(s: Subscription) -> tuple[Any, ...]:
 
 def _from_row(row: Sequence[Any]) -> Subscription:
     (id_, platform, workspace, channel, filter_, post_time, timezone, days, max_papers, min_upvotes, post_empty,
-     paused_reason, paused_cause, last_error, created_by, created_at, updated_by, updated_at) = row  # fmt: skip
+     taste, taste_weight, paused_reason, paused_cause, last_error, created_by, created_at, updated_by,
+     updated_at) = row  # fmt: skip
     return Subscription(
         ref=ChannelRef(Platform(platform), channel, workspace),
         schedule=Schedule(parse_clock(post_time), parse_timezone(timezone), *parse_days(days)),
@@ -124,6 +129,8 @@ def _from_row(row: Sequence[Any]) -> Subscription:
         filter=filter_,
         min_upvotes=min_upvotes,
         post_empty=bool(post_empty),
+        taste=bool(taste),
+        taste_weight=float(taste_weight),
         paused_reason=paused_reason,
         paused_cause=PauseCause(paused_cause) if paused_cause else None,
         last_error=last_error,

@@ -192,6 +192,25 @@ MIGRATIONS: tuple[Migration, ...] = (
         SELECT 1;
         """,
     ),
+    Migration(
+        4,
+        "votes: members rate a digest's papers, and a channel's taste is learned from them",
+        """
+        -- as SQLite's version 13: a member's current vote per (channel, paper); taste settings per subscription
+        CREATE TABLE votes (
+            platform  TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel   TEXT NOT NULL,
+            paper_id  TEXT NOT NULL,
+            member    TEXT NOT NULL,
+            rating    BIGINT NOT NULL CHECK (rating IN (-1, 1)),
+            at        TEXT NOT NULL,
+            PRIMARY KEY (platform, workspace, channel, paper_id, member)
+        );
+        ALTER TABLE subscriptions ADD COLUMN taste BIGINT NOT NULL DEFAULT 1;
+        ALTER TABLE subscriptions ADD COLUMN taste_weight DOUBLE PRECISION NOT NULL DEFAULT 1.0;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -275,6 +275,28 @@ MIGRATIONS: tuple[Migration, ...] = (
         SELECT 1;
         """,
     ),
+    Migration(
+        13,
+        "votes: members rate a digest's papers, and a channel's taste is learned from them",
+        """
+        -- one row per (channel, paper, member): the member's current vote (withdrawn: no row). Not tied to the
+        -- subscription: unsubscribing keeps a channel's votes (subscribing again brings its taste back);
+        -- `/papers taste reset` forgets them.
+        CREATE TABLE votes (
+            platform  TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel   TEXT NOT NULL,
+            paper_id  TEXT NOT NULL,
+            member    TEXT NOT NULL,
+            rating    INTEGER NOT NULL CHECK (rating IN (-1, 1)),  -- 1 up, -1 down
+            at        TEXT NOT NULL,                               -- when the member last set it
+            PRIMARY KEY (platform, workspace, channel, paper_id, member)
+        ) WITHOUT ROWID;
+        -- whether the channel's digest order follows its taste, and how much (0 counts for nothing)
+        ALTER TABLE subscriptions ADD COLUMN taste INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE subscriptions ADD COLUMN taste_weight REAL NOT NULL DEFAULT 1.0;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
