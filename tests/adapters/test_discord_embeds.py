@@ -10,7 +10,7 @@ import pytest
 
 from paperboy.adapters.discord_embeds import DISCORD_EMBEDS_TOTAL, discord_messages, paper_message, search_message
 from paperboy.digest import Digest, item
-from paperboy.models import MARK_END, MARK_START, ChannelRef, Platform, SearchHit, SearchPage, Snippet
+from paperboy.models import MARK_END, MARK_START, ChannelRef, PartialMatch, Platform, SearchHit, SearchPage, Snippet
 from tests.fakes.corpus import corpus_papers
 from tests.fakes.digests import digest, items
 from tests.fakes.discord import embed_problem
@@ -99,3 +99,13 @@ def test_a_title_cannot_ping_anyone() -> None:
     message = discord_messages(digest_)[0]
     assert "@everyone" not in message["embeds"][0]["title"]
     assert message["allowed_mentions"] == {"parse": []}
+
+
+def test_each_partial_match_says_so_and_the_page_says_where_they_start() -> None:
+    hits = (SearchHit(CORPUS[0], 1.0), SearchHit(CORPUS[1], 0.5, partial=PartialMatch(2, 3)))
+    message = search_message(SearchPage(hits, 10, False), "a b c")
+    assert message["content"].splitlines()[1:] == ["Partial matches (2 of 3 words) from 12"]
+    footers = [embed["footer"]["text"] for embed in message["embeds"]]
+    assert not footers[0].startswith("partial match")
+    assert footers[1].startswith("partial match: 2 of 3 words · ")
+    within_limits(message)

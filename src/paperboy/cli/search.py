@@ -10,7 +10,7 @@ from paperboy.cli import command_position
 from paperboy.cli.options import positive_int
 from paperboy.cli.output import hit_json, hit_text, print_hints, print_json, styled
 from paperboy.config import Settings
-from paperboy.models import Sort
+from paperboy.models import SearchPage, Sort
 from paperboy.query import canonical
 from paperboy.service import PaperService
 from paperboy.store import Store
@@ -81,6 +81,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array for scripts")
 
 
+def page_text(page: SearchPage, first: int, *, bold: bool) -> list[str]:
+    """Each result as `hit_text` shows it, after a line announcing the partial matches that start there."""
+    shown = []
+    for at, hit in enumerate(page.hits):
+        partial = page.divider(at)
+        text = hit_text(first + at, hit, bold=bold)
+        shown.append(f"-- {partial.label} --\n\n{text}" if partial is not None else text)
+    return shown
+
+
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     async with await Store.open(settings.database.target) as store:
@@ -92,7 +102,7 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
     else:
         first = args.offset + 1
         bold = styled(sys.stdout)
-        print("\n\n".join(hit_text(rank, hit, bold=bold) for rank, hit in enumerate(page.hits, first)))
+        print("\n\n".join(page_text(page, first, bold=bold)))
         if page.has_more:
             print(f"\nmore: --offset {args.offset + len(page.hits)}")
     sys.stdout.flush()  # the answer, then what was noticed about the query (stderr is not buffered)

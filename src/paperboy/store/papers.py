@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
 from paperboy.dedup import merge_papers, merge_sightings
-from paperboy.models import Paper, SearchHit, SearchPage, Snippet, Sort, UpsertCounts
+from paperboy.models import Paper, PartialMatch, SearchHit, SearchPage, Snippet, Sort, UpsertCounts
 from paperboy.query.ast import Node
-from paperboy.store.engine import Database, Queries, SearchRequest
+from paperboy.store import partial
+from paperboy.store.engine import Database, Queries, Row, SearchRequest
 from paperboy.store.rows import COLUMNS, PAPER_DAY, from_row, iso, to_row, utc_text
 
 #: papers written per transaction: big enough to amortise the commit, small enough to let other writers in
@@ -83,13 +84,28 @@ class PaperStore:
         offset: int = 0,
         today: date | None = None,
     ) -> SearchPage:
-        """One page of the papers matching `query`, in `sort` order, each with a snippet of its abstract."""
-        rows = await self._db.index.search(self._db, self._request(query, sort, limit, offset, today))
-        hits = tuple(
-            SearchHit(paper := from_row(row), float(row[-2]), Snippet(row[-1] or _opening(paper.abstract)))
-            for row in rows[:limit]
-        )
-        return SearchPage(hits, offset, has_more=len(rows) > limit)
+        """One page of the papers matching `query`, in `sort` order, each with a snippet of its abstract.
+
+        A relevance search of several words goes on with partial matches when the papers holding every word run
+        out (`store/partial.py`): the pages run through the full matches, then each tier of partial ones, as one
+        list. A page that starts past a part counts that part's results to know where the next one starts."""
+        parts = [(query, None), *((tier.query, tier.match) for tier in partial.tiers(query))]
+        if sort is not Sort.RELEVANCE:
+            parts = parts[:1]
+        hits: list[SearchHit] = []
+        skip = offset
+        for node, match in parts:
+            wanted = limit - len(hits)
+            request = self._request(node, sort, wanted, skip, today)
+            rows = await self._db.index.search(self._db, request)
+            hits += [_hit(row, match) for row in rows[:wanted]]
+            if len(rows) > wanted:
+                return SearchPage(tuple(hits), offset, has_more=True)
+            if rows:
+                skip = 0
+            elif skip:
+                skip -= await self._db.index.count(self._db, request, skip)
+        return SearchPage(tuple(hits), offset, has_more=False)
 
     async def query_plan(
         self, query: Node, *, sort: Sort = Sort.RELEVANCE, limit: int = 10, offset: int = 0, today: date | None = None
@@ -110,6 +126,11 @@ class PaperStore:
         sql = f"{_SELECT} WHERE id IN ({self._db.dialect.json_values})"
         rows = await (queries or self._db).fetchall(sql, (json.dumps(list(ids)),))
         return {row[0]: from_row(row) for row in rows}
+
+
+def _hit(row: Row, match: PartialMatch | None) -> SearchHit:
+    paper = from_row(row)
+    return SearchHit(paper, float(row[-2]), Snippet(row[-1] or _opening(paper.abstract)), match)
 
 
 def _opening(abstract: str) -> str:

@@ -21,6 +21,10 @@ milliseconds for a common word in a million papers. So a broad search (one of it
 words in the title). Searches for rarer words, and every search on a database of a few thousand papers,
 are ranked by bm25.
 
+A search of several plain words lists the papers holding all of them first; when they fill less than the page,
+it goes on with partial matches, most words first, down to papers holding `PARTIAL_SHARE` of the words
+(rounded up: 1 of 2, 2 of 3, 2 of 4), each tier ranked as above (see `store/partial.py`).
+
 Both boosts are multipliers of at most 1.2 and 1.1: they reorder close matches, never a clear winner.
 """
 
@@ -40,6 +44,8 @@ RECENCY_HALF = 30.0
 CANDIDATES = 500
 BM25_MAX_PAPERS = 5_000
 TITLE_COVERAGE = 1.0
+
+PARTIAL_SHARE = 0.5
 
 
 def bm25(fts_table: str) -> str:

@@ -710,6 +710,26 @@ async def search(db: Queries, request: SearchRequest) -> list[Row]:
     return [(*row[:-1], _with_ellipses(row[_ABSTRACT], row[-1])) for row in rows]
 
 
+async def count(db: Queries, request: SearchRequest, most: int) -> int:
+    """How many rows `search` gives over all its pages, counted up to `most` (as on SQLite: a relevance search
+    ranks its newest `ranking.CANDIDATES` matches, or what `newest_matches` finds)."""
+    compiled = compile_query(request.query, request.today, await analyse(db, inputs(request.query)))
+    if request.sort is Sort.RELEVANCE and compiled.left_out_of is None:
+        most = min(most, ranking.CANDIDATES)
+        if checks(compiled):
+            return min(len(await newest_matches(db, compiled)), most)
+    if compiled.match is None:
+        where = f"papers p WHERE {compiled.where} AND {compiled.bounds}"
+        found = (*compiled.params, *compiled.bound_params)
+    else:
+        where, found = _matches(compiled)
+    try:
+        row = await db.fetchone(f"SELECT count(*) FROM (SELECT 1 FROM {where} LIMIT ?) AS c", (*found, most))
+    except (psycopg.errors.DataError, psycopg.errors.ProgramLimitExceeded) as error:
+        raise QueryError(f"the search could not run ({_first_line(error)}); simplify it and try again") from None
+    return int(row[0]) if row else 0
+
+
 async def plan(db: Queries, request: SearchRequest) -> list[str]:
     """PostgreSQL's plan for that search, a line per step: each window `newest_matches` looked through, then
     the statement that ranks what they found."""

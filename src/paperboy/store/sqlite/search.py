@@ -185,6 +185,19 @@ def probe_statement(compiled: Compiled) -> Statement | None:
     return Statement(sql, (compiled.any_term,))
 
 
+def count_statement(compiled: Compiled, *, sort: Sort, most: int) -> Statement:
+    """How many results `search_statement` gives over all its pages, counted up to `most`: a relevance search
+    ranks its newest `ranking.CANDIDATES` matches only (a digest's left-out papers, all of them)."""
+    if sort is Sort.RELEVANCE and compiled.left_out_of is None:
+        most = min(most, ranking.CANDIDATES)
+    if compiled.match is None:
+        where = f"{compiled.where} AND {compiled.bounds.format(rowid='p.pk')}"
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {where} LIMIT ?)"
+        return Statement(sql, (*compiled.params, *compiled.bound_params, most))
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {_matches(compiled)} LIMIT ?)"
+    return Statement(sql, (compiled.match, *compiled.params, *compiled.bound_params, most))
+
+
 def _matches(compiled: Compiled) -> str:
     return (
         "papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ? "
