@@ -56,6 +56,7 @@ EXPERIMENTS: dict[str, dict[str, float]] = {
     "title weight 3": {"TITLE_WEIGHT": 3.0},
     "broad mode forced": {"BM25_MAX_PAPERS": 0},
     "no partial matches": {"PARTIAL_SHARE": 1.0},
+    "no exact-form bonus": {"EXACT_BONUS": 0.0},
 }
 
 

@@ -263,6 +263,35 @@ async def test_a_word_in_the_title_outranks_the_same_word_in_the_abstract(store:
     assert set(found[: len(in_title)]) == in_title
 
 
+async def test_a_word_as_typed_outranks_a_match_of_its_stem_only(target: Target) -> None:
+    typed = Paper(id="2501.90001", title="Complexity of wombat burrows", abstract="Wombats.", daily_date=TODAY)
+    stem = Paper(id="2501.90002", title="Complex wombat burrows study", abstract="Wombats.", daily_date=TODAY)
+    async with await Store.open(target) as store:
+        await store.papers.upsert([typed])
+        await store.papers.upsert([stem])  # newer: it would win a tie
+        assert await ids(store, "complexity") == [typed.id, stem.id]
+        assert await ids(store, "complex") == [stem.id, typed.id]
+
+
+async def test_without_the_exact_form_bonus_stemmed_twins_tie(target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ranking, "EXACT_BONUS", 0.0)
+    typed = Paper(id="2501.90001", title="Complexity of wombat burrows", abstract="Wombats.", daily_date=TODAY)
+    stem = Paper(id="2501.90002", title="Complex wombat burrows study", abstract="Wombats.", daily_date=TODAY)
+    async with await Store.open(target) as store:
+        await store.papers.upsert([typed])
+        await store.papers.upsert([stem])
+        assert await ids(store, "complexity") == [stem.id, typed.id]
+
+
+async def test_a_phrase_as_typed_outranks_its_stems(target: Target) -> None:
+    typed = Paper(id="2501.90001", title="Wombat flow matching", abstract="Wombats.", daily_date=TODAY)
+    stem = Paper(id="2501.90002", title="Wombat flows matched", abstract="Wombats.", daily_date=TODAY)
+    async with await Store.open(target) as store:
+        await store.papers.upsert([typed])
+        await store.papers.upsert([stem])
+        assert await ids(store, '"flow matching"') == [typed.id, stem.id]
+
+
 async def test_upvotes_break_a_tie(target: Target) -> None:
     twin = Paper(id="2501.90001", title="Sparse wombat attention", abstract="Wombats.", daily_date=TODAY)
     async with await Store.open(target) as store:

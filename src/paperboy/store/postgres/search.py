@@ -308,6 +308,8 @@ class Compiled:
     left_out_of: int | None = None
     #: whether `where` filters on more than dates and ids (which `bounds` turn into pk ranges the index uses)
     filtered: bool = False
+    #: ILIKE patterns of the words and phrases as typed (`ranking.exact_forms`), each twice (title, abstract)
+    exact: tuple[str, ...] = ()
 
 
 _IN_TITLE = (None, TextField.TITLE)
@@ -355,6 +357,7 @@ def compile_query(node: Node, today: date, analysed: dict[str, str]) -> Compiled
             (int(item.value) for item in rest if isinstance(item, Match) and item.field is MatchField.MORE), None
         ),
         filtered=any(_pk_bound(item, today) is None for item in rest),
+        exact=tuple(form for form in ranking.exact_forms(matched) for _ in "ta") if matched is not None else (),
     )
 
 
@@ -455,6 +458,9 @@ def _boosts() -> str:
     return ranking.boosts("p.upvotes", PAPER_DAY, "?", dialect="postgresql")
 
 
+#: whether a paper's title or abstract holds a form of `Compiled.exact` as typed, in any case (as on SQLite)
+_HOLDS_AS_TYPED = "CAST(p.title ILIKE ? OR p.abstract ILIKE ? AS integer)"
+
 _ORDER = {
     Sort.RELEVANCE: "score DESC",
     Sort.UPVOTES: "coalesce(p.upvotes, 0) DESC",
@@ -495,11 +501,19 @@ def search_statement(
         else:
             relevance = f"ts_rank({rank_weights(compiled.rank_fields)}, p.document, CAST(? AS tsquery))"
             relevance_params = (compiled.match,)
+        exact = ranking.exact_bonus([_HOLDS_AS_TYPED for _ in compiled.exact[::2]])
         ranked = (
-            f"SELECT p.pk, {relevance} * {boosts} AS score FROM candidates c JOIN papers p ON p.pk = c.pk "
+            f"SELECT p.pk, {relevance} * {boosts} * {exact} AS score FROM candidates c JOIN papers p ON p.pk = c.pk "
             f"ORDER BY score DESC, p.pk DESC {page}"
         )
-        params: tuple[object, ...] = (*found, *relevance_params, today.isoformat(), limit + 1, offset)
+        params: tuple[object, ...] = (
+            *found,
+            *relevance_params,
+            today.isoformat(),
+            *compiled.exact,
+            limit + 1,
+            offset,
+        )
     else:
         candidates = f"SELECT p.pk FROM {matches} ORDER BY {order}, p.pk DESC {page}"
         ranked = "SELECT pk, NULL AS score FROM candidates"
