@@ -363,9 +363,11 @@ async def glaciers(store: Store) -> None:
     await store.papers.upsert([Paper(id=i, title=t, abstract=abstract, daily_date=TODAY) for i, t in _GLACIERS.items()])
 
 
-async def partial_hits(store: Store, text: str, limit: int = 100, **options: object) -> list[tuple[str, str]]:
+async def partial_hits(
+    store: Store, text: str, limit: int = 100, today: date = TODAY, **options: object
+) -> list[tuple[str, str]]:
     """Each result's id, and "all" or "2/3" for how many of the words it holds."""
-    page = await store.papers.search(parse(text), limit=limit, today=TODAY, **options)  # type: ignore[arg-type]
+    page = await store.papers.search(parse(text), limit=limit, today=today, **options)  # type: ignore[arg-type]
     return [(h.paper.id, f"{h.partial.held}/{h.partial.of}" if h.partial else "all") for h in page.hits]
 
 
@@ -422,6 +424,18 @@ async def test_sorted_by_newest_or_upvotes_a_search_has_no_partial_matches(targe
         await glaciers(store)
         for order in (Sort.NEWEST, Sort.UPVOTES):
             assert await partial_hits(store, "glacier turbine lantern", sort=order) == [("2501.80001", "all")]
+
+
+async def test_partial_matches_reach_back_partial_days_from_the_newest_paper(target: Target) -> None:
+    old = TODAY - timedelta(days=ranking.PARTIAL_DAYS + 1)
+    within = TODAY - timedelta(days=ranking.PARTIAL_DAYS - 1)
+    async with await Store.open(target) as store:
+        await glaciers(store)
+        await store.papers.upsert([Paper(id="2401.80006", title="Glacier turbine archive", daily_date=old)])
+        await store.papers.upsert([Paper(id="2401.80007", title="Glacier turbine annals", daily_date=within)])
+        found = [i for i, _ in await partial_hits(store, "glacier turbine lantern", today=TODAY + timedelta(days=900))]
+        assert "2401.80007" in found and "2401.80006" not in found
+        assert ("2401.80006", "all") in await partial_hits(store, "glacier turbine")
 
 
 async def test_pages_run_on_from_full_to_partial_matches(target: Target) -> None:

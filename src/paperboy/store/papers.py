@@ -89,12 +89,10 @@ class PaperStore:
         A relevance search of several words goes on with partial matches when the papers holding every word run
         out (`store/partial.py`): the pages run through the full matches, then each tier of partial ones, as one
         list. A page that starts past a part counts that part's results to know where the next one starts."""
-        parts = [(query, None), *((tier.query, tier.match) for tier in partial.tiers(query))]
-        if sort is not Sort.RELEVANCE:
-            parts = parts[:1]
+        parts: list[tuple[Node, PartialMatch | None]] = [(query, None)]
         hits: list[SearchHit] = []
         skip = offset
-        for node, match in parts:
+        for at, (node, match) in enumerate(parts):
             wanted = limit - len(hits)
             request = self._request(node, sort, wanted, skip, today)
             rows = await self._db.index.search(self._db, request)
@@ -105,6 +103,9 @@ class PaperStore:
                 skip = 0
             elif skip:
                 skip -= await self._db.index.count(self._db, request, skip)
+            if at == 0 and sort is Sort.RELEVANCE and partial.tiers(query):
+                # the loop goes on through the parts added here
+                parts += [(tier.query, tier.match) for tier in partial.tiers(query, await self.latest_day())]
         return SearchPage(tuple(hits), offset, has_more=False)
 
     async def query_plan(

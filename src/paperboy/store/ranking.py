@@ -23,7 +23,8 @@ are ranked by bm25.
 
 A search of several plain words lists the papers holding all of them first; when they fill less than the page,
 it goes on with partial matches, most words first, down to papers holding `PARTIAL_SHARE` of the words
-(rounded up: 1 of 2, 2 of 3, 2 of 4), each tier ranked as above (see `store/partial.py`).
+(rounded up: 1 of 2, 2 of 3, 2 of 4), each tier ranked as above, among the papers of the last `PARTIAL_DAYS`
+days (see `store/partial.py`).
 
 Stemming finds "complex" for "complexity"; the word as typed ranks first: relevance × (1 + EXACT_BONUS · share of
 the query's words and phrases found as typed in the title or abstract). Only words of ASCII letters and digits,
@@ -55,6 +56,7 @@ BM25_MAX_PAPERS = 5_000
 TITLE_COVERAGE = 1.0
 
 PARTIAL_SHARE = 0.5
+PARTIAL_DAYS = 365
 
 EXACT_BONUS = 0.2
 
