@@ -11,7 +11,7 @@ beside it (SQLite FTS5's bm25 over the same index, every column alike, no boosts
 
 `--set TITLE_WEIGHT=3` changes a constant of `paperboy.store.ranking` for this run (an experiment, not the
 product); `--experiments` adds the experiments recorded in bench/README.md as more rows; `--topics` prints
-nDCG@10 for each topic under each ranking.
+nDCG@10 and nDCG@20 for each topic under each ranking.
 tests/store/test_relevance.py holds floors on the shipped ranking's figures.
 """
 
@@ -55,6 +55,8 @@ from tests.relevance import (
 EXPERIMENTS: dict[str, dict[str, float]] = {
     "title weight 3": {"TITLE_WEIGHT": 3.0},
     "broad mode forced": {"BM25_MAX_PAPERS": 0},
+    "no partial matches": {"PARTIAL_SHARE": 1.0},
+    "no exact-form bonus": {"EXACT_BONUS": 0.0},
 }
 
 
@@ -147,12 +149,14 @@ def table(results: Results) -> list[str]:
 
 
 def topics_table(results: Results) -> list[str]:
-    """nDCG@10 of each topical query under each ranking, as a Markdown table."""
+    """nDCG@10 and nDCG@20 of each topical query under each ranking, as a Markdown table."""
     judged = judged_queries()
-    lines = ["| topic | " + " | ".join(results) + " |", "|---" * (len(results) + 1) + "|"]
+    names = [f"{name} @{depth}" for name in results for depth in (10, 20)]
+    lines = ["| topic | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for i, query in enumerate(judged):
         if query.set == "topical":
-            figures = " | ".join(f"{scores([found[i]], [query]).ndcg10:.3f}" for found in results.values())
+            found = [scores([ranked[i]], [query]) for ranked in results.values()]
+            figures = " | ".join(f"{s.ndcg10:.3f} | {s.ndcg20:.3f}" for s in found)
             lines.append(f"| {query.text} | {figures} |")
     return lines
 
@@ -161,7 +165,7 @@ def report(title: str, results: Results, topics: bool) -> None:
     print(title)
     print("\n".join(table(results)))
     if topics:
-        print("nDCG@10 by topic:")
+        print("nDCG@10 and nDCG@20 by topic:")
         print("\n".join(topics_table(results)))
 
 
@@ -171,7 +175,7 @@ async def main() -> int:
     parser.add_argument("--backends", default=default, help=f"comma-separated: sqlite, postgresql (default {default})")
     parser.add_argument("--set", type=parse_set, action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--experiments", action="store_true", help="add the experiments of bench/README.md")
-    parser.add_argument("--topics", action="store_true", help="also print nDCG@10 for each topical query")
+    parser.add_argument("--topics", action="store_true", help="also print nDCG@10 and @20 for each topical query")
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     changes = dict(args.set)

@@ -152,12 +152,27 @@ class Snippet:
 
 
 @dataclass(frozen=True, slots=True)
+class PartialMatch:
+    """A search result that holds `held` of the query's `of` words, listed after those holding all of them."""
+
+    held: int
+    of: int
+
+    @property
+    def label(self) -> str:
+        """What a divider before such results says: `Partial matches (2 of 3 words)`."""
+        return f"Partial matches ({self.held} of {self.of} words)"
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One search result: the paper, its score (higher is better) and a snippet of its abstract."""
+    """One search result: the paper, its score (higher is better) and a snippet of its abstract. `partial` says
+    how many of the query's words it holds when not all of them (see `store/partial.py`)."""
 
     paper: Paper
     score: float
     snippet: Snippet = Snippet("")
+    partial: PartialMatch | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +185,11 @@ class SearchPage:
     offset: int
     has_more: bool
     hints: tuple[str, ...] = ()
+
+    def divider(self, index: int) -> PartialMatch | None:
+        """The partial matches that start at `hits[index]` (on this page), for a divider before it; else None."""
+        partial = self.hits[index].partial
+        return partial if partial is not None and (index == 0 or self.hits[index - 1].partial != partial) else None
 
 
 class Platform(Enum):

@@ -22,6 +22,7 @@ from paperboy.models import (
     MARK_END,
     MARK_START,
     ChannelRef,
+    PartialMatch,
     Platform,
     Rating,
     SearchHit,
@@ -151,3 +152,13 @@ def test_a_rating_buttons_custom_id_names_channel_paper_number_and_rating() -> N
 def test_counts_show_on_the_rating_buttons() -> None:
     rows = rating_rows([RatingButton(DISCORD_BOT, "2501.00001", 7)], {"2501.00001": VoteCount(up=2, down=1)})
     assert [c["label"] for c in rows[0]["components"]] == ["7 👍 2", "7 👎 1"]
+
+
+def test_each_partial_match_says_so_and_the_page_says_where_they_start() -> None:
+    hits = (SearchHit(CORPUS[0], 1.0), SearchHit(CORPUS[1], 0.5, partial=PartialMatch(2, 3)))
+    message = search_message(SearchPage(hits, 10, False), "a b c")
+    assert message["content"].splitlines()[1:] == ["Partial matches (2 of 3 words) from 12"]
+    footers = [embed["footer"]["text"] for embed in message["embeds"]]
+    assert not footers[0].startswith("partial match")
+    assert footers[1].startswith("partial match: 2 of 3 words · ")
+    within_limits(message)

@@ -25,7 +25,7 @@ from paperboy.adapters.slack_blocks import (
     with_counts,
 )
 from paperboy.digest import Digest, item
-from paperboy.models import ChannelRef, Platform, SearchHit, SearchPage, Snippet, VoteCount
+from paperboy.models import ChannelRef, PartialMatch, Platform, SearchHit, SearchPage, Snippet, VoteCount
 from tests.fakes.corpus import corpus_papers
 from tests.fakes.digests import digest
 
@@ -141,3 +141,24 @@ def test_counts_show_on_the_buttons_of_the_blocks_slack_hands_back() -> None:
     shown = with_counts(blocks, {"2501.00002": VoteCount(up=3, down=1)})
     labels = [e["text"]["text"] for b in shown if b["type"] == "actions" for e in b["elements"]]
     assert labels == ["👍", "👎", "👍 3", "👎 1"]
+
+
+def test_partial_matches_start_under_a_divider_saying_how_many_words_they_hold() -> None:
+    two, one = PartialMatch(2, 3), PartialMatch(1, 3)
+    hits = (SearchHit(CORPUS[0], 1.0), SearchHit(CORPUS[1], 0.5, partial=two), SearchHit(CORPUS[2], 0.4, partial=one))
+    blocks = search_blocks(SearchPage(hits, 0, False), "a b c")
+    shown = [b["text"]["text"] if "text" in b else b["elements"][0]["text"] for b in blocks]
+    dividers = [i for i, text in enumerate(shown) if text.startswith("*Partial matches")]
+    assert [shown[i] for i in dividers] == ["*Partial matches (2 of 3 words)*", "*Partial matches (1 of 3 words)*"]
+    assert CORPUS[1].url in shown[dividers[0] + 1] and CORPUS[2].url in shown[dividers[1] + 1]
+
+
+def test_a_page_of_partial_matches_only_opens_with_their_divider() -> None:
+    hits = (
+        SearchHit(CORPUS[1], 0.5, partial=PartialMatch(2, 3)),
+        SearchHit(CORPUS[2], 0.4, partial=PartialMatch(2, 3)),
+    )
+    blocks = search_blocks(SearchPage(hits, 5, False), "a b c")
+    texts = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+    assert texts[1] == "*Partial matches (2 of 3 words)*"
+    assert sum(text.startswith("*Partial") for text in texts) == 1

@@ -250,3 +250,28 @@ def _read_all(fd: int) -> str:
             break
         chunks.append(chunk)
     return b"".join(chunks).decode()
+
+
+async def test_partial_matches_carry_how_many_words_they_hold_in_json(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    paper = fetched[0]
+    result = await cli("search", *title_words(paper, 2), "zzyzxquux", "--json", "--config", str(config_path))
+    hits = json.loads(result.stdout)
+    assert paper.id in [hit["id"] for hit in hits]
+    assert {json.dumps(hit["partial"]) for hit in hits} == {'{"words": 2, "of": 3}'}
+
+
+async def test_full_matches_say_partial_null_in_json(cli: Cli, config_path: Path, fetched: list[CorpusPaper]) -> None:
+    result = await cli("search", *title_words(fetched[0]), "--limit", "1", "--json", "--config", str(config_path))
+    assert json.loads(result.stdout)[0]["partial"] is None
+
+
+async def test_partial_matches_start_under_a_divider_in_text(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper]
+) -> None:
+    paper = fetched[0]
+    result = await cli("search", *title_words(paper, 2), "zzyzxquux", "--config", str(config_path))
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["-- Partial matches (2 of 3 words) --", "", f" 1. {paper.title}"]
+    assert result.stdout.count("Partial matches") == 1

@@ -35,14 +35,14 @@ def test_every_paper_is_first_for_three_words_of_its_title(scores: dict[str, Sco
 
 def test_papers_are_found_by_two_words_of_their_abstract(scores: dict[str, Scores]) -> None:
     abstract = scores["abstract"]
-    assert abstract.hits1 >= 0.82
-    assert abstract.hits3 >= 0.96
-    assert abstract.mrr >= 0.90
+    assert abstract.hits1 >= 0.86
+    assert abstract.hits3 >= 0.98
+    assert abstract.mrr >= 0.92
 
 
 def test_topical_searches_put_relevant_papers_first(scores: dict[str, Scores]) -> None:
     topical = scores["topical"]
     assert topical.hits1 >= 0.92
     assert topical.hits3 == 1.0
-    assert topical.ndcg10 >= 0.86
-    assert topical.ndcg20 >= 0.85
+    assert topical.ndcg10 >= 0.88
+    assert topical.ndcg20 >= 0.89

@@ -33,8 +33,9 @@ async def store(corpus_target: Target) -> AsyncIterator[Store]:
 
 
 async def ids(store: Store, text: str, limit: int = 1000, **options: object) -> list[str]:
+    """The papers `text` matches in full, in order (partial matches, listed after them, are left out)."""
     page = await store.papers.search(parse(text), limit=limit, today=TODAY, **options)  # type: ignore[arg-type]
-    return [hit.paper.id for hit in page.hits]
+    return [hit.paper.id for hit in page.hits if hit.partial is None]
 
 
 def where(condition: Callable[[Paper], bool]) -> set[str]:
@@ -267,6 +268,35 @@ async def test_a_word_in_the_title_outranks_the_same_word_in_the_abstract(store:
     assert set(found[: len(in_title)]) == in_title
 
 
+async def test_a_word_as_typed_outranks_a_match_of_its_stem_only(target: Target) -> None:
+    typed = Paper(id="2501.90001", title="Complexity of wombat burrows", abstract="Wombats.", daily_date=TODAY)
+    stem = Paper(id="2501.90002", title="Complex wombat burrows study", abstract="Wombats.", daily_date=TODAY)
+    async with await Store.open(target) as store:
+        await store.papers.upsert([typed])
+        await store.papers.upsert([stem])  # newer: it would win a tie
+        assert await ids(store, "complexity") == [typed.id, stem.id]
+        assert await ids(store, "complex") == [stem.id, typed.id]
+
+
+async def test_without_the_exact_form_bonus_stemmed_twins_tie(target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ranking, "EXACT_BONUS", 0.0)
+    typed = Paper(id="2501.90001", title="Complexity of wombat burrows", abstract="Wombats.", daily_date=TODAY)
+    stem = Paper(id="2501.90002", title="Complex wombat burrows study", abstract="Wombats.", daily_date=TODAY)
+    async with await Store.open(target) as store:
+        await store.papers.upsert([typed])
+        await store.papers.upsert([stem])
+        assert await ids(store, "complexity") == [stem.id, typed.id]
+
+
+async def test_a_phrase_as_typed_outranks_its_stems(target: Target) -> None:
+    typed = Paper(id="2501.90001", title="Wombat flow matching", abstract="Wombats.", daily_date=TODAY)
+    stem = Paper(id="2501.90002", title="Wombat flows matched", abstract="Wombats.", daily_date=TODAY)
+    async with await Store.open(target) as store:
+        await store.papers.upsert([typed])
+        await store.papers.upsert([stem])
+        assert await ids(store, '"flow matching"') == [typed.id, stem.id]
+
+
 async def test_upvotes_break_a_tie(target: Target) -> None:
     twin = Paper(id="2501.90001", title="Sparse wombat attention", abstract="Wombats.", daily_date=TODAY)
     async with await Store.open(target) as store:
@@ -319,6 +349,120 @@ async def test_the_last_page_says_there_is_no_more(store: Store) -> None:
     total = len(await ids(store, "diffusion"))
     page = await store.papers.search(parse("diffusion"), limit=total, today=TODAY)
     assert not page.has_more
+
+
+# --- partial matches -----------------------------------------------------------------------------------------
+
+#: papers holding 3, 2, 2, 1 and 0 of the words glacier, turbine, lantern
+_GLACIERS = {
+    "2501.80001": "Glacier turbine lantern",
+    "2501.80002": "Glacier turbine study",
+    "2501.80003": "Turbine lantern notes",
+    "2501.80004": "Glacier survey",
+    "2501.80005": "Unrelated wombat",
+}
+
+
+async def glaciers(store: Store) -> None:
+    abstract = "Written for the archive."
+    await store.papers.upsert([Paper(id=i, title=t, abstract=abstract, daily_date=TODAY) for i, t in _GLACIERS.items()])
+
+
+async def partial_hits(
+    store: Store, text: str, limit: int = 100, today: date = TODAY, **options: object
+) -> list[tuple[str, str]]:
+    """Each result's id, and "all" or "2/3" for how many of the words it holds."""
+    page = await store.papers.search(parse(text), limit=limit, today=today, **options)  # type: ignore[arg-type]
+    return [(h.paper.id, f"{h.partial.held}/{h.partial.of}" if h.partial else "all") for h in page.hits]
+
+
+async def test_partial_matches_follow_the_full_ones_and_hold_most_words(target: Target) -> None:
+    async with await Store.open(target) as store:
+        await glaciers(store)
+        found = await partial_hits(store, "glacier turbine lantern")
+    assert found[0] == ("2501.80001", "all")
+    assert sorted(found[1:]) == [("2501.80002", "2/3"), ("2501.80003", "2/3")], "1 of 3 words is not most"
+
+
+async def test_partial_matches_keep_the_exclusions_and_filters(target: Target) -> None:
+    async with await Store.open(target) as store:
+        await glaciers(store)
+        await store.papers.upsert([Paper(id="2501.80002", title="Glacier turbine study", upvotes=50)])
+        assert await partial_hits(store, "glacier turbine lantern -notes") == [
+            ("2501.80001", "all"),
+            ("2501.80002", "2/3"),
+        ]
+        assert await partial_hits(store, "glacier turbine lantern upvotes>=10") == [("2501.80002", "2/3")]
+
+
+async def test_two_words_go_on_with_either(target: Target) -> None:
+    async with await Store.open(target) as store:
+        await glaciers(store)
+        found = await partial_hits(store, "glacier lantern")
+    assert found[0] == ("2501.80001", "all")
+    assert {i for i, _ in found[1:]} == {"2501.80002", "2501.80003", "2501.80004"}
+    assert {held for _, held in found[1:]} == {"1/2"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"glacier turbine"', "title:glacier title:turbine", "glacier -turbine", "glacier the", "glacier OR turbine"],
+)
+async def test_only_plain_words_have_partial_matches(target: Target, text: str) -> None:
+    async with await Store.open(target) as store:
+        await glaciers(store)
+        found = await partial_hits(store, text)
+    assert found
+    assert {held for _, held in found} == {"all"}
+
+
+async def test_a_word_like_for_is_required_not_counted(target: Target) -> None:
+    async with await Store.open(target) as store:
+        await glaciers(store)
+        found = await partial_hits(store, "turbine for lantern glacier")
+    assert found[0] == ("2501.80001", "all")
+    assert sorted(found[1:]) == [("2501.80002", "2/3"), ("2501.80003", "2/3")]
+
+
+async def test_sorted_by_newest_or_upvotes_a_search_has_no_partial_matches(target: Target) -> None:
+    async with await Store.open(target) as store:
+        await glaciers(store)
+        for order in (Sort.NEWEST, Sort.UPVOTES):
+            assert await partial_hits(store, "glacier turbine lantern", sort=order) == [("2501.80001", "all")]
+
+
+async def test_partial_matches_reach_back_partial_days_from_the_newest_paper(target: Target) -> None:
+    old = TODAY - timedelta(days=ranking.PARTIAL_DAYS + 1)
+    within = TODAY - timedelta(days=ranking.PARTIAL_DAYS - 1)
+    async with await Store.open(target) as store:
+        await glaciers(store)
+        await store.papers.upsert([Paper(id="2401.80006", title="Glacier turbine archive", daily_date=old)])
+        await store.papers.upsert([Paper(id="2401.80007", title="Glacier turbine annals", daily_date=within)])
+        found = [i for i, _ in await partial_hits(store, "glacier turbine lantern", today=TODAY + timedelta(days=900))]
+        assert "2401.80007" in found and "2401.80006" not in found
+        assert ("2401.80006", "all") in await partial_hits(store, "glacier turbine")
+
+
+async def test_pages_run_on_from_full_to_partial_matches(target: Target) -> None:
+    async with await Store.open(target) as store:
+        await glaciers(store)
+        whole = await partial_hits(store, "glacier lantern")
+        pages = [
+            await store.papers.search(parse("glacier lantern"), limit=1, offset=offset, today=TODAY)
+            for offset in range(len(whole) + 1)
+        ]
+    assert [(hit.paper.id, hit.partial is None) for page in pages for hit in page.hits] == [
+        (i, held == "all") for i, held in whole
+    ]
+    assert [page.has_more for page in pages] == [True] * (len(whole) - 1) + [False, False]
+
+
+async def test_a_page_that_fills_with_full_matches_says_partial_ones_follow(target: Target) -> None:
+    async with await Store.open(target) as store:
+        await glaciers(store)
+        page = await store.papers.search(parse("glacier turbine lantern"), limit=1, today=TODAY)
+    assert [hit.partial for hit in page.hits] == [None]
+    assert page.has_more
 
 
 async def test_snippets_mark_the_matched_words(store: Store) -> None:

@@ -127,15 +127,23 @@ def search_message(page: SearchPage, query: str, *, like: bool = False) -> Disco
         return {"content": _cut(empty + hint_lines(page.hints), DISCORD_CONTENT), "embeds": []}
     first, last = page.offset + 1, page.offset + len(page.hits)
     embeds: list[Embed] = []
-    for hit in page.hits:
+    partials = ""
+    for at, hit in enumerate(page.hits):
         paper = hit.paper
         snippet = escape(hit.snippet.marked(MARK_START, MARK_END)).replace(MARK_START, "**").replace(MARK_END, "**")
         body = _cut(snippet or escape(paper.abstract), SEARCH_EMBED_DESCRIPTION)
         if body.count("**") % 2:  # a cut through a marked word would leave the bold open
             body += "**"
-        embeds.append(_paper_embed(paper, body, paper_links(paper, page=False)))
+        embed = _paper_embed(paper, body, paper_links(paper, page=False))
+        if hit.partial is not None:  # embeds cannot be divided: each partial match says so in its footer
+            partial_note = f"partial match: {hit.partial.held} of {hit.partial.of} words · "
+            embed["footer"]["text"] = _cut(partial_note + embed["footer"]["text"], DISCORD_EMBED_FOOTER)
+        if (partial := page.divider(at)) is not None:
+            partials += f"\n{partial.label} from {first + at}"
+        embeds.append(embed)
     which = f"{'like' if like else 'for'} `{_code(query)}`"
     content = f"Papers {first}–{last} {which}" + (" (more on the next page)" if page.has_more else "")
+    content += partials
     return {"content": _cut(content + hint_lines(page.hints), DISCORD_CONTENT), "embeds": embeds}
 
 

@@ -180,7 +180,9 @@ def search_blocks(page: SearchPage, query: str, sort: Sort = Sort.RELEVANCE, *, 
     header = f"Papers {first}–{page.offset + len(page.hits)} {'like' if like else 'for'} {code(query)}"
     blocks: list[Block] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": header}]}]
     blocks += hint_blocks(page.hints)
-    for hit in page.hits:
+    for at, hit in enumerate(page.hits):
+        if (partial := page.divider(at)) is not None:
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"*{partial.label}*"}]})
         paper = hit.paper
         snippet = escape(hit.snippet.marked(MARK_OPEN, MARK_CLOSE)).replace(MARK_OPEN, "*").replace(MARK_CLOSE, "*")
         text = (

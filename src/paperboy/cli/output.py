@@ -47,7 +47,8 @@ def paper_json(paper: Paper) -> dict[str, Any]:
 
 def hit_json(hit: SearchHit) -> dict[str, Any]:
     # `**word**`, as the README shows: scripts read the marks, whatever shows them
-    return paper_json(hit.paper) | {"score": round(hit.score, 4), "snippet": hit.snippet.marked()}
+    partial = {"words": hit.partial.held, "of": hit.partial.of} if hit.partial is not None else None
+    return paper_json(hit.paper) | {"score": round(hit.score, 4), "snippet": hit.snippet.marked(), "partial": partial}
 
 
 def styled(stream: TextIO) -> bool:

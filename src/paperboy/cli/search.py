@@ -81,6 +81,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array for scripts")
 
 
+def page_text(page: SearchPage, first: int, *, bold: bool) -> list[str]:
+    """Each result as `hit_text` shows it, after a line announcing the partial matches that start there."""
+    shown = []
+    for at, hit in enumerate(page.hits):
+        partial = page.divider(at)
+        text = hit_text(first + at, hit, bold=bold)
+        shown.append(f"-- {partial.label} --\n\n{text}" if partial is not None else text)
+    return shown
+
+
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     async with await Store.open(settings.database.target) as store:
@@ -100,7 +110,6 @@ def print_page(page: SearchPage, offset: int, *, empty: str) -> None:
     if not page.hits:
         print(empty + (" on this page" if offset else ""))
         return
-    bold = styled(sys.stdout)
-    print("\n\n".join(hit_text(rank, hit, bold=bold) for rank, hit in enumerate(page.hits, offset + 1)))
+    print("\n\n".join(page_text(page, offset + 1, bold=styled(sys.stdout))))
     if page.has_more:
         print(f"\nmore: --offset {offset + len(page.hits)}")

@@ -176,6 +176,11 @@ class PaperIndex(Protocol):
         """Up to `limit + 1` rows: the papers table's columns, then the score and a snippet (None: none)."""
         ...
 
+    async def count(self, db: Queries, request: SearchRequest, most: int) -> int:
+        """How many rows `search` gives for `request` over all its pages (its limit and offset aside), counted up
+        to `most`: how far a page of partial matches starts into them (`store/partial.py`)."""
+        ...
+
     async def plan(self, db: Queries, request: SearchRequest) -> list[str]:
         """The engine's plan for that search, a line per step."""
         ...

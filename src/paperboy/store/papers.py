@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
 from paperboy.dedup import merge_papers, merge_sightings
-from paperboy.models import Paper, SearchHit, SearchPage, Snippet, Sort, UpsertCounts
+from paperboy.models import Paper, PartialMatch, SearchHit, SearchPage, Snippet, Sort, UpsertCounts
 from paperboy.query.ast import And, Match, MatchField, Node, Not, Or, Term
-from paperboy.store import similarity
+from paperboy.store import partial, similarity
 from paperboy.store.engine import Database, Queries, Row, SearchRequest
 from paperboy.store.rows import COLUMNS, PAPER_DAY, from_row, iso, to_row, utc_text
 
@@ -84,9 +84,29 @@ class PaperStore:
         offset: int = 0,
         today: date | None = None,
     ) -> SearchPage:
-        """One page of the papers matching `query`, in `sort` order, each with a snippet of its abstract."""
-        rows = await self._db.index.search(self._db, self._request(query, sort, limit, offset, today))
-        return _page(rows, limit, offset)
+        """One page of the papers matching `query`, in `sort` order, each with a snippet of its abstract.
+
+        A relevance search of several words goes on with partial matches when the papers holding every word run
+        out (`store/partial.py`): the pages run through the full matches, then each tier of partial ones, as one
+        list. A page that starts past a part counts that part's results to know where the next one starts."""
+        parts: list[tuple[Node, PartialMatch | None]] = [(query, None)]
+        hits: list[SearchHit] = []
+        skip = offset
+        for at, (node, match) in enumerate(parts):
+            wanted = limit - len(hits)
+            request = self._request(node, sort, wanted, skip, today)
+            rows = await self._db.index.search(self._db, request)
+            hits += [_hit(row, match) for row in rows[:wanted]]
+            if len(rows) > wanted:
+                return SearchPage(tuple(hits), offset, has_more=True)
+            if rows:
+                skip = 0
+            elif skip:
+                skip -= await self._db.index.count(self._db, request, skip)
+            if at == 0 and sort is Sort.RELEVANCE and partial.tiers(query):
+                # the loop goes on through the parts added here
+                parts += [(tier.query, tier.match) for tier in partial.tiers(query, await self.latest_day())]
+        return SearchPage(tuple(hits), offset, has_more=False)
 
     async def similar(
         self, paper_id: str, *, limit: int = 10, offset: int = 0, today: date | None = None
@@ -123,13 +143,9 @@ class PaperStore:
         return {row[0]: from_row(row) for row in rows}
 
 
-def _page(rows: Sequence[Row], limit: int, offset: int) -> SearchPage:
-    """A page of `limit` hits from up to `limit + 1` rows of `PaperIndex.search` (one more: there are more)."""
-    hits = tuple(
-        SearchHit(paper := from_row(row), float(row[-2]), Snippet(row[-1] or _opening(paper.abstract)))
-        for row in rows[:limit]
-    )
-    return SearchPage(hits, offset, has_more=len(rows) > limit)
+def _hit(row: Row, match: PartialMatch | None) -> SearchHit:
+    paper = from_row(row)
+    return SearchHit(paper, float(row[-2]), Snippet(row[-1] or _opening(paper.abstract)), match)
 
 
 def _opening(abstract: str) -> str:

@@ -62,8 +62,9 @@ async def sqlite(db_path: Path) -> AsyncIterator[Store]:
 
 
 async def ids(store: Store, text: str, **options: object) -> list[str]:
+    """The papers `text` matches in full (partial matches, which follow them, are left out)."""
     page = await store.papers.search(parse(text), limit=1000, today=TODAY, **options)  # type: ignore[arg-type]
-    return [hit.paper.id for hit in page.hits]
+    return [hit.paper.id for hit in page.hits if hit.partial is None]
 
 
 async def test_both_engines_find_the_same_papers(postgres: Store, sqlite: Store) -> None:

@@ -88,6 +88,9 @@ class PostgresPaperIndex:
     async def search(self, db: Queries, request: SearchRequest) -> list[Row]:
         return await search.search(db, request)
 
+    async def count(self, db: Queries, request: SearchRequest, most: int) -> int:
+        return await search.count(db, request, most)
+
     async def plan(self, db: Queries, request: SearchRequest) -> list[str]:
         return await search.plan(db, request)
 

@@ -12,7 +12,13 @@ from paperboy.store.engine import Queries, Row, SearchRequest
 from paperboy.store.rows import COLUMNS, PAPER_DAY
 from paperboy.store.similarity import CommonWords, Word
 from paperboy.store.sqlite import similar
-from paperboy.store.sqlite.search import Statement, compile_query, probe_statement, search_statement
+from paperboy.store.sqlite.search import (
+    Statement,
+    compile_query,
+    count_statement,
+    probe_statement,
+    search_statement,
+)
 
 INSERT = f"INSERT INTO papers ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _UPDATE = f"UPDATE papers SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])} WHERE id = ?"
@@ -70,6 +76,14 @@ class SqlitePaperIndex:
             return await db.fetchall(statement.sql, statement.params)
         except sqlite3.OperationalError as error:
             raise QueryError(f"the search could not run ({error}); simplify it and try again") from error
+
+    async def count(self, db: Queries, request: SearchRequest, most: int) -> int:
+        statement = count_statement(compile_query(request.query, request.today), sort=request.sort, most=most)
+        try:
+            row = await db.fetchone(statement.sql, statement.params)
+        except sqlite3.OperationalError as error:
+            raise QueryError(f"the search could not run ({error}); simplify it and try again") from error
+        return int(row[0]) if row else 0
 
     async def plan(self, db: Queries, request: SearchRequest) -> list[str]:
         statement = await _statement(db, request)

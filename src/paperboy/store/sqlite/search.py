@@ -59,6 +59,8 @@ class Compiled:
     any_term: str | None = None
     #: the digest whose left-out papers a top-level `more:` asks for: their relevance is the digest's order
     left_out_of: int | None = None
+    #: LIKE patterns of the words and phrases as typed (`ranking.exact_forms`), each twice (title, abstract)
+    exact: tuple[str, ...] = ()
 
 
 def compile_query(node: Node, today: date) -> Compiled:
@@ -89,6 +91,7 @@ def compile_query(node: Node, today: date) -> Compiled:
         _title_terms(matched) if matched is not None else (),
         _any_term(matched) if matched is not None else None,
         next((int(item.value) for item in rest if isinstance(item, Match) and item.field is MatchField.MORE), None),
+        tuple(form for form in ranking.exact_forms(matched) for _ in "ta") if matched is not None else (),
     )
 
 
@@ -185,11 +188,28 @@ def probe_statement(compiled: Compiled) -> Statement | None:
     return Statement(sql, (compiled.any_term,))
 
 
+def count_statement(compiled: Compiled, *, sort: Sort, most: int) -> Statement:
+    """How many results `search_statement` gives over all its pages, counted up to `most`: a relevance search
+    ranks its newest `ranking.CANDIDATES` matches only (a digest's left-out papers, all of them)."""
+    if sort is Sort.RELEVANCE and compiled.left_out_of is None:
+        most = min(most, ranking.CANDIDATES)
+    if compiled.match is None:
+        where = f"{compiled.where} AND {compiled.bounds.format(rowid='p.pk')}"
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {where} LIMIT ?)"
+        return Statement(sql, (*compiled.params, *compiled.bound_params, most))
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {_matches(compiled)} LIMIT ?)"
+    return Statement(sql, (compiled.match, *compiled.params, *compiled.bound_params, most))
+
+
 def _matches(compiled: Compiled) -> str:
     return (
         "papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ? "
         f"AND {compiled.where} AND {compiled.bounds.format(rowid='papers_fts.rowid')}"
     )
+
+
+#: whether a paper's title or abstract holds a form of `Compiled.exact` as typed, in any case (LIKE folds ASCII)
+_HOLDS_AS_TYPED = "(p.title LIKE ? OR p.abstract LIKE ?)"
 
 
 def search_statement(
@@ -232,6 +252,7 @@ def search_statement(
         )
     matches = _matches(compiled)
     found = (compiled.match, *compiled.params, *compiled.bound_params)
+    exact = ranking.exact_bonus([_HOLDS_AS_TYPED for _ in compiled.exact[::2]])
     if sort is Sort.RELEVANCE and broad:
         candidates = (
             f"SELECT papers_fts.rowid AS pk FROM {matches} ORDER BY papers_fts.rowid DESC LIMIT {ranking.CANDIDATES}"
@@ -243,20 +264,27 @@ def search_statement(
         ]
         relevance = ranking.title_coverage(in_title)
         ranked = (
-            f"SELECT p.pk, {relevance} * {boosts} AS score FROM candidates c JOIN papers p ON p.pk = c.pk "
+            f"SELECT p.pk, {relevance} * {boosts} * {exact} AS score FROM candidates c JOIN papers p ON p.pk = c.pk "
             f"ORDER BY score DESC, p.pk DESC {page}"
         )
-        params: tuple[object, ...] = (*found, *compiled.title_terms, today.isoformat(), limit + 1, offset)
+        params: tuple[object, ...] = (
+            *found,
+            *compiled.title_terms,
+            today.isoformat(),
+            *compiled.exact,
+            limit + 1,
+            offset,
+        )
     elif sort is Sort.RELEVANCE:
         candidates = (
             f"SELECT papers_fts.rowid AS pk, {ranking.bm25('papers_fts')} AS relevance FROM {matches} "
             f"ORDER BY papers_fts.rowid DESC LIMIT {ranking.CANDIDATES}"
         )
         ranked = (
-            f"SELECT p.pk, c.relevance * {boosts} AS score FROM candidates c JOIN papers p ON p.pk = c.pk "
+            f"SELECT p.pk, c.relevance * {boosts} * {exact} AS score FROM candidates c JOIN papers p ON p.pk = c.pk "
             f"ORDER BY score DESC, p.pk DESC {page}"
         )
-        params = (*found, today.isoformat(), limit + 1, offset)
+        params = (*found, today.isoformat(), *compiled.exact, limit + 1, offset)
     else:
         candidates = f"SELECT papers_fts.rowid AS pk FROM {matches} ORDER BY {order}, p.pk DESC {page}"
         ranked = "SELECT pk, NULL AS score FROM candidates"
@@ -271,4 +299,7 @@ def search_statement(
         f"ORDER BY {order}, p.pk DESC"
     )
     tail: tuple[object, ...] = () if sort is Sort.RELEVANCE else (today.isoformat(),)
-    return Statement(sql, (*params, *tail, MARK_START, MARK_END, compiled.match))
+    # the snippet's look-up by rowid matches the words alone (`any_term`): the same words marked, while each
+    # look-up of a long expression (a partial match's tier names every pair of its words) costs milliseconds
+    marked = compiled.any_term or compiled.match
+    return Statement(sql, (*params, *tail, MARK_START, MARK_END, marked))
