@@ -7,7 +7,7 @@ again finds its taste again), and `forget` (`/papers taste reset`) deletes them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +59,24 @@ class VoteStore:
             f"SELECT paper_id, member, rating, at FROM votes WHERE {_KEY} ORDER BY at, paper_id, member", _key(ref)
         )
         return [_vote(ref, row) for row in rows]
+
+    async def since(self, at: datetime, refs: Iterable[ChannelRef]) -> dict[ChannelRef, list[Vote]]:
+        """The votes of these channels set at `at` or later, by channel (a channel without any is missing),
+        oldest first: what planning learns the channels' tastes from, read in one query."""
+        wanted = {_key(ref): ref for ref in refs}
+        if not wanted:
+            return {}
+        rows = await self._db.fetchall(
+            "SELECT platform, workspace, channel, paper_id, member, rating, at FROM votes WHERE at >= ? "
+            "ORDER BY at, paper_id, member",
+            (utc_text(at),),
+        )
+        found: dict[ChannelRef, list[Vote]] = {}
+        for platform, workspace, channel, *rest in rows:
+            ref = wanted.get((platform, workspace, channel))
+            if ref is not None:
+                found.setdefault(ref, []).append(_vote(ref, rest))
+        return found
 
     async def forget(self, ref: ChannelRef) -> int:
         """Delete every vote of the channel (`/papers taste reset`); how many there were."""
