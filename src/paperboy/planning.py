@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from paperboy.clock import Clock
@@ -21,7 +21,7 @@ from paperboy.schedule import is_due, next_due
 from paperboy.store import Store
 from paperboy.store.filtering import CandidateIndex
 from paperboy.store.ledger import channel_key
-from paperboy.taste import Votes, horizon
+from paperboy.taste import Taste, Votes, horizon, learn_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,14 @@ class Planner:
         by_channel = await self._store.votes.since(horizon(now), refs)
         voted = dict.fromkeys(v.paper_id for channel in by_channel.values() for v in channel)
         return Votes(by_channel, await self._store.papers.get_many(list(voted)), now)
+
+    async def taste(self, subscription: Subscription) -> Taste | None:
+        """The channel's taste as its next digest would learn it (whether it uses it or not); None: no votes."""
+        [window] = await self.now_windows([subscription])
+        papers = await self._store.papers.dated_since(window.since)
+        votes = await self.votes([replace(subscription, taste=True, taste_weight=1.0)])
+        learned = await asyncio.to_thread(learn_all, votes, papers)
+        return learned.by_channel.get(subscription.ref)
 
     async def explain(self, subscription: Subscription, paper: Paper) -> Verdict:
         """Whether `paper` is (or was) posted in the channel, and which rule decides: the plan `/papers
