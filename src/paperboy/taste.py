@@ -44,6 +44,8 @@ from paperboy.store.sqlite.similar import stems, weighted_words
 HALF_LIFE_DAYS = 30.0
 #: votes older than this many half-lives count for nothing (1/256) and are not read
 HORIZON_HALF_LIVES = 8
+#: how much a 👎 counts against a 👍 (Rocchio's γ / β)
+DOWN_WEIGHT = 0.25
 #: the terms a profile keeps, and the terms a paper's vector keeps (its heaviest): enough to tell topics apart,
 #: few enough that scoring stays a walk over short postings
 PROFILE_TERMS = 48
@@ -142,8 +144,9 @@ def learn(
     for vote in counted:
         decay = decay_factor(vote.at, now)
         mass += decay
+        pull = decay if vote.rating is Rating.UP else -DOWN_WEIGHT * decay
         for stem, weight in vectors[vote.paper_id].items():
-            profile[stem] += vote.rating.value * decay * weight
+            profile[stem] += pull * weight
     kept = dict(sorted(profile.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:PROFILE_TERMS])
     norm = math.sqrt(sum(w * w for w in kept.values()))
     if not counted or norm == 0:
