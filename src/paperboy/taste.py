@@ -31,9 +31,11 @@ over 500 papers take a fraction of a second (bench/digests.py --voters).
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -69,8 +71,8 @@ class Taste:
     up: int
     down: int
     members: int
-    #: each stem as a word of the papers spells it, for people
-    spelled: Mapping[str, str] = field(default_factory=dict)
+    #: each stem as a word of the papers spells it, for people (shared by every channel's taste: may hold more)
+    spelled: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def leaning(self, count: int = 8) -> tuple[list[str], list[str]]:
         """The words that count most for a paper, and most against one, heaviest first."""
@@ -85,7 +87,7 @@ class Vectoriser:
 
     def __init__(self, papers: Iterable[Paper]) -> None:
         unique = {paper.id: paper for paper in papers}
-        tf, self.spelled = _term_counts(unique.values())
+        tf, self.spelled = _term_counts(list(unique.values()))
         df: dict[str, int] = defaultdict(int)
         for counts in tf.values():
             for stem in counts:
@@ -138,27 +140,30 @@ def learn(
     votes: Sequence[Vote], vectors: Mapping[str, Vector], now: datetime, spelled: Mapping[str, str]
 ) -> Taste | None:
     """The profile of these votes (one channel's) at `now`; None when they say nothing (no vote on a known paper)."""
-    profile: dict[str, float] = defaultdict(float)
-    mass = 0.0
     counted = [v for v in votes if v.paper_id in vectors]
+    # each paper's pull first (members often vote on the same papers): one vector added per paper
+    pulls: dict[str, float] = defaultdict(float)
+    mass = 0.0
     for vote in counted:
         decay = decay_factor(vote.at, now)
         mass += decay
-        pull = decay if vote.rating is Rating.UP else -DOWN_WEIGHT * decay
-        for stem, weight in vectors[vote.paper_id].items():
+        pulls[vote.paper_id] += decay if vote.rating is Rating.UP else -DOWN_WEIGHT * decay
+    profile: dict[str, float] = defaultdict(float)
+    for paper_id, pull in pulls.items():
+        for stem, weight in vectors[paper_id].items():
             profile[stem] += pull * weight
-    kept = dict(sorted(profile.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:PROFILE_TERMS])
-    norm = math.sqrt(sum(w * w for w in kept.values()))
+    kept = heapq.nlargest(PROFILE_TERMS, profile.items(), key=lambda kv: abs(kv[1]))
+    norm = math.sqrt(sum(w * w for _, w in kept))
     if not counted or norm == 0:
         return None
     return Taste(
-        weights={stem: w / norm for stem, w in kept.items()},
+        weights={stem: w / norm for stem, w in kept},
         strength=mass / (mass + CONFIDENCE),
         votes=len(counted),
         up=sum(1 for v in counted if v.rating is Rating.UP),
         down=sum(1 for v in counted if v.rating is Rating.DOWN),
         members=len({v.member for v in counted}),
-        spelled={stem: spelled[stem] for stem in kept if stem in spelled},
+        spelled=spelled,
     )
 
 
@@ -191,22 +196,56 @@ class Scorer:
         return {self._ids[i]: s * scale for i, s in enumerate(sums) if s}
 
 
-def _term_counts(papers: Iterable[Paper]) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
-    """Each paper's weighted stem counts, and each stem's most frequent spelling; one stemming pass for all."""
-    words = {paper.id: weighted_words(paper.title, paper.ai_keywords, paper.abstract) for paper in papers}
-    stem_of = stems(word for counts in words.values() for word in counts)
+def _term_counts(papers: Sequence[Paper]) -> tuple[dict[str, dict[str, float]], Mapping[str, str]]:
+    """Each paper's weighted stem counts, and each stem's spelling; one stemming pass for the papers not stemmed
+    before (`_STEMMED`: a paper's words are the same every day, and stemming is most of the cost)."""
+    keys = {paper.id: (paper.id, hash((paper.title, paper.ai_keywords, paper.abstract))) for paper in papers}
     tf: dict[str, dict[str, float]] = {}
-    spellings: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for pid, counts in words.items():
-        by_stem: dict[str, float] = defaultdict(float)
-        for word, count in counts.items():
-            stem = stem_of.get(word)
-            if stem is not None:
-                by_stem[stem] += count
-                spellings[stem][word] += count
-        tf[pid] = dict(by_stem)
-    spelled = {stem: max(options, key=lambda w: (options[w], w)) for stem, options in spellings.items()}
-    return tf, spelled
+    fresh: dict[str, dict[str, float]] = {}
+    with _LOCK:
+        for paper in papers:
+            known = _STEMMED.get(keys[paper.id])
+            if known is not None:
+                _STEMMED.move_to_end(keys[paper.id])
+                tf[paper.id] = known
+            elif paper.id not in fresh:
+                fresh[paper.id] = weighted_words(paper.title, paper.ai_keywords, paper.abstract)
+    stem_of = stems(word for counts in fresh.values() for word in counts) if fresh else {}
+    with _LOCK:
+        for paper_id, counts in fresh.items():
+            by_stem: dict[str, float] = defaultdict(float)
+            for word, count in counts.items():
+                stem = stem_of.get(word)
+                if stem is not None:
+                    by_stem[stem] += count
+                    if _SPELLINGS.get(stem, ("", 0.0))[1] < count:
+                        _SPELLINGS[stem] = (word, count)
+            tf[paper_id] = _STEMMED[keys[paper_id]] = dict(by_stem)
+        while len(_STEMMED) > STEMMED_PAPERS:
+            _STEMMED.popitem(last=False)
+    return tf, _Spelled()
+
+
+class _Spelled(Mapping[str, str]):
+    """Each stem as it was most often spelled in one paper (a view of `_SPELLINGS`)."""
+
+    def __getitem__(self, stem: str) -> str:
+        return _SPELLINGS[stem][0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_SPELLINGS)
+
+    def __len__(self) -> int:
+        return len(_SPELLINGS)
+
+
+#: papers' stem counts, by (id, hash of the words): at most `STEMMED_PAPERS`, the least recently used dropped
+STEMMED_PAPERS = 100_000
+_STEMMED: OrderedDict[tuple[str, int], dict[str, float]] = OrderedDict()
+#: each stem's spelling for people: the word that stood for it most in one paper, and how many times
+_SPELLINGS: dict[str, tuple[str, float]] = {}
+#: planning and `/papers why` may stem at once, each in a worker thread
+_LOCK = threading.Lock()
 
 
 def _unit(counts: Mapping[str, float], idf: Mapping[str, float]) -> dict[str, float]:
