@@ -24,9 +24,12 @@ where span is the spread of log(1 + upvotes) among the channel's eligible papers
 taste can lift a paper as far as the whole upvote range. A channel with no votes (or taste off, or weight 0)
 gets no taste at all, and its order is exactly `digest.rank_key`'s, as before taste existed.
 
-Cost: terms are stemmed once per paper (batched through one scratch FTS5 table) and the candidates' vectors are
-indexed by term (`Scorer`); scoring a channel walks the postings of its profile's few terms, so 10,000 channels
-over 500 papers take a fraction of a second (bench/digests.py --voters).
+Cost: terms are stemmed once per paper per process (batched through one scratch FTS5 table, then cached), and
+the candidates' vectors are indexed by term (`Scorer`): scoring a channel walks the postings of its profile's 32
+terms over papers cut to their 16 heaviest, 0.5 s for 10,000 channels over 500 papers. Profiles are learned
+again at each planning from every vote within the horizon (deterministic: `/papers why` and the preview agree),
+about 0.2 ms a channel; bench/README.md (`digests.py --voters`) has the figures, and says what would keep
+10,000 channels with votes inside the 2 s planning budget (it is not, yet).
 """
 
 from __future__ import annotations
@@ -50,8 +53,8 @@ HORIZON_HALF_LIVES = 8
 DOWN_WEIGHT = 0.25
 #: the terms a profile keeps, and the terms a paper's vector keeps (its heaviest): enough to tell topics apart,
 #: few enough that scoring stays a walk over short postings
-PROFILE_TERMS = 48
-PAPER_TERMS = 32
+PROFILE_TERMS = 32
+PAPER_TERMS = 16
 #: the decayed vote mass at which a profile counts half (strength = mass / (mass + CONFIDENCE))
 CONFIDENCE = 3.0
 #: the weight a new subscription's taste has, and the most it may be set to
