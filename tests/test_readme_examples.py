@@ -64,6 +64,7 @@ NOT_RUN = {
 #: commands named in a sentence that gives their arguments in words: checked to be commands
 MENTIONS = {
     "paperboy search", "paperboy subscribe", "paperboy subscribe --platform slack", "paperboy db copy", "paperboy feed",
+    "paperboy taste",
 }  # fmt: skip
 #: what the query-language table shows that is not a query
 NOT_QUERIES = {">": "an operator", ">=": "an operator", "<": "an operator", "<=": "an operator", "=": "an operator"}
@@ -71,6 +72,8 @@ NOT_QUERIES = {">": "an operator", ">=": "an operator", "<": "an operator", "<="
 NOT_CHECKED: dict[str, str] = {
     "/papers feed": "Slack's short form of /papers feed show, answered in a chat (tests/adapters/test_slack_app.py)",
     "/papers feed revoke": "answered in a chat (tests/adapters/test_slack_app.py, test_discord_commands.py)",
+    "/papers taste": "Slack's short form of /papers taste show, answered in a chat (tests/adapters/test_slack_app.py)",
+    "/papers taste reset": "answered in a chat (tests/adapters/test_slack_app.py, test_discord_commands.py)",
 }
 #: files that a transcript's command names, as the transcript implies them
 TRANSCRIPT_FILES = {"bad.toml": '[sources.huggingface]\neveryy = "30m"\n'}
@@ -177,11 +180,11 @@ def _is_arxiv_id(text: str) -> bool:
 
 def _schedule_options(rest: str) -> list[str]:
     """`time:09:00 timezone:Europe/Berlin days:mon-fri` (Discord) or `09:00 Europe/Berlin mon-fri` (Slack), and
-    `max:5` or `min_upvotes:10` on either."""
+    `max:5`, `min_upvotes:10`, `taste:off` or `taste_weight:2` on either."""
     options: list[str] = []
     for word in rest.split():
         name, _, value = word.partition(":")
-        if name in ("max", "min_upvotes"):
+        if name in ("max", "min_upvotes", "taste", "taste_weight"):
             options += [f"--{name.replace('_', '-')}", value]
             continue
         value = value if name in ("time", "timezone", "days") else word

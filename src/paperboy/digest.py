@@ -2,15 +2,17 @@
 
 Papers for a digest: dated since the channel's previous digest (its first digest: the newest day that has
 papers; a weekly digest: the week before its day), matching its filter and minimum upvotes, never given to the
-channel before; best first (upvotes, then the newer); cut at the channel's maximum, the rest counted as "and N
-more". `ineligible` is that rule, the only copy: planning applies it, and `/papers why` explains a paper with it.
+channel before; best first (upvotes, then the newer; with the channel's taste, when it has one, blended into the
+upvotes: `taste.py`); cut at the channel's maximum, the rest counted as "and N more". `ineligible` is that rule,
+the only copy: planning applies it, and `/papers why` explains a paper with it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +22,7 @@ from paperboy.models import ChannelRef, DigestKind, Paper, Subscription
 from paperboy.query import parse
 from paperboy.store.filtering import CandidateIndex
 from paperboy.store.ledger import ChannelKey, channel_key
+from paperboy.taste import Tastes, Votes, learn_all
 
 SUMMARY_CHARS = 240
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
@@ -163,14 +166,34 @@ def rank_key(paper: Paper) -> tuple[int, date, str]:
     return (paper.upvotes or 0, paper_day(paper) or date.min, paper.id)
 
 
+def taste_key(
+    papers: Sequence[Paper], taste: Mapping[str, float], weight: float
+) -> Callable[[Paper], tuple[float, date, str]]:
+    """`rank_key` with the channel's taste blended into the upvotes (`taste.py` says how): best first when
+    sorted in reverse."""
+    logs = [math.log1p(p.upvotes or 0) for p in papers]
+    span = max(max(logs, default=0.0) - min(logs, default=0.0), 1.0)
+
+    def key(paper: Paper) -> tuple[float, date, str]:
+        lift = weight * span * taste.get(paper.id, 0.0)
+        return (math.log1p(paper.upvotes or 0) + lift, paper_day(paper) or date.min, paper.id)
+
+    return key
+
+
 async def plan(
-    windows: Sequence[Window], papers: Sequence[Paper], delivered: dict[ChannelKey, set[str]]
+    windows: Sequence[Window],
+    papers: Sequence[Paper],
+    delivered: dict[ChannelKey, set[str]],
+    votes: Votes | None = None,
 ) -> list[DigestPlan | PlanFailure]:
     """Choose each window's papers from `papers` (every paper dated since the earliest window). The matching
-    runs in a worker thread: one scratch index for all the channels, each distinct filter once. Whatever
-    goes wrong for one window (a filter that does not read, a bug) is that window's `PlanFailure` only."""
+    runs in a worker thread: one scratch index for all the channels, each distinct filter once; with `votes`,
+    the channels' tastes are learned there too, and blended into their order. Whatever goes wrong for one
+    window (a filter that does not read, a bug) is that window's `PlanFailure` only."""
 
     def run() -> list[DigestPlan | PlanFailure]:
+        tastes = learn_all(votes, papers) if votes is not None and votes.by_channel else None
         with CandidateIndex(papers) as index:
             # relative dates in a filter (since:7d) count from the digest's day, so that is part of the key
             matched: dict[tuple[str | None, date], set[str] | Exception] = {}
@@ -184,7 +207,7 @@ async def plan(
                     plans.append(PlanFailure(window, found))
                     continue
                 seen = delivered.get(channel_key(window.subscription.ref), set())
-                plans.append(choose(window, papers, found, seen))
+                plans.append(choose(window, papers, found, seen, _scores(tastes, window)))
             return plans
 
     return await asyncio.to_thread(run)
@@ -198,11 +221,29 @@ def _matching(index: CandidateIndex, window: Window, papers: Sequence[Paper]) ->
         return error
 
 
-def choose(window: Window, papers: Sequence[Paper], matching: set[str], given: set[str]) -> DigestPlan:
-    """The window's digest: every paper `ineligible` lets through, best first, cut at the maximum."""
+def _scores(tastes: Tastes | None, window: Window) -> dict[str, float] | None:
+    """The window's taste of each candidate, when its channel has one and wants it."""
+    subscription = window.subscription
+    if tastes is None or not subscription.taste or subscription.taste_weight <= 0:
+        return None
+    return tastes.scores(subscription.ref)
+
+
+def choose(
+    window: Window,
+    papers: Sequence[Paper],
+    matching: set[str],
+    given: set[str],
+    taste: Mapping[str, float] | None = None,
+) -> DigestPlan:
+    """The window's digest: every paper `ineligible` lets through, best first (with `taste`, each paper's
+    taste blended in: `taste_key`), cut at the maximum."""
     # the set lookups first: most papers fail them, and this runs for every paper of every channel
     candidates = [p for p in papers if p.id in matching and p.id not in given]
     eligible = [p for p in candidates if ineligible(window, p, matches=True, given=False) is None]
-    eligible.sort(key=rank_key, reverse=True)
+    if taste is None:
+        eligible.sort(key=rank_key, reverse=True)
+    else:
+        eligible.sort(key=taste_key(eligible, taste, window.subscription.taste_weight), reverse=True)
     most = window.subscription.max_papers
     return DigestPlan(window, tuple(p.id for p in eligible[:most]), tuple(p.id for p in eligible[most:]))

@@ -9,8 +9,8 @@ why` from the very same plan, so the two never disagree.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from paperboy.clock import Clock
@@ -21,6 +21,7 @@ from paperboy.schedule import is_due, next_due
 from paperboy.store import Store
 from paperboy.store.filtering import CandidateIndex
 from paperboy.store.ledger import channel_key
+from paperboy.taste import Taste, Votes, horizon, learn_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +66,31 @@ class Planner:
             windows.append(Window(subscription, today, since, DigestKind.NOW))
         return windows
 
-    async def choose(self, windows: Sequence[Window]) -> list[DigestPlan | PlanFailure]:
-        """Each window's papers (`digest.plan`), from the papers dated since the earliest of them."""
+    async def choose(self, windows: Sequence[Window], *, taste: bool = True) -> list[DigestPlan | PlanFailure]:
+        """Each window's papers (`digest.plan`), from the papers dated since the earliest of them; ordered with
+        the tastes of the channels that want theirs (not at all with `taste` False: the order without it)."""
         if not windows:
             return []
         papers = await self._store.papers.dated_since(min(w.since for w in windows))
         delivered = await self._store.ledger.delivered((w.subscription.ref for w in windows), [p.id for p in papers])
-        return await plan(windows, papers, delivered)
+        votes = await self.votes(w.subscription for w in windows) if taste else None
+        return await plan(windows, papers, delivered, votes)
+
+    async def votes(self, subscriptions: Iterable[Subscription]) -> Votes:
+        """What the tastes of these channels (those with taste on) are learned from, as of now."""
+        now = self._clock.now()
+        refs = [s.ref for s in subscriptions if s.taste and s.taste_weight > 0]
+        by_channel = await self._store.votes.since(horizon(now), refs)
+        voted = dict.fromkeys(v.paper_id for channel in by_channel.values() for v in channel)
+        return Votes(by_channel, await self._store.papers.get_many(list(voted)), now)
+
+    async def taste(self, subscription: Subscription) -> Taste | None:
+        """The channel's taste as its next digest would learn it (whether it uses it or not); None: no votes."""
+        [window] = await self.now_windows([subscription])
+        papers = await self._store.papers.dated_since(window.since)
+        votes = await self.votes([replace(subscription, taste=True, taste_weight=1.0)])
+        learned = await asyncio.to_thread(learn_all, votes, papers)
+        return learned.by_channel.get(subscription.ref)
 
     async def explain(self, subscription: Subscription, paper: Paper) -> Verdict:
         """Whether `paper` is (or was) posted in the channel, and which rule decides: the plan `/papers
@@ -93,18 +112,30 @@ class Planner:
         [planned] = await self.choose([window])
         if isinstance(planned, PlanFailure):
             return Verdict(False, f"this channel's filter cannot be used: {planned.error}")
+        moved = await self._moved(window, planned, paper.id)
         if paper.id in planned.paper_ids:
-            return Verdict(True, await self._listed(window, planned, paper))
+            return Verdict(True, await self._listed(window, planned, paper) + moved)
         if paper.id in planned.left_out_ids:
-            rank = len(planned.paper_ids) + planned.left_out_ids.index(paper.id) + 1
+            matching = len(planned.paper_ids) + len(planned.left_out_ids)
             return Verdict(
                 False,
-                f"it matches but ranks #{rank} of {len(planned.paper_ids) + len(planned.left_out_ids)}; the digest "
-                f'lists the best {subscription.max_papers} and counts the rest in "and N more"',
+                f"it matches but ranks #{_rank(planned, paper.id)} of {matching}{moved}; the digest lists the best "
+                f'{subscription.max_papers} and counts the rest in "and N more"',
             )
         matches, _ = await _match(window, paper)
         reason = ineligible(window, paper, matches=matches, given=False)
         return Verdict(False, reason or "it is not among the papers the next digest covers")
+
+    async def _moved(self, window: Window, planned: DigestPlan, paper_id: str) -> str:
+        """`; this channel's taste moved it up from #7`, when the taste changed the paper's rank; else ""."""
+        [plain] = await self.choose([window], taste=False)
+        if isinstance(plain, PlanFailure) or paper_id not in (*plain.paper_ids, *plain.left_out_ids):
+            return ""
+        before, after = _rank(plain, paper_id), _rank(planned, paper_id)
+        if before == after:
+            return ""
+        way = "up" if after < before else "down"
+        return f"; this channel's taste (/papers taste) moved it {way} from #{before}"
 
     async def _listed(self, window: Window, planned: DigestPlan, paper: Paper) -> str:
         _, reasons = await _match(window, paper)
@@ -116,6 +147,11 @@ class Planner:
             f"it matches{matched} and is #{rank} of the {len(planned.paper_ids)} papers this channel's digest "
             f"would hold now (/papers preview){when}"
         )
+
+
+def _rank(planned: DigestPlan, paper_id: str) -> int:
+    """The paper's place in the plan, listed or left out, from 1."""
+    return (*planned.paper_ids, *planned.left_out_ids).index(paper_id) + 1
 
 
 def _since(subscription: Subscription, day: date, since_previous: date) -> date:

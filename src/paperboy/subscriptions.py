@@ -7,8 +7,9 @@ a channel never holds a filter that does not parse.
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from paperboy.clock import Clock, SystemClock
 from paperboy.config import DigestSettings
@@ -21,12 +22,43 @@ from paperboy.query.ast import Match, walk
 from paperboy.schedule import Schedule
 from paperboy.service import PaperService
 from paperboy.store import Store
+from paperboy.taste import DEFAULT_WEIGHT, MAX_WEIGHT, Taste
 from paperboy.timespec import parse_clock, parse_days, parse_timezone
 
 MAX_PAPERS = 50
 MAX_MIN_UPVOTES = 100_000
 _MAX_CHANNEL = 200
 _SLACK_CHANNEL = re.compile(r"[CGD][A-Z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class TasteReport:
+    """A channel's taste as `/papers taste` shows it: its settings, and what it learned (None: no votes)."""
+
+    subscription: Subscription
+    learned: Taste | None
+
+    def describe(self, count: int = 8) -> str:
+        """In a few sentences: the votes it learned from, the words for and against, how much it counts."""
+        s, taste = self.subscription, self.learned
+        if taste is None:
+            learned = (
+                "No votes yet: rate papers in this channel's digest with 👍 or 👎, and its order will follow what "
+                "this channel likes."
+            )
+        else:
+            liked, disliked = taste.leaning(count)
+            votes = f"{taste.votes} vote{'s' if taste.votes != 1 else ''} ({taste.up} 👍, {taste.down} 👎)"
+            members = f"{taste.members} member{'s' if taste.members != 1 else ''}"
+            learned = (
+                f"Learned from {votes} by {members}, newer votes counting more. "
+                f"For: {', '.join(liked) or 'nothing yet'}. Against: {', '.join(disliked) or 'nothing yet'}."
+            )
+        if not s.taste:
+            counts = "Taste is off: the digest is ordered by upvotes alone."
+        else:
+            counts = f"Taste counts in the digest's order with weight {s.taste_weight:g} (1: as much as upvotes)."
+        return f"{learned} {counts}"
 
 
 class SubscriptionService:
@@ -51,6 +83,8 @@ class SubscriptionService:
         max_papers: int | None = None,
         min_upvotes: int | None = None,
         post_empty: bool | None = None,
+        taste: bool | None = None,
+        taste_weight: float | None = None,
     ) -> Subscription:
         """Subscribe `ref`, or change the settings given of the subscription it has (the others stay); a paused
         subscription is resumed."""
@@ -75,6 +109,8 @@ class SubscriptionService:
                 else base.min_upvotes
             ),
             post_empty=base.post_empty if post_empty is None else post_empty,
+            taste=base.taste if taste is None else taste,
+            taste_weight=base.taste_weight if taste_weight is None else _weight(taste_weight),
             paused_reason=None,  # subscribing again is asking for digests again
             paused_cause=None,
             updated_by=by,
@@ -135,6 +171,20 @@ class SubscriptionService:
             raise _not_subscribed(ref)
         await self._save(subscription, by)
         return address
+
+    async def taste(self, ref: ChannelRef) -> TasteReport:
+        """What the channel's taste has learned from its votes, as its next digest would use it."""
+        subscription = await self.get(ref)
+        learned = await Planner(self._store, self._clock).taste(subscription)
+        return TasteReport(subscription, learned)
+
+    async def reset_taste(self, ref: ChannelRef, *, by: str) -> int:
+        """Forget the channel's votes, and with them its taste; how many votes there were. The subscription
+        records who did it."""
+        subscription = await self.get(ref)
+        forgotten = await self._store.votes.forget(ref)
+        await self._save(subscription, by)
+        return forgotten
 
     async def list(self, platform: Platform | None = None, workspace: str | None = None) -> list[Subscription]:
         return await self._store.subscriptions.list(platform, workspace)
@@ -197,6 +247,12 @@ def _schedule(base: Schedule, time: str | None, timezone: str | None, days: str 
     return Schedule(at, zone, weekdays, weekly)
 
 
+def _weight(value: float) -> float:
+    if not (math.isfinite(value) and 0 <= value <= MAX_WEIGHT):
+        raise UserInputError(f"taste weight must be between 0 and {MAX_WEIGHT:g}, not {value:g}")
+    return float(value)
+
+
 def _between(name: str, value: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise UserInputError(f"{name} must be between {low} and {high}, not {value}")
@@ -211,6 +267,10 @@ def describe(s: Subscription) -> str:
         parts.append(f"at least {s.min_upvotes} upvotes")
     if s.post_empty:
         parts.append("posts on empty days")
+    if not s.taste:
+        parts.append("taste off")
+    elif s.taste_weight != DEFAULT_WEIGHT:
+        parts.append(f"taste weight {s.taste_weight:g}")
     if s.paused_reason:
         parts.append(f"PAUSED: {s.paused_reason}")
     elif s.last_error:

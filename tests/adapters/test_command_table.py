@@ -25,8 +25,12 @@ from paperboy.models import Platform, Sort
 
 def test_discord_shows_options_by_name_and_slack_by_their_shape_or_as_name_value() -> None:
     subscribe = BY_NAME["subscribe"]
-    assert syntax(subscribe, Platform.DISCORD) == "/papers subscribe [time] [timezone] [days] [max] [min_upvotes]"
-    assert syntax(subscribe, Platform.SLACK) == "/papers subscribe [HH:MM] [time zone] [days] [max:N] [min_upvotes:N]"
+    assert syntax(subscribe, Platform.DISCORD) == (
+        "/papers subscribe [time] [timezone] [days] [max] [min_upvotes] [taste] [taste_weight]"
+    )
+    assert syntax(subscribe, Platform.SLACK) == (
+        "/papers subscribe [HH:MM] [time zone] [days] [max:N] [min_upvotes:N] [taste:on|off] [taste_weight:N]"
+    )
 
 
 def test_a_required_option_is_in_angle_brackets_and_a_choice_lists_its_words() -> None:

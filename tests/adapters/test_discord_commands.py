@@ -20,7 +20,7 @@ from paperboy.adapters.discord_app import build_bot
 from paperboy.adapters.services import Services
 from paperboy.config import DigestSettings, DiscordSettings, Secret
 from paperboy.delivery import DigestRunner
-from paperboy.models import ChannelRef, Platform, Subscription
+from paperboy.models import ChannelRef, Platform, Rating, Subscription
 from paperboy.service import PaperService
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
@@ -48,6 +48,7 @@ EVERY_COMMAND = [command.name for command in commands_on(Platform.DISCORD)]
 FEED_COMMANDS = [command.name for command in commands_on(Platform.DISCORD) if command.changes_feed]
 REFUSED = "Changing this channel's papers needs the Manage Channels permission"
 FEEDS = "https://paperboy.example.org"
+PAPERS = corpus_papers()
 
 
 @dataclass
@@ -614,3 +615,54 @@ async def test_similar_pages_like_search_with_its_buttons(bot: discord.Client, d
 async def test_similar_to_an_unknown_paper_is_one_sentence(bot: discord.Client, discord_server: FakeDiscord) -> None:
     answer = await run(bot, discord_server, command("similar", {"id": "2912.99999"}))
     assert answer.ephemeral and answer.text.startswith("paper 2912.99999 is not in the database yet")
+
+
+async def vote(store: Store, paper: int, member: str, rating: Rating) -> None:
+    await store.votes.rate(REF, PAPERS[paper].id, member, rating, datetime(2025, 1, 16, 7, 0, tzinfo=UTC))
+
+
+async def test_taste_show_says_what_the_channels_votes_taught(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store
+) -> None:
+    await run(bot, discord_server, command("subscribe", permissions=ADMIN))
+    await vote(store, 0, "U1", Rating.UP)
+    await vote(store, 1, "U2", Rating.DOWN)
+    answer = await run(bot, discord_server, command("taste show", permissions=MEMBER))
+    assert answer.ephemeral
+    assert "Learned from 2 votes (1 👍, 1 👎) by 2 members" in answer.text and "For: " in answer.text
+
+
+async def test_taste_show_without_votes_says_how_to_vote(bot: discord.Client, discord_server: FakeDiscord) -> None:
+    await run(bot, discord_server, command("subscribe", permissions=ADMIN))
+    answer = await run(bot, discord_server, command("taste show", permissions=MEMBER))
+    assert answer.text.startswith("No votes yet")
+
+
+async def test_taste_reset_forgets_the_votes_and_tells_the_channel(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store
+) -> None:
+    await run(bot, discord_server, command("subscribe", permissions=ADMIN))
+    await vote(store, 0, "U1", Rating.UP)
+    answer = await run(bot, discord_server, command("taste reset", permissions=ADMIN))
+    assert not answer.ephemeral and answer.text.endswith(
+        "forgot this channel's 1 vote: the digest is ordered by upvotes"
+    )
+    assert await store.votes.of_channel(REF) == []
+
+
+async def test_taste_reset_is_refused_without_manage_channels(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store
+) -> None:
+    await run(bot, discord_server, command("subscribe", permissions=ADMIN))
+    await vote(store, 0, "U1", Rating.UP)
+    answer = await run(bot, discord_server, command("taste reset", permissions=MEMBER))
+    assert answer.ephemeral and answer.text.startswith(REFUSED)
+    assert len(await store.votes.of_channel(REF)) == 1
+
+
+async def test_subscribe_sets_taste_and_its_weight(
+    bot: discord.Client, discord_server: FakeDiscord, store: Store
+) -> None:
+    await run(bot, discord_server, command("subscribe", {"taste": "off", "taste_weight": 2.5}, permissions=ADMIN))
+    subscription = await store.subscriptions.get(REF)
+    assert subscription is not None and (subscription.taste, subscription.taste_weight) == (False, 2.5)

@@ -25,7 +25,7 @@ from paperboy.adapters.slack_blocks import code
 from paperboy.adapters.slack_commands import HANDLERS
 from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner
-from paperboy.models import ChannelRef, PauseCause, Platform, Subscription
+from paperboy.models import ChannelRef, PauseCause, Platform, Rating, Subscription
 from paperboy.service import PaperService
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
@@ -589,3 +589,51 @@ async def test_similar_to_an_unknown_paper_is_said_with_the_usage(app: AsyncApp,
     answer = await papers(app, slack_server, "similar 2912.99999")
     assert text_of(answer).startswith("paper 2912.99999 is not in the database yet")
     assert text_of(answer).endswith("_Usage:_ `/papers similar &lt;id&gt;`")
+
+
+async def rate(store: Store, paper: int, member: str, rating: Rating) -> None:
+    papers_ = corpus_papers()
+    await store.votes.rate(REF, papers_[paper].id, member, rating, datetime(2025, 1, 16, 7, 0, tzinfo=UTC))
+
+
+async def test_taste_alone_shows_what_the_votes_taught(app: AsyncApp, slack_server: FakeSlack, store: Store) -> None:
+    await papers(app, slack_server, "subscribe")
+    await rate(store, 0, "U1", Rating.UP)
+    await rate(store, 0, "U2", Rating.UP)
+    answer = text_of(await papers(app, slack_server, "taste"))
+    assert answer.startswith("Learned from 2 votes (2 👍, 0 👎) by 2 members")
+    assert "with weight 1 (1: as much as upvotes)" in answer
+
+
+async def test_taste_reset_forgets_the_votes_and_tells_the_channel(
+    app: AsyncApp, slack_server: FakeSlack, store: Store
+) -> None:
+    await papers(app, slack_server, "subscribe")
+    await rate(store, 0, "U1", Rating.UP)
+    answer = await papers(app, slack_server, "taste reset")
+    assert text_of(answer).startswith("Taste reset: forgot this channel's 1 vote")
+    notes = await announcements(slack_server, at_least=2)
+    assert notes[-1]["text"] == "<@U1> forgot this channel's 1 vote: the digest is ordered by upvotes"
+    assert await store.votes.of_channel(REF) == []
+
+
+async def test_taste_reset_is_refused_to_a_member_when_changes_are_restricted(
+    restricted_app: AsyncApp, slack_server: FakeSlack, store: Store
+) -> None:
+    await papers(restricted_app, slack_server, "subscribe", user="UADMIN")
+    await rate(store, 0, "U1", Rating.UP)
+    answer = await papers(restricted_app, slack_server, "taste reset", user="UMEMBER")
+    assert text_of(answer).startswith("Only workspace admins and owners")
+    assert len(await store.votes.of_channel(REF)) == 1
+
+
+async def test_subscribe_sets_taste_and_its_weight(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = text_of(await papers(app, slack_server, "subscribe taste:off taste-weight:2.5"))
+    assert "taste off" in answer
+    answer = text_of(await papers(app, slack_server, "subscribe taste:on"))
+    assert "taste weight 2.5" in answer
+
+
+async def test_a_taste_that_is_neither_on_nor_off_is_named(app: AsyncApp, slack_server: FakeSlack) -> None:
+    answer = await papers(app, slack_server, "subscribe taste:maybe")
+    assert text_of(answer).startswith('taste is on or off, like taste:off, not "maybe"')

@@ -10,7 +10,7 @@ from tests.fakes.corpus import corpus_papers
 
 #: a value for every option in the table; an option missing here fails the tests that go through the table.
 #: Each differs from what `BEFORE` sets, so that a command run with it changes a channel's feed.
-SAMPLES: dict[str, str | int] = {
+SAMPLES: dict[str, str | int | float] = {
     "query": "diffusion",
     "id": corpus_papers()[0].id,
     "sort": "upvotes",
@@ -19,6 +19,8 @@ SAMPLES: dict[str, str | int] = {
     "days": "daily",
     "max": 3,
     "min_upvotes": 7,
+    "taste": "off",
+    "taste_weight": 2.5,
 }
 #: a channel's settings before the command runs (`SubscriptionService.subscribe`'s keywords)
 BEFORE: dict[str, str] = {"time": "09:00", "timezone": "UTC", "days": "mon-fri", "filter": "transformer"}

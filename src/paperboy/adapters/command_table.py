@@ -18,6 +18,7 @@ from enum import Enum
 from paperboy.errors import UserInputError
 from paperboy.models import Platform, Sort
 from paperboy.subscriptions import MAX_MIN_UPVOTES, MAX_PAPERS
+from paperboy.taste import MAX_WEIGHT
 
 #: the platforms with a `/papers` command, in the order the README's columns show them
 CHAT_PLATFORMS = (Platform.DISCORD, Platform.SLACK)
@@ -41,7 +42,7 @@ class Kind(Enum):
     TIMEZONE = "timezone"
     #: days of the week, like mon-fri, or `weekly on mon` (in Slack, any other words)
     DAYS = "days"
-    #: a whole number (in Slack, `name:N`)
+    #: a number, whole unless said otherwise (in Slack, `name:N`)
     NUMBER = "number"
     #: one of a few words (in Slack, `name:word`)
     CHOICE = "choice"
@@ -154,6 +155,17 @@ COMMANDS: tuple[Command, ...] = (
             _DAYS,
             Option("max", Kind.NUMBER, f"Most papers per digest (1 to {MAX_PAPERS})"),
             Option("min_upvotes", Kind.NUMBER, f"Only papers with at least this many upvotes (0 to {MAX_MIN_UPVOTES})"),
+            Option(
+                "taste",
+                Kind.CHOICE,
+                "Order the digest by this channel's votes too: on (default) or off",
+                choices=("on", "off"),
+            ),
+            Option(
+                "taste_weight",
+                Kind.NUMBER,
+                f"How much taste counts, 0 to {MAX_WEIGHT:g} (1, the default: as much as upvotes)",
+            ),
         ),
         changes_feed=True,
     ),
@@ -169,6 +181,8 @@ COMMANDS: tuple[Command, ...] = (
         changes_feed=True,
         secret=True,
     ),
+    Command("taste show", "What this channel's votes taught paperboy: words for and against, votes, members"),
+    Command("taste reset", "Forget this channel's votes: the digest is ordered by upvotes again", changes_feed=True),
     Command("preview", "The digest this channel would get now"),
     Command("why", "Would a paper be posted here, and why (not)?", (_ID,)),
     Command("settings", "This channel's digest settings: schedule, filter, limits"),

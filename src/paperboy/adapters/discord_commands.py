@@ -16,7 +16,7 @@ import logging
 import zoneinfo
 from dataclasses import replace
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -38,6 +38,7 @@ from paperboy.feeds import FeedAddress
 from paperboy.models import ChannelRef, Platform, SearchPage, Sort
 from paperboy.query import hints
 from paperboy.subscriptions import MAX_MIN_UPVOTES, MAX_PAPERS, describe
+from paperboy.taste import MAX_WEIGHT
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +185,7 @@ class Papers(app_commands.Group, name="papers", description="New ML papers: sear
 
     feed_filter = app_commands.Group(name="filter", description="This channel's topic filter")
     atom_feed = app_commands.Group(name="feed", description="This channel's digests as an Atom feed")
+    taste = app_commands.Group(name="taste", description="What this channel's votes taught paperboy")
 
     def __init__(self, services: Services, view_timeout: float = VIEW_TIMEOUT) -> None:
         super().__init__()
@@ -252,6 +254,8 @@ class Papers(app_commands.Group, name="papers", description="New ML papers: sear
         days: str | None = None,
         max: app_commands.Range[int, 1, MAX_PAPERS] | None = None,
         min_upvotes: app_commands.Range[int, 0, MAX_MIN_UPVOTES] | None = None,
+        taste: Literal["on", "off"] | None = None,
+        taste_weight: app_commands.Range[float, 0.0, MAX_WEIGHT] | None = None,
     ) -> None:
         subscription = await self.services.subscriptions.subscribe(
             may_change(interaction),
@@ -261,6 +265,8 @@ class Papers(app_commands.Group, name="papers", description="New ML papers: sear
             days=days,
             max_papers=max,
             min_upvotes=min_upvotes,
+            taste=None if taste is None else taste == "on",
+            taste_weight=taste_weight,
         )
         await _announce(interaction, f"subscribed this channel: {describe(subscription)}")
 
@@ -325,6 +331,17 @@ class Papers(app_commands.Group, name="papers", description="New ML papers: sear
         await _announce(interaction, "gave this channel's Atom feed a new address; the old one no longer works")
         # the new address is for the caller alone
         await interaction.followup.send(_describe(address), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @taste.command(name="show", description=summary("taste show"))
+    async def taste_show(self, interaction: discord.Interaction[Any]) -> None:
+        report = await self.services.subscriptions.taste(channel_ref(interaction))
+        await interaction.response.send_message(escape(report.describe()), ephemeral=True)
+
+    @taste.command(name="reset", description=summary("taste reset"))
+    async def taste_reset(self, interaction: discord.Interaction[Any]) -> None:
+        forgotten = await self.services.subscriptions.reset_taste(may_change(interaction), by=_who(interaction))
+        votes = f"{forgotten} vote{'s' if forgotten != 1 else ''}"
+        await _announce(interaction, f"forgot this channel's {votes}: the digest is ordered by upvotes")
 
     @app_commands.command(name="preview", description=summary("preview"))
     async def preview(self, interaction: discord.Interaction[Any]) -> None:

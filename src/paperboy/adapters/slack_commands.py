@@ -106,6 +106,8 @@ def find_command(text: str) -> tuple[Command | None, str]:
         return COMMANDS["filter set" if rest.strip() else "filter show"], rest.strip()
     if first.lower() == "feed" and not rest.strip():  # `/papers feed` alone shows it
         return COMMANDS["feed show"], ""
+    if first.lower() == "taste" and not rest.strip():  # `/papers taste` alone shows it
+        return COMMANDS["taste show"], ""
     return None, ""
 
 
@@ -163,6 +165,24 @@ def _number(given: Mapping[str, str], name: str) -> int | None:
     return int(given[name])
 
 
+def _decimal(given: Mapping[str, str], name: str) -> float | None:
+    if name not in given:
+        return None
+    try:
+        return float(given[name])
+    except ValueError:
+        raise UserInputError(f'{name} must be a number, like {name}:1.5, not "{given[name]}"') from None
+
+
+def _switch(given: Mapping[str, str], name: str) -> bool | None:
+    if name not in given:
+        return None
+    word = given[name].strip().lower()
+    if word not in ("on", "off"):
+        raise UserInputError(f'{name} is on or off, like {name}:off, not "{given[name]}"')
+    return word == "on"
+
+
 def _message(text: str, announce: str | None = None) -> Reply:
     return Reply(text, plain_dicts([{"type": "section", "text": {"type": "mrkdwn", "text": text}}]), announce)
 
@@ -217,6 +237,8 @@ async def _subscribe(services: Services, invocation: Invocation, given: Mapping[
         days=given.get("days"),
         max_papers=_number(given, "max"),
         min_upvotes=_number(given, "min_upvotes"),
+        taste=_switch(given, "taste"),
+        taste_weight=_decimal(given, "taste_weight"),
     )
     text = escape(describe(subscription))
     return _message(f"Subscribed: {text}", announce=f"<@{invocation.user_id}> subscribed this channel: {text}")
@@ -281,6 +303,17 @@ async def _feed_revoke(services: Services, invocation: Invocation, given: Mappin
     )
 
 
+async def _taste_show(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    report = await services.subscriptions.taste(invocation.ref)
+    return _message(escape(report.describe()))
+
+
+async def _taste_reset(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
+    forgotten = await services.subscriptions.reset_taste(invocation.ref, by=invocation.user_id)
+    what = f"forgot this channel's {forgotten} vote{'s' if forgotten != 1 else ''}: the digest is ordered by upvotes"
+    return _message(f"Taste reset: {what}.", announce=f"<@{invocation.user_id}> {what}")
+
+
 async def _preview(services: Services, invocation: Invocation, given: Mapping[str, str]) -> Reply:
     subscription = await services.subscriptions.get(invocation.ref)
     if subscription.paused_reason:
@@ -315,6 +348,8 @@ HANDLERS: dict[str, Handler] = {
     "filter clear": _filter_clear,
     "feed show": _feed_show,
     "feed revoke": _feed_revoke,
+    "taste show": _taste_show,
+    "taste reset": _taste_reset,
     "preview": _preview,
     "why": _why,
     "settings": _settings,

@@ -50,6 +50,7 @@ COMMANDS: dict[str, str] = {
     "subscriptions": "list subscribed channels",
     "unsubscribe": "remove a channel's subscription",
     "feed": "print a channel's Atom feed address, or give it a new one",
+    "taste": "show what a channel's votes taught paperboy, or forget them",
     "digest": "send due digests now",
     "doctor": "check config, database and endpoints",
     "status": "list the paperboy processes at work on the database",

@@ -13,6 +13,7 @@ from paperboy.models import Platform
 from paperboy.query import hints
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService, describe
+from paperboy.taste import MAX_WEIGHT
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +39,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help='post "nothing new" on days without papers (--no-post-empty: stay quiet)',
     )
+    parser.add_argument(
+        "--taste",
+        choices=("on", "off"),
+        help="order the digest by the channel's votes too (on, the default), or by upvotes alone (off)",
+    )
+    parser.add_argument(
+        "--taste-weight",
+        type=float,
+        metavar="W",
+        help=f"how much the channel's taste counts, 0 to {MAX_WEIGHT:g} (1, the default: as much as upvotes)",
+    )
 
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
@@ -56,6 +68,8 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
             max_papers=args.max,
             min_upvotes=args.min_upvotes,
             post_empty=args.post_empty,
+            taste=None if args.taste is None else args.taste == "on",
+            taste_weight=args.taste_weight,
         )
         if args.no_filter:
             subscription = await service.clear_filter(ref, by=operator())

@@ -46,6 +46,8 @@ def _json(s: Subscription) -> dict[str, Any]:
         "max_papers": s.max_papers,
         "min_upvotes": s.min_upvotes,
         "post_empty": s.post_empty,
+        "taste": s.taste,
+        "taste_weight": s.taste_weight,
         "paused": s.paused_reason,
         "problem": s.last_error,
         "updated_by": s.updated_by,

@@ -7,7 +7,7 @@ again finds its taste again), and `forget` (`/papers taste reset`) deletes them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,8 @@ _KEY = "platform = ? AND workspace = ? AND channel = ?"
 _COUNTS = "SELECT paper_id, sum(CASE WHEN rating > 0 THEN 1 ELSE 0 END), sum(CASE WHEN rating < 0 THEN 1 ELSE 0 END)"
 #: papers asked about at a time (well under SQLite's limit on parameters)
 _CHUNK = 500
+#: up to this many channels, `since` reads each channel's votes by its key (`/papers why`, a preview)
+_BY_KEY = 20
 
 
 class VoteStore:
@@ -57,6 +59,33 @@ class VoteStore:
         """Every vote of the channel, oldest first."""
         rows = await self._db.fetchall(
             f"SELECT paper_id, member, rating, at FROM votes WHERE {_KEY} ORDER BY at, paper_id, member", _key(ref)
+        )
+        return [_vote(ref, row) for row in rows]
+
+    async def since(self, at: datetime, refs: Iterable[ChannelRef]) -> dict[ChannelRef, list[Vote]]:
+        """The votes of these channels set at `at` or later, by channel (a channel without any is missing),
+        oldest first: what planning learns the channels' tastes from. A few channels are read by their key;
+        many (a day's planning) in one pass over the votes, in one query."""
+        wanted = {_key(ref): ref for ref in refs}
+        if len(wanted) <= _BY_KEY:
+            found = {ref: await self._of_channel(ref, at) for ref in wanted.values()}
+            return {ref: votes for ref, votes in found.items() if votes}
+        rows = await self._db.fetchall(
+            "SELECT platform, workspace, channel, paper_id, member, rating, at FROM votes WHERE at >= ? "
+            "ORDER BY at, paper_id, member",
+            (utc_text(at),),
+        )
+        many: dict[ChannelRef, list[Vote]] = {}
+        for platform, workspace, channel, *rest in rows:
+            ref = wanted.get((platform, workspace, channel))
+            if ref is not None:
+                many.setdefault(ref, []).append(_vote(ref, rest))
+        return many
+
+    async def _of_channel(self, ref: ChannelRef, at: datetime) -> list[Vote]:
+        rows = await self._db.fetchall(
+            f"SELECT paper_id, member, rating, at FROM votes WHERE {_KEY} AND at >= ? ORDER BY at, paper_id, member",
+            (*_key(ref), utc_text(at)),
         )
         return [_vote(ref, row) for row in rows]
 
