@@ -13,6 +13,7 @@ from tests.fakes.slack import TOKEN, FakeSlack
 
 pytestmark = pytest.mark.asyncio
 CHANNEL = ["--platform", "slack", "--workspace", "T0456", "--channel", "C0123"]
+WEBHOOK = "https://hooks.slack.com/services/T000/B000/SECRETSECRET"
 
 
 async def test_subscribe_list_and_unsubscribe(cli: Cli, config_path: Path) -> None:
@@ -200,3 +201,25 @@ async def test_a_weekly_schedule_of_two_days_exits_2(cli: Cli, config_path: Path
     assert result.code == 2
     assert result.stderr.startswith('paperboy: error: days: "weekly on mon,thu" is not a set of days; ')
     assert '"weekly on mon" for a weekly digest' in result.stderr
+
+
+async def test_a_webhook_is_resubscribed_by_the_fingerprint_it_is_shown_with(cli: Cli, config_path: Path) -> None:
+    config = ["--config", str(config_path)]
+    await cli("subscribe", "--platform", "webhook", "--channel", WEBHOOK, *config)
+    [listed] = json.loads((await cli("subscriptions", "--json", *config)).stdout)
+    fingerprint = "#" + listed["channel"].rsplit("#", 1)[1]
+    changed = await cli("subscribe", "--platform", "webhook", "--channel", fingerprint, "--max", "3", *config)
+    assert changed.code == 0, changed.stderr
+    masked = await cli("subscribe", "--platform", "webhook", "--channel", listed["channel"], "--time", "7:00", *config)
+    assert masked.code == 0, masked.stderr
+    [after] = json.loads((await cli("subscriptions", "--json", *config)).stdout)
+    assert (after["channel"], after["max_papers"], after["time"]) == (listed["channel"], 3, "07:00")
+
+
+async def test_subscribing_an_unknown_webhook_fingerprint_asks_for_the_url(cli: Cli, config_path: Path) -> None:
+    made = await cli("subscribe", "--platform", "webhook", "--channel", "#deadbeef", "--config", str(config_path))
+    assert made.code == 2
+    assert made.stderr == (
+        "paperboy: error: no webhook subscription has the fingerprint #deadbeef; give the webhook's URL to "
+        "subscribe it\n"
+    )

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from paperboy.errors import UserInputError
+from paperboy.errors import NotSubscribed, UserInputError
 from paperboy.models import ChannelRef, Platform, webhook_fingerprint
 
 if TYPE_CHECKING:
@@ -72,18 +72,35 @@ async def subscribed_ref(store: Store, args: argparse.Namespace) -> ChannelRef:
 
 
 #: a webhook channel as `paperboy subscriptions` shows it (`https://host/…#3f9a1c0b`), or its fingerprint alone
-_SHOWN_WEBHOOK = re.compile(r"(?:\S*#)?([0-9a-f]{8})")
+_SHOWN_WEBHOOK = re.compile(r"(?:[a-z]+://[^/\s]*/…)?#?([0-9a-f]{8})")
+
+
+def shown_fingerprint(ref: ChannelRef) -> str | None:
+    """The fingerprint a webhook channel is given by (as `paperboy subscriptions` shows it, or alone); None
+    for a URL (a real URL never holds the `…` of the shown form)."""
+    if ref.platform is not Platform.WEBHOOK:
+        return None
+    shown = _SHOWN_WEBHOOK.fullmatch(ref.channel)
+    return shown[1] if shown else None
+
+
+async def webhook_with(store: Store, fingerprint: str) -> ChannelRef | None:
+    """The subscribed webhook channel with that fingerprint, if any."""
+    webhooks = await store.subscriptions.list(Platform.WEBHOOK)
+    return next((s.ref for s in webhooks if webhook_fingerprint(s.ref.channel) == fingerprint), None)
 
 
 async def _webhook_ref(store: Store, ref: ChannelRef) -> ChannelRef:
     """A webhook channel given by its URL, or by the fingerprint `paperboy subscriptions` shows (the URL holds
     a secret that is shown nowhere, and may be lost with a deleted webhook)."""
-    shown = _SHOWN_WEBHOOK.fullmatch(ref.channel)
-    if shown is None:
+    fingerprint = shown_fingerprint(ref)
+    if fingerprint is None:
         return ref
-    webhooks = await store.subscriptions.list(Platform.WEBHOOK)
-    found = [s.ref for s in webhooks if webhook_fingerprint(s.ref.channel) == shown[1]]
-    return found[0] if found else ref
+    found = await webhook_with(store, fingerprint)
+    if found is None:
+        # said as given: read as a URL, the fingerprint would be shown fingerprinted again
+        raise NotSubscribed(f"webhook channel #{fingerprint} is not subscribed (paperboy subscriptions lists them)")
+    return found
 
 
 def operator() -> str:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from paperboy.cli.options import add_channel_options, channel_ref, operator, positive_int
+from paperboy.cli.options import (
+    add_channel_options,
+    channel_ref,
+    operator,
+    positive_int,
+    shown_fingerprint,
+    webhook_with,
+)
 from paperboy.cli.output import print_hints
 from paperboy.config import Settings
 from paperboy.errors import UserInputError
-from paperboy.models import Platform
+from paperboy.models import ChannelRef, Platform
 from paperboy.query import hints
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService, describe
@@ -54,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     async with await Store.open(settings.database.target) as store:
-        ref = channel_ref(args)
+        ref = await _existing_webhook(store, channel_ref(args))
         if ref.platform is Platform.SLACK and not ref.workspace:
             ref = replace(ref, workspace=await slack_workspace(settings, store))
         service = SubscriptionService(store, settings.digest)
@@ -76,6 +83,20 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
     print(f"subscribed {describe(subscription)}")
     print_hints(hints(args.filter) if args.filter is not None else ())
     return 0
+
+
+async def _existing_webhook(store: Store, ref: ChannelRef) -> ChannelRef:
+    """A webhook channel given by the fingerprint `paperboy subscriptions` shows is that subscription's (its
+    settings change, a pause ends); a new webhook can only be given by its URL."""
+    fingerprint = shown_fingerprint(ref)
+    if fingerprint is None:
+        return ref
+    found = await webhook_with(store, fingerprint)
+    if found is None:
+        raise UserInputError(
+            f"no webhook subscription has the fingerprint #{fingerprint}; give the webhook's URL to subscribe it"
+        )
+    return found
 
 
 async def slack_workspace(settings: Settings, store: Store) -> str:
