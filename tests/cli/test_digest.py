@@ -72,6 +72,14 @@ async def test_a_channel_can_be_named_by_its_id_alone(cli: Cli, config_path: Pat
     assert unknown.stderr == "paperboy: error: no subscribed channel has the id nope; see paperboy subscriptions\n"
 
 
+async def test_a_channel_named_with_its_platform_but_not_subscribed_exits_2(cli: Cli, config_path: Path) -> None:
+    nope = ["--platform", "console", "--channel", "nope", "--config", str(config_path)]
+    for args in (["--now"], ["--now", "--dry-run"], []):
+        result = await cli("digest", *args, *nope)
+        assert (result.code, result.stdout) == (2, ""), args
+        assert result.stderr == "paperboy: error: console:nope is not subscribed; see paperboy subscriptions\n"
+
+
 async def test_without_due_digests_it_says_so(cli: Cli, config_path: Path, fetched: list[CorpusPaper]) -> None:
     await subscribed(cli, config_path)  # made now: its first post time is still to come
     result = await cli("digest", "--config", str(config_path))

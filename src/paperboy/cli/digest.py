@@ -137,7 +137,10 @@ async def _channel(store: Store, args: argparse.Namespace) -> ChannelRef | None:
             raise UserInputError("--workspace needs --channel too, like --workspace T0123 --channel C0123")
         return None
     if args.platform:
-        return await subscribed_ref(store, args)
+        ref = await subscribed_ref(store, args)
+        if await store.subscriptions.get(ref) is None:
+            raise NotSubscribed(f"{ref} is not subscribed; see paperboy subscriptions")
+        return ref
     matches = [s.ref for s in await store.subscriptions.list() if s.ref.channel == args.channel.strip()]
     if len(matches) == 1:
         return matches[0]
