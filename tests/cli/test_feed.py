@@ -61,3 +61,11 @@ async def test_a_channel_not_subscribed_exits_2(cli: Cli, feeds_config: Path) ->
     result = await cli("feed", *CHANNEL, "--config", str(feeds_config))
     assert result.code == 2 and result.stdout == ""
     assert result.stderr.startswith("paperboy: error: slack:T0456/C0123 is not subscribed; subscribe it first")
+
+
+async def test_an_unknown_webhook_fingerprint_is_named_as_given(cli: Cli, feeds_config: Path) -> None:
+    result = await cli("feed", "--platform", "webhook", "--channel", "#deadbeef", "--config", str(feeds_config))
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "paperboy: error: webhook channel #deadbeef is not subscribed (paperboy subscriptions lists them)\n"
+    )

@@ -70,7 +70,17 @@ async def test_a_bad_time_zone_exits_2(cli: Cli, config_path: Path) -> None:
 async def test_unsubscribing_an_unknown_channel_exits_2(cli: Cli, config_path: Path) -> None:
     result = await cli("unsubscribe", *CHANNEL, "--config", str(config_path))
     assert result.code == 2
-    assert "slack:T0456/C0123 is not subscribed" in result.stderr
+    assert result.stderr == (
+        "paperboy: error: slack:T0456/C0123 is not subscribed (paperboy subscriptions lists them)\n"
+    )
+
+
+async def test_unsubscribing_an_unknown_webhook_fingerprint_names_the_fingerprint(cli: Cli, config_path: Path) -> None:
+    result = await cli("unsubscribe", "--platform", "webhook", "--channel", "#deadbeef", "--config", str(config_path))
+    assert result.code == 2
+    assert result.stderr == (
+        "paperboy: error: webhook channel #deadbeef is not subscribed (paperboy subscriptions lists them)\n"
+    )
 
 
 async def test_a_webhook_url_is_not_printed(cli: Cli, config_path: Path) -> None:

@@ -6,6 +6,7 @@ import argparse
 
 from paperboy.cli.options import add_channel_options, subscribed_ref
 from paperboy.config import Settings
+from paperboy.errors import NotSubscribed
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
 
@@ -20,6 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     async with await Store.open(settings.database.target) as store:
-        removed = await SubscriptionService(store, settings.digest).unsubscribe(await subscribed_ref(store, args))
+        ref = await subscribed_ref(store, args)
+        try:
+            removed = await SubscriptionService(store, settings.digest).unsubscribe(ref)
+        except NotSubscribed:
+            # the service's message says to subscribe first, which is no answer to wanting a channel gone
+            raise NotSubscribed(f"{ref} is not subscribed (paperboy subscriptions lists them)") from None
     print(f"unsubscribed {removed.ref}")
     return 0
