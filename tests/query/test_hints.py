@@ -28,6 +28,11 @@ def test_each_lower_case_operator_is_asked_about(query: str, operator: str) -> N
     assert hint.startswith(f"did you mean {operator}? ")
 
 
+def test_the_not_hint_shows_the_short_form_with_the_word_that_follows() -> None:
+    (hint,) = hints("llm not survey")
+    assert hint.endswith('write NOT (or -survey) to leave out what follows, or "not" in quotes for the word')
+
+
 def test_every_lower_case_operator_gets_its_own_hint() -> None:
     assert [hint.split("?")[0] for hint in hints("a or b and c not d")] == [
         "did you mean OR",

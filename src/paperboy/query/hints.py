@@ -16,7 +16,7 @@ _STARTS_A_TERM = {Kind.WORD, Kind.PHRASE, Kind.OPEN, Kind.FIELD, Kind.COMPARE, K
 _ADVICE = {
     "or": 'write OR for papers with either side, or "{word}" in quotes for the word',
     "and": 'words side by side must all match already, so leave it out, or put "{word}" in quotes for the word',
-    "not": 'write NOT (or -video) to leave out what follows, or "{word}" in quotes for the word',
+    "not": 'write NOT (or {minus}) to leave out what follows, or "{word}" in quotes for the word',
 }
 
 
@@ -37,7 +37,7 @@ def hints(text: str) -> tuple[str, ...]:
         if before is not None and before.kind in (Kind.FIELD, Kind.NOT):
             continue  # a field's value (`title:or`), or a word left out (`-or`)
         if _stands_as_operator(word, before, tokens[at + 1]):
-            advice = _ADVICE[word].format(word=token.text)
+            advice = _ADVICE[word].format(word=token.text, minus=_minus(tokens[at + 1]))
             found.append(
                 f'did you mean {word.upper()}? "{token.text}" at column {token.column} is searched as a word '
                 f"(operators are upper case): {advice}"
@@ -50,3 +50,8 @@ def _stands_as_operator(word: str, before: Token | None, after: Token) -> bool:
     if after.kind not in _STARTS_A_TERM:
         return False
     return word == "not" or (before is not None and before.kind in _ENDS_A_TERM)
+
+
+def _minus(after: Token) -> str:
+    """NOT's short form, shown with the word `not` stands before (`-survey`), when that is a plain word."""
+    return f"-{after.text}" if after.kind is Kind.WORD else "a - before it"
