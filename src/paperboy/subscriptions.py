@@ -262,9 +262,9 @@ def _between(name: str, value: int, low: int, high: int) -> int:
 def describe(s: Subscription) -> str:
     """`slack:T1/C2: 09:00 UTC, mon-fri; filter: diffusion -video; up to 10 papers` (+ what is unusual)."""
     parts = [s.schedule.describe(), f"filter: {s.filter}" if s.filter else "no filter (every paper)"]
-    parts.append(f"up to {s.max_papers} papers")
+    parts.append(f"up to {s.max_papers} paper{'s' if s.max_papers != 1 else ''}")
     if s.min_upvotes:
-        parts.append(f"at least {s.min_upvotes} upvotes")
+        parts.append(f"at least {s.min_upvotes} upvote{'s' if s.min_upvotes != 1 else ''}")
     if s.post_empty:
         parts.append("posts on empty days")
     if not s.taste:

@@ -43,6 +43,12 @@ async def test_subscribing_again_updates_the_given_settings(cli: Cli, config_pat
     )
 
 
+async def test_one_upvote_and_one_paper_are_said_in_the_singular(cli: Cli, config_path: Path) -> None:
+    made = await cli("subscribe", *CHANNEL, "--max", "1", "--min-upvotes", "1", "--config", str(config_path))
+    assert made.code == 0, made.stderr
+    assert made.stdout.endswith("; up to 1 paper; at least 1 upvote\n")
+
+
 @pytest.fixture
 def tokyo_config(tmp_path: Path, hf_server: FakeHuggingFace) -> Path:
     path = tmp_path / "tokyo.toml"
@@ -171,6 +177,14 @@ async def test_a_filter_with_a_lower_case_or_is_kept_as_written_with_a_hint(cli:
         'subscribed slack:T0456/C0123: 09:00 UTC, mon-fri; filter: diffusion or "flow matching"; up to 10 papers\n'
     )
     assert made.stderr.startswith('paperboy: hint: did you mean OR? "or" at column 11 is searched as a word')
+
+
+async def test_a_filter_with_a_lower_case_not_is_hinted_with_the_word_that_follows(
+    cli: Cli, config_path: Path
+) -> None:
+    made = await cli("subscribe", *CHANNEL, "--filter", "llm not survey", "--config", str(config_path))
+    assert made.code == 0, made.stderr
+    assert "write NOT (or -survey) to leave out what follows" in made.stderr
 
 
 async def test_a_category_filter_is_kept_in_arxivs_spelling(cli: Cli, config_path: Path) -> None:
