@@ -179,9 +179,7 @@ async def test_a_filter_with_a_lower_case_or_is_kept_as_written_with_a_hint(cli:
     assert made.stderr.startswith('paperboy: hint: did you mean OR? "or" at column 11 is searched as a word')
 
 
-async def test_a_filter_with_a_lower_case_not_is_hinted_with_the_word_that_follows(
-    cli: Cli, config_path: Path
-) -> None:
+async def test_a_filter_with_a_lower_case_not_is_hinted_with_the_word_that_follows(cli: Cli, config_path: Path) -> None:
     made = await cli("subscribe", *CHANNEL, "--filter", "llm not survey", "--config", str(config_path))
     assert made.code == 0, made.stderr
     assert "write NOT (or -survey) to leave out what follows" in made.stderr
