@@ -409,13 +409,19 @@ async def answer_error(interaction: discord.Interaction[Any], error: Exception) 
     else:
         log.error("/papers failed", exc_info=original)
         text = "Something went wrong on paperboy's side; it is in paperboy's log. Please try again later."
+    await tell_privately(interaction, text, "the caller about an error")
+
+
+async def tell_privately(interaction: discord.Interaction[Any], text: str, whom: str) -> None:
+    """`text` to the member behind `interaction` alone, whether or not it was answered already; a failure to
+    tell `whom` (the caller about an error, say) is logged, never raised."""
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         else:
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as failure:
-        log.warning("could not tell the caller about an error (%s)", failure)
+        log.warning("could not tell %s (%s)", whom, failure)
 
 
 def _describe(address: FeedAddress) -> str:

@@ -20,6 +20,7 @@ import discord
 from discord.http import Route
 
 from paperboy.adapters.coalesce import UPDATE_SPACING, Coalescer
+from paperboy.adapters.discord_commands import tell_privately
 from paperboy.adapters.discord_embeds import RatingButton, rating_click, rating_rows
 from paperboy.adapters.services import Services
 from paperboy.errors import PaperboyError
@@ -27,7 +28,6 @@ from paperboy.models import ChannelRef, Platform
 from paperboy.ratings import Click
 
 log = logging.getLogger(__name__)
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 class DiscordRating:
@@ -111,10 +111,4 @@ def _rating_buttons(message: discord.Message) -> list[RatingButton]:
 
 
 async def _tell(interaction: discord.Interaction[Any], text: str) -> None:
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    except discord.HTTPException as failure:
-        log.warning("could not tell the clicker why their rating did not count (%s)", failure)
+    await tell_privately(interaction, text, "the clicker why their rating did not count")
