@@ -120,6 +120,13 @@ async def test_unsubscribe_removes_it(service: SubscriptionService) -> None:
 
 async def test_a_channel_without_a_subscription_is_told_to_subscribe(service: SubscriptionService) -> None:
     with pytest.raises(NotSubscribed, match=r"discord:987654321/1234567890123 is not subscribed; subscribe it first"):
+        await service.get(REF)
+
+
+async def test_unsubscribing_a_channel_without_a_subscription_says_there_is_nothing_to_undo(
+    service: SubscriptionService,
+) -> None:
+    with pytest.raises(NotSubscribed, match=r"^discord:987654321/1234567890123 is not subscribed, so there is nothing"):
         await service.unsubscribe(REF)
 
 
@@ -132,3 +139,17 @@ async def test_a_webhook_url_is_never_shown_whole() -> None:
 async def test_a_digests_left_out_papers_are_no_filter(service: SubscriptionService) -> None:
     with pytest.raises(QueryError, match="more: finds the papers one digest left out"):
         await service.subscribe(REF, by="alice", filter="diffusion more:12")
+
+
+async def test_taste_of_a_channel_without_buttons_says_its_digests_cannot_be_rated(
+    service: SubscriptionService,
+) -> None:
+    console = ChannelRef(Platform.CONSOLE, "lab")
+    await service.subscribe(console, by="alice")
+    said = (await service.taste(console)).describe()
+    assert said.startswith("No votes: console digests have no rating buttons")
+
+
+async def test_taste_of_a_bot_channel_without_votes_says_how_to_rate(service: SubscriptionService) -> None:
+    await service.subscribe(REF, by="alice")
+    assert (await service.taste(REF)).describe().startswith("No votes yet: rate papers in this channel's digest")

@@ -26,6 +26,8 @@ from paperboy.taste import DEFAULT_WEIGHT, MAX_WEIGHT, Taste
 from paperboy.timespec import parse_clock, parse_days, parse_timezone
 
 MAX_PAPERS = 50
+#: the platforms whose digests carry rating buttons (bot digests; a webhook or a terminal cannot be clicked)
+RATED_PLATFORMS = frozenset({Platform.SLACK, Platform.DISCORD})
 MAX_MIN_UPVOTES = 100_000
 _MAX_CHANNEL = 200
 _SLACK_CHANNEL = re.compile(r"[CGD][A-Z0-9]+")
@@ -41,7 +43,12 @@ class TasteReport:
     def describe(self, count: int = 8) -> str:
         """In a few sentences: the votes it learned from, the words for and against, how much it counts."""
         s, taste = self.subscription, self.learned
-        if taste is None:
+        if taste is None and s.ref.platform not in RATED_PLATFORMS:
+            learned = (
+                f"No votes: {s.ref.platform.value} digests have no rating buttons (a Slack or Discord bot's do), "
+                "so this channel's order is upvotes and recency."
+            )
+        elif taste is None:
             learned = (
                 "No votes yet: rate papers in this channel's digest with 👍 or 👎, and its order will follow what "
                 "this channel likes."
@@ -121,7 +128,9 @@ class SubscriptionService:
     async def unsubscribe(self, ref: ChannelRef) -> Subscription:
         """Remove the channel's subscription; the papers it was sent stay recorded, so a later subscription
         does not send them again."""
-        subscription = await self.get(ref)
+        subscription = await self._store.subscriptions.get(ref)
+        if subscription is None:  # nothing to undo: not "subscribe it first"
+            raise NotSubscribed(f"{ref} is not subscribed, so there is nothing to unsubscribe")
         await self._store.subscriptions.delete(ref)
         return subscription
 

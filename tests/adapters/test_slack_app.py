@@ -201,8 +201,15 @@ async def test_filter_without_set_or_show_is_still_understood(app: AsyncApp, sla
 
 
 async def test_a_channel_not_subscribed_is_told_how(app: AsyncApp, slack_server: FakeSlack) -> None:
-    answer = await papers(app, slack_server, "unsubscribe")
+    answer = await papers(app, slack_server, "filter")
     assert "is not subscribed; subscribe it first" in text_of(answer)
+
+
+async def test_unsubscribing_a_channel_not_subscribed_says_there_is_nothing_to_undo(
+    app: AsyncApp, slack_server: FakeSlack
+) -> None:
+    answer = await papers(app, slack_server, "unsubscribe")
+    assert "slack:T0456/C0123 is not subscribed, so there is nothing to unsubscribe" in text_of(answer)
 
 
 async def test_preview_and_why(app: AsyncApp, slack_server: FakeSlack) -> None:
