@@ -23,7 +23,7 @@ from paperboy.taste import MAX_WEIGHT
 #: the platforms with a `/papers` command, in the order the README's columns show them
 CHAT_PLATFORMS = (Platform.DISCORD, Platform.SLACK)
 #: the first line of `/papers help`
-INTRO = "paperboy posts new ML papers to this channel every day, and searches every paper it has seen."
+INTRO = "paperboy posts new ML papers to this channel every day (or week), and searches every paper it has seen."
 #: the help's last line: the one thing every query-taking command shares
 QUERY_HINT = (
     'Filters and searches use the query language: `"flow matching" OR diffusion -video`, `title:…`, `author:…`, '
