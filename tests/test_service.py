@@ -7,11 +7,16 @@ from datetime import UTC, date, datetime
 import pytest
 import pytest_asyncio
 
+from paperboy.config import Settings
 from paperboy.errors import InvalidPaperId, PaperNotFound, QueryError
+from paperboy.http import make_client
+from paperboy.ingest import ingest
 from paperboy.models import ChannelRef, DigestKind, Platform, Sort
-from paperboy.service import MAX_LIMIT, MAX_OFFSET, PaperService
+from paperboy.service import MAX_LIMIT, MAX_OFFSET, NO_CATEGORIES, PaperService
+from paperboy.sources.arxiv import ArxivSource
 from paperboy.store import Store
-from tests.fakes.corpus import corpus_papers
+from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.corpus import atom_entry, corpus, corpus_papers
 
 pytestmark = pytest.mark.asyncio
 PAPERS = corpus_papers()
@@ -124,3 +129,22 @@ async def test_similar_to_an_unknown_paper_says_so(service: PaperService) -> Non
 async def test_similar_pages_are_limited_as_searches_are(service: PaperService) -> None:
     with pytest.raises(QueryError, match=f"the offset must be between 0 and {MAX_OFFSET}"):
         await service.similar(PAPERS[0].id, offset=MAX_OFFSET + 1)
+
+
+async def test_a_category_search_on_papers_without_categories_says_where_they_come_from(
+    service: PaperService,
+) -> None:
+    page = await service.search("cat:hep-th")
+    assert page.hits == () and page.hints == (NO_CATEGORIES,)
+
+
+async def test_a_category_search_after_an_arxiv_fetch_finds_no_need_to_say_so(
+    service: PaperService, store: Store, settings: Settings, arxiv_server: FakeArxiv
+) -> None:
+    paper = corpus()[0]
+    arxiv_server.entries = [atom_entry(paper, categories=("cs.LG",))]
+    async with make_client(settings.http) as client:
+        report = await ingest(store, ArxivSource(client, settings.sources.arxiv, settings.http), [paper.day])
+    assert not report.errors
+    page = await service.search("cat:hep-th")
+    assert page.hits == () and page.hints == ()

@@ -117,6 +117,11 @@ def _fetched_marker(source: str, *, week: bool = False) -> str:
     return f"fetched-week.{source}" if week else f"fetched.{source}"
 
 
+async def last_fetched(store: Store, source: str) -> datetime | None:
+    """When any paperboy process last fetched a day of the source (None: never)."""
+    return parse_iso(await store.markers.get(_fetched_marker(source)))
+
+
 async def fetched_recently(store: Store, source: str, now: datetime, *, week: bool = False) -> bool:
     """Whether the source was fetched (at least one day of it, by any paperboy process) within `FRESH_FOR`;
     with `week`, a fetch that covered the `WEEK_DAYS`."""

@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime
 
 from paperboy.arxiv_ids import parse_arxiv_id
 from paperboy.errors import PaperNotFound, QueryError
+from paperboy.ingest import last_fetched
 from paperboy.metrics import SEARCH_SECONDS
 from paperboy.models import Paper, SearchPage, Sort
 from paperboy.query import Node, hints, parse
-from paperboy.query.ast import And, Match, MatchField, Not, Or
+from paperboy.query.ast import And, Match, MatchField, Not, Or, walk
 from paperboy.store import Store
 
 MAX_LIMIT = 100
@@ -36,6 +37,13 @@ class PaperService:
         notes = hints(text)
         if isinstance(query, Match) and query.field is MatchField.ID and not page.hits and offset == 0:
             notes += (_not_in_database(query.value),)
+        if (
+            not page.hits
+            and offset == 0
+            and _names_a_category(query)
+            and await last_fetched(self._store, "arxiv") is None
+        ):
+            notes += (NO_CATEGORIES,)
         return replace(page, hints=notes) if notes else page
 
     async def _refuse_unknown_digests(self, query: Node) -> None:
@@ -76,6 +84,18 @@ def _not_in_database(paper_id: str) -> str:
         f"paper {paper_id} is not in the database yet; fetch its day with `paperboy fetch --date YYYY-MM-DD`, "
         "or check the id"
     )
+
+
+#: said when a search by category finds nothing on a database no arXiv fetch has filled: Hugging Face's
+#: papers carry no categories, so `cat:` cannot match any of them
+NO_CATEGORIES = (
+    "no paper here has categories yet: they come from arXiv, which paperboy has not fetched; enable "
+    "[sources.arxiv] (with its categories) and fetch"
+)
+
+
+def _names_a_category(node: Node) -> bool:
+    return any(isinstance(leaf, Match) and leaf.field is MatchField.CATEGORY for leaf in walk(node))
 
 
 def _digest_numbers(node: Node) -> list[int]:
