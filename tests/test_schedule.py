@@ -22,6 +22,21 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def sent_days(schedule: Schedule, start: datetime, end: datetime, step_minutes: int) -> tuple[list[date], datetime]:
+    """The days a scheduler checking `schedule` every `step_minutes` from `start` to `end` sends a digest for,
+    and the last moment it checked."""
+    sent: list[date] = []
+    last_day: date | None = None
+    now = start
+    while now <= end:
+        due = is_due(schedule, now, last_day, not_before=start)
+        if due is not None:
+            sent.append(due.day)
+            last_day = due.day
+        now += timedelta(minutes=step_minutes)
+    return sent, now - timedelta(minutes=step_minutes)
+
+
 def test_due_at_the_local_post_time() -> None:
     schedule = Schedule(time(9, 0), BERLIN, DAILY)
     assert is_due(schedule, utc(2025, 1, 15, 7, 59), last_day=date(2025, 1, 14)) is None
@@ -131,16 +146,7 @@ def test_checking_every_few_minutes_sends_each_chosen_day_exactly_once(
 ) -> None:
     schedule = Schedule(at, ZoneInfo(zone), days)
     end = start + timedelta(days=21)  # spans a DST change in the zones that have one
-    sent: list[date] = []
-    last_day: date | None = None
-    now = start
-    while now <= end:
-        due = is_due(schedule, now, last_day, not_before=start)
-        if due is not None:
-            sent.append(due.day)
-            last_day = due.day
-        now += timedelta(minutes=step_minutes)
-    checked_until = now - timedelta(minutes=step_minutes)
+    sent, checked_until = sent_days(schedule, start, end, step_minutes)
     local = start.astimezone(schedule.timezone).date()
     expected = []
     while local <= end.astimezone(schedule.timezone).date():
@@ -235,16 +241,7 @@ def test_checking_every_few_minutes_sends_a_weekly_digest_once_a_week(
 ) -> None:
     schedule = Schedule(at, ZoneInfo(zone), frozenset({day}), weekly=True)
     end = start + timedelta(days=42)  # spans the DST changes of March, October and November
-    sent: list[date] = []
-    last_day: date | None = None
-    now = start
-    while now <= end:
-        due = is_due(schedule, now, last_day, not_before=start)
-        if due is not None:
-            sent.append(due.day)
-            last_day = due.day
-        now += timedelta(minutes=step_minutes)
-    checked_until = now - timedelta(minutes=step_minutes)
+    sent, checked_until = sent_days(schedule, start, end, step_minutes)
     local = start.astimezone(schedule.timezone).date()
     expected = []
     while local <= end.astimezone(schedule.timezone).date():
