@@ -15,8 +15,10 @@ bench/taste.py prints the figures; tests/test_taste_simulation.py holds a floor 
 - **Members**: `MEMBERS` (3 to 8) per channel; each sees the digest's papers and, independently, votes 👍 on a
   relevant paper with chance `UP_IF_RELEVANT` (👎 with `DOWN_IF_RELEVANT`: noise), 👎 on another with chance
   `DOWN_IF_NOT` (👍 with `UP_IF_NOT`), and else not at all. A member's draw for a paper is the same in both
-  orders, so the two arms differ only in what they show. Votes are cast at noon of the digest's day, and the
-  next digest (at 08:00) learns from every vote so far, through `digest.plan` as planning calls it.
+  orders, so the two arms differ only in what they show. Votes are cast at noon of the digest's day, each
+  through `Learner.rate` into a real SQLite store (the vote and the channel's profile change together, as a
+  click does), and the next digest (at 08:00) reads the profiles through `Learner.tastes` and `digest.plan`, as
+  planning does.
 - **Score**: precision@5 of each digest: the share of its 5 papers relevant to the channel, averaged over the
   channels; with it the ceiling (the share a perfect order would reach that day: fewer than 5 relevant papers
   in a day's candidates cap it).
@@ -27,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,9 +37,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from paperboy.digest import DigestPlan, Window, plan
+from paperboy.learning import Learner
 from paperboy.models import ChannelRef, Paper, Platform, Rating, Subscription, Vote
 from paperboy.schedule import Schedule
-from paperboy.taste import DEFAULT_WEIGHT, Votes
+from paperboy.store import Store
+from paperboy.taste import DEFAULT_WEIGHT
+from tests.fakes.clock import FakeClock
 from tests.fakes.corpus import corpus_papers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,20 +134,27 @@ async def simulate(
     channel_count: int = 30, fillers: int = 15, seed: int = 7, weight: float = DEFAULT_WEIGHT
 ) -> Outcome:
     """Both arms over the same channels and papers."""
+    with tempfile.TemporaryDirectory() as folder:
+        async with await Store.open(Path(folder) / "simulation.db") as store:
+            return await _simulate(store, channel_count, fillers, seed, weight)
+
+
+async def _simulate(store: Store, channel_count: int, fillers: int, seed: int, weight: float) -> Outcome:
     days = stream(fillers, seed)
     made = channels(channel_count, seed)
     schedule = Schedule(time(8, 0), ZoneInfo("UTC"), frozenset(range(7)))
     subscriptions = {c.ref: Subscription(c.ref, schedule, DIGEST, taste_weight=weight) for c in made}
-    votes: dict[ChannelRef, list[Vote]] = {c.ref: [] for c in made}
-    seen: dict[str, Paper] = {}
+    clock = FakeClock()
+    learner = Learner(store, clock)
     results = []
+    total = 0
     for n, papers in enumerate(days):
         day = FIRST_DAY + timedelta(days=n)
-        now = datetime.combine(day, time(8, 0), UTC)
+        clock.set(datetime.combine(day, time(8, 0), UTC))
+        await store.papers.upsert(papers, now=clock.now())
         windows = [Window(subscriptions[c.ref], day, day) for c in made]
         plain = await plan(windows, papers, {})
-        with_votes = {ref: channel for ref, channel in votes.items() if channel}
-        tasted = await plan(windows, papers, {}, Votes(with_votes, list(seen.values()), now))
+        tasted = await plan(windows, papers, {}, await learner.tastes(subscriptions.values(), papers))
         by_title = {p.id: p.title for p in papers}
         results.append(
             Day(
@@ -151,12 +164,13 @@ async def simulate(
                 sum(min(sum(1 for p in papers if p.title in c.relevant), DIGEST) / DIGEST for c in made) / len(made),
             )
         )
-        moment = datetime.combine(day, time(12, 0), UTC)
+        clock.set(datetime.combine(day, time(12, 0), UTC))
+        by_id = {p.id: p for p in papers}
         for channel, chosen in zip(made, tasted, strict=True):
             assert isinstance(chosen, DigestPlan)
-            votes[channel.ref].extend(_votes(channel, chosen.paper_ids, by_title, moment, seed))
-        seen.update({p.id: p for p in papers})
-    total = sum(len(v) for v in votes.values())
+            for vote in _votes(channel, chosen.paper_ids, by_title, clock.now(), seed):
+                await learner.rate(vote.ref, by_id[vote.paper_id], vote.member, vote.rating)
+                total += 1
     return Outcome(tuple(results), channel_count, sum(len(d) for d in days), total)
 
 

@@ -22,7 +22,8 @@ TOP = {"cli", "app", "entry", "__main__", "wiring"}
 ADAPTERS = {"adapters"}
 CORE = {
     "ingest", "digest", "delivery", "subscriptions", "service", "planning", "scheduler", "health",
-    "runtime", "sinks", "run_lock", "links", "bylines", "heartbeat", "feeds", "ratings", "taste",
+    "runtime", "sinks", "run_lock", "links", "bylines", "heartbeat", "feeds", "ratings",
+    "learning", "taste",
 }  # fmt: skip
 #: the bottom: the three packages, and the values and helpers every layer shares (`schedule` is the Schedule
 #: value a subscription holds, with its arithmetic: models and the store need it)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from paperboy.delivery import DigestRunner
+from paperboy.learning import Learner
 from paperboy.models import ChannelRef, Platform, Rating
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
@@ -29,11 +30,12 @@ async def vote_for_a_topic(store: Store, clock: FakeClock) -> None:
     at = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
     liked = [p for p in PAPERS if LIKED in p.title.lower() and p not in NEWEST][:4]
     disliked = [p for p in PAPERS if LIKED not in p.title.lower() and p not in NEWEST][:2]
+    learner = Learner(store, FakeClock(at))
     for member in ("U1", "U2", "U3"):
         for paper in liked:
-            await store.votes.rate(LAB, paper.id, member, Rating.UP, at)
+            await learner.rate(LAB, paper, member, Rating.UP)
         for paper in disliked:
-            await store.votes.rate(LAB, paper.id, member, Rating.DOWN, at)
+            await learner.rate(LAB, paper, member, Rating.DOWN)
 
 
 async def previewed(runner: DigestRunner) -> list[str]:

@@ -22,7 +22,7 @@ from paperboy.models import ChannelRef, DigestKind, Paper, Subscription
 from paperboy.query import parse
 from paperboy.store.filtering import CandidateIndex
 from paperboy.store.ledger import ChannelKey, channel_key
-from paperboy.taste import Tastes, Votes, learn_all
+from paperboy.taste import Tastes
 
 SUMMARY_CHARS = 240
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
@@ -185,43 +185,48 @@ async def plan(
     windows: Sequence[Window],
     papers: Sequence[Paper],
     delivered: dict[ChannelKey, set[str]],
-    votes: Votes | None = None,
+    tastes: Tastes | None = None,
 ) -> list[DigestPlan | PlanFailure]:
     """Choose each window's papers from `papers` (every paper dated since the earliest window). The matching
-    runs in a worker thread: one scratch index for all the channels, each distinct filter once; with `votes`,
-    the channels' tastes are learned there too, and blended into their order. Whatever goes wrong for one
+    runs in a worker thread: one scratch index for all the channels, each distinct filter once; with `tastes`,
+    the channels' tastes score the papers there too, blended into their order. Whatever goes wrong for one
     window (a filter that does not read, a bug) is that window's `PlanFailure` only."""
 
     def run() -> list[DigestPlan | PlanFailure]:
-        tastes = learn_all(votes, papers) if votes is not None and votes.by_channel else None
+        by_id = {p.id: p for p in papers}
         with CandidateIndex(papers) as index:
             # relative dates in a filter (since:7d) count from the digest's day, so that is part of the key
             matched: dict[tuple[str | None, date], set[str] | Exception] = {}
+            # each filter's papers, in the order given: what `choose` goes through (not every candidate)
+            listed: dict[tuple[str | None, date], list[Paper]] = {}
             plans: list[DigestPlan | PlanFailure] = []
             for window in windows:
                 key = (window.subscription.filter, window.day)
                 if key not in matched:
-                    matched[key] = _matching(index, window, papers)
+                    ids = _matching(index, window, papers)
+                    matched[key] = ids if isinstance(ids, Exception) else set(ids)
+                    listed[key] = [] if isinstance(ids, Exception) else [by_id[paper_id] for paper_id in ids]
                 found = matched[key]
                 if isinstance(found, Exception):
                     plans.append(PlanFailure(window, found))
                     continue
                 seen = delivered.get(channel_key(window.subscription.ref), set())
-                plans.append(choose(window, papers, found, seen, _scores(tastes, window)))
+                plans.append(choose(window, listed[key], found, seen, _scores(tastes, window)))
             return plans
 
     return await asyncio.to_thread(run)
 
 
-def _matching(index: CandidateIndex, window: Window, papers: Sequence[Paper]) -> set[str] | Exception:
+def _matching(index: CandidateIndex, window: Window, papers: Sequence[Paper]) -> list[str] | Exception:
+    """The ids of the papers the window's filter matches, in the order of `papers`; the error when it cannot."""
     text = window.subscription.filter
     try:
-        return set(index.matching(parse(text), window.day)) if text else {p.id for p in papers}
+        return index.matching(parse(text), window.day) if text else [p.id for p in papers]
     except Exception as error:  # one channel's filter must not stop the others' digests
         return error
 
 
-def _scores(tastes: Tastes | None, window: Window) -> dict[str, float] | None:
+def _scores(tastes: Tastes | None, window: Window) -> Mapping[str, float] | None:
     """The window's taste of each candidate, when its channel has one and wants it."""
     subscription = window.subscription
     if tastes is None or not subscription.taste or subscription.taste_weight <= 0:

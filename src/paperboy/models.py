@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -269,6 +270,32 @@ class Vote:
     member: str
     rating: Rating
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TasteProfile:
+    """A channel's taste as kept between digests (`taste.py` learns it): the sum of the vectors of the papers its
+    members voted on, each vote weighed by its age as of `as_of`, 👍 adding and 👎 taking away. Every vote changes
+    it (`taste.fold`); since all votes age alike, its direction holds until the next vote.
+
+    `weights` are the kept terms (the heaviest `taste.KEPT_TERMS`), `top` the `taste.PROFILE_TERMS` heaviest scaled
+    to unit length (what digests are scored with), `mass` the sum of the votes' weights as of `as_of`, `votes`
+    how many votes it holds."""
+
+    weights: Mapping[str, float]
+    top: Mapping[str, float]
+    mass: float
+    votes: int
+    as_of: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TasteTop:
+    """What planning reads of a channel's `TasteProfile`: its top terms, its mass and when that was."""
+
+    top: Mapping[str, float]
+    mass: float
+    as_of: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,19 +9,20 @@ why` from the very same plan, so the two never disagree.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from paperboy.clock import Clock
 from paperboy.digest import DigestPlan, PlanFailure, Window, ineligible, plan
+from paperboy.learning import Learner
 from paperboy.models import DigestKind, Paper, Subscription
 from paperboy.query import parse
 from paperboy.schedule import is_due, next_due
 from paperboy.store import Store
 from paperboy.store.filtering import CandidateIndex
 from paperboy.store.ledger import channel_key
-from paperboy.taste import Taste, Votes, horizon, learn_all
+from paperboy.taste import Taste
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Planner:
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
+        self._learner = Learner(store, clock)
 
     async def due_windows(self, subscriptions: Sequence[Subscription]) -> list[Window]:
         """The scheduled digests due now: one per local day at the post time, not yet planned."""
@@ -73,24 +75,12 @@ class Planner:
             return []
         papers = await self._store.papers.dated_since(min(w.since for w in windows))
         delivered = await self._store.ledger.delivered((w.subscription.ref for w in windows), [p.id for p in papers])
-        votes = await self.votes(w.subscription for w in windows) if taste else None
-        return await plan(windows, papers, delivered, votes)
-
-    async def votes(self, subscriptions: Iterable[Subscription]) -> Votes:
-        """What the tastes of these channels (those with taste on) are learned from, as of now."""
-        now = self._clock.now()
-        refs = [s.ref for s in subscriptions if s.taste and s.taste_weight > 0]
-        by_channel = await self._store.votes.since(horizon(now), refs)
-        voted = dict.fromkeys(v.paper_id for channel in by_channel.values() for v in channel)
-        return Votes(by_channel, await self._store.papers.get_many(list(voted)), now)
+        tastes = await self._learner.tastes((w.subscription for w in windows), papers) if taste else None
+        return await plan(windows, papers, delivered, tastes)
 
     async def taste(self, subscription: Subscription) -> Taste | None:
-        """The channel's taste as its next digest would learn it (whether it uses it or not); None: no votes."""
-        [window] = await self.now_windows([subscription])
-        papers = await self._store.papers.dated_since(window.since)
-        votes = await self.votes([replace(subscription, taste=True, taste_weight=1.0)])
-        learned = await asyncio.to_thread(learn_all, votes, papers)
-        return learned.by_channel.get(subscription.ref)
+        """The channel's taste as its next digest would use it (whether it uses it or not); None: no votes."""
+        return await self._learner.learned(subscription.ref)
 
     async def explain(self, subscription: Subscription, paper: Paper) -> Verdict:
         """Whether `paper` is (or was) posted in the channel, and which rule decides: the plan `/papers

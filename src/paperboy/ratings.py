@@ -4,7 +4,7 @@ The chat adapters only read the click (which channel and paper the button names,
 the result; every decision is here: who may vote, whether the paper was in that channel's digest, and the
 toggle (the same rating again withdraws the vote, the other one changes it). Votes are kept per (channel,
 paper, member) by `store.votes`, whose `rate` returns the paper's counts from the same transaction, so two
-members clicking at once both count.
+members clicking at once both count; the channel's taste profile changes in that transaction too (`learning`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from paperboy.clock import Clock, SystemClock
 from paperboy.errors import UserInputError
-from paperboy.models import ChannelRef, Rating, VoteCount
+from paperboy.learning import Learner
+from paperboy.models import ChannelRef, Paper, Rating, VoteCount
 from paperboy.store import Store
 
 
@@ -57,13 +58,14 @@ class RatingService:
     def __init__(self, store: Store, clock: Clock | None = None) -> None:
         self._store = store
         self._clock = clock or SystemClock()
+        self._learner = Learner(store, self._clock)
         #: one member's clicks on one paper are read and written in turn within this process: a double-click
         #: is then a vote and its withdrawal, never two reads of "no vote yet"
         self._turns: dict[tuple[ChannelRef, str, str], _Turn] = {}
 
     async def click(self, click: Click) -> Rated:
         """Count `click`: the member's rating, changed, or withdrawn when it is the one they gave already."""
-        await self._check(click)
+        paper = await self._check(click)
         key = (click.ref, click.paper_id, click.member)
         turn = self._turns.setdefault(key, _Turn())
         turn.waiting += 1
@@ -71,9 +73,7 @@ class RatingService:
             async with turn.lock:
                 mine = await self._store.votes.mine(click.ref, click.paper_id, click.member)
                 wanted = None if mine is click.rating else click.rating
-                counts = await self._store.votes.rate(
-                    click.ref, click.paper_id, click.member, wanted, self._clock.now()
-                )
+                counts = await self._learner.rate(click.ref, paper, click.member, wanted)
         finally:
             turn.waiting -= 1
             if not turn.waiting:
@@ -85,8 +85,8 @@ class RatingService:
         found = await self._store.votes.counts(ref, paper_ids)
         return {paper_id: found.get(paper_id, VoteCount()) for paper_id in paper_ids}
 
-    async def _check(self, click: Click) -> None:
-        """Refuse, in one sentence for the clicker, a click that cannot be a vote of this channel."""
+    async def _check(self, click: Click) -> Paper:
+        """Refuse, in one sentence for the clicker, a click that cannot be a vote of this channel; the paper."""
         if click.clicked_in != click.ref:
             raise NotRated("This button belongs to another channel's digest; papers are rated where they were posted.")
         if not click.member:
@@ -98,8 +98,10 @@ class RatingService:
                 "This channel is no longer subscribed to paperboy, so its old digests cannot be rated; "
                 "/papers subscribe starts them again."
             )
-        if await self._store.papers.get(click.paper_id) is None:
+        paper = await self._store.papers.get(click.paper_id)
+        if paper is None:
             raise NotRated(f"paperboy does not know paper {click.paper_id} (any more), so it cannot be rated.")
         given = await self._store.ledger.given(click.ref, click.paper_id)
         if given is None or not given[1]:
             raise NotRated(f"Paper {click.paper_id} was not in this channel's digest, so it cannot be rated here.")
+        return paper

@@ -191,7 +191,7 @@ class SubscriptionService:
         """Forget the channel's votes, and with them its taste; how many votes there were. The subscription
         records who did it."""
         subscription = await self.get(ref)
-        forgotten = await self._store.votes.forget(ref)
+        forgotten = await self._store.votes.forget(ref)  # and the profile learned from them
         await self._save(subscription, by)
         return forgotten
 

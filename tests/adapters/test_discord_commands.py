@@ -20,6 +20,7 @@ from paperboy.adapters.discord_app import build_bot
 from paperboy.adapters.services import Services
 from paperboy.config import DigestSettings, DiscordSettings, Secret
 from paperboy.delivery import DigestRunner
+from paperboy.learning import Learner
 from paperboy.models import ChannelRef, Platform, Rating, Subscription
 from paperboy.service import PaperService
 from paperboy.store import Store
@@ -618,7 +619,7 @@ async def test_similar_to_an_unknown_paper_is_one_sentence(bot: discord.Client, 
 
 
 async def vote(store: Store, paper: int, member: str, rating: Rating) -> None:
-    await store.votes.rate(REF, PAPERS[paper].id, member, rating, datetime(2025, 1, 16, 7, 0, tzinfo=UTC))
+    await Learner(store, FakeClock(datetime(2025, 1, 16, 7, 0, tzinfo=UTC))).rate(REF, PAPERS[paper], member, rating)
 
 
 async def test_taste_show_says_what_the_channels_votes_taught(

@@ -25,6 +25,7 @@ from paperboy.adapters.slack_blocks import code
 from paperboy.adapters.slack_commands import HANDLERS
 from paperboy.config import DigestSettings
 from paperboy.delivery import DigestRunner
+from paperboy.learning import Learner
 from paperboy.models import ChannelRef, PauseCause, Platform, Rating, Subscription
 from paperboy.service import PaperService
 from paperboy.store import Store
@@ -600,7 +601,7 @@ async def test_similar_to_an_unknown_paper_is_said_with_the_usage(app: AsyncApp,
 
 async def rate(store: Store, paper: int, member: str, rating: Rating) -> None:
     papers_ = corpus_papers()
-    await store.votes.rate(REF, papers_[paper].id, member, rating, datetime(2025, 1, 16, 7, 0, tzinfo=UTC))
+    await Learner(store, FakeClock(datetime(2025, 1, 16, 7, 0, tzinfo=UTC))).rate(REF, papers_[paper], member, rating)
 
 
 async def test_taste_alone_shows_what_the_votes_taught(app: AsyncApp, slack_server: FakeSlack, store: Store) -> None:

@@ -3,11 +3,12 @@ taste settings of `paperboy subscribe`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from paperboy.clock import SystemClock
+from paperboy.learning import Learner
 from paperboy.models import ChannelRef, Platform, Rating
 from paperboy.store import Store
 from tests.cli.conftest import Cli
@@ -22,9 +23,9 @@ async def votes(tmp_path: Path) -> None:
     async with await Store.open(tmp_path / "paperboy.db") as store:
         papers = corpus_papers()
         await store.papers.upsert(papers)
-        at = datetime.now(UTC)
-        await store.votes.rate(REF, papers[0].id, "U1", Rating.UP, at)
-        await store.votes.rate(REF, papers[1].id, "U2", Rating.DOWN, at)
+        learner = Learner(store, SystemClock())
+        await learner.rate(REF, papers[0], "U1", Rating.UP)
+        await learner.rate(REF, papers[1], "U2", Rating.DOWN)
 
 
 async def test_taste_shows_the_votes_and_reset_forgets_them(cli: Cli, config_path: Path, tmp_path: Path) -> None:

@@ -14,11 +14,13 @@ import pytest
 import pytest_asyncio
 
 from paperboy.errors import UserInputError
+from paperboy.learning import Learner
 from paperboy.models import ChannelRef, DigestState, Installation, Platform, Rating, Subscription
 from paperboy.query import parse
 from paperboy.schedule import Schedule
 from paperboy.store import Store, Target
 from paperboy.store.copy import MARKER, TABLES, TableProgress, copy_database
+from tests.fakes.clock import FakeClock
 from tests.fakes.corpus import corpus_papers
 from tests.postgres import PostgresServer
 
@@ -62,9 +64,10 @@ async def fill(store: Store) -> None:
     await store.markers.put("discord:commands", "abc123")
     await store.replays.first_time("v0=signature", NOW)
     await store.processes.beat("host:1", NOW, NOW, "1.0", {"shards": [0]})
-    await store.votes.rate(LAB, PAPERS[0].id, "U1", Rating.UP, NOW)
-    await store.votes.rate(LAB, PAPERS[0].id, "U2", Rating.DOWN, NOW)
-    await store.votes.rate(SHOP, PAPERS[4].id, "U1", Rating.UP, NOW)
+    learner = Learner(store, FakeClock(NOW))  # votes, and the taste tables they fill
+    await learner.rate(LAB, PAPERS[0], "U1", Rating.UP)
+    await learner.rate(LAB, PAPERS[0], "U2", Rating.DOWN)
+    await learner.rate(SHOP, PAPERS[4], "U1", Rating.UP)
 
 
 async def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:

@@ -74,22 +74,3 @@ async def test_forgetting_deletes_only_that_channels_votes(store: Store) -> None
     assert await store.votes.forget(LAB) == 2
     assert await store.votes.of_channel(LAB) == []
     assert len(await store.votes.of_channel(SHOP)) == 1
-
-
-async def test_votes_since_a_moment_come_by_channel_for_the_channels_asked(store: Store) -> None:
-    await store.votes.rate(LAB, "old", "U1", Rating.UP, NOW - timedelta(days=400))
-    await store.votes.rate(LAB, "new", "U1", Rating.UP, NOW)
-    await store.votes.rate(SHOP, "new", "U1", Rating.DOWN, NOW)
-    other = ChannelRef(Platform.SLACK, "C9", "T1")
-    await store.votes.rate(other, "new", "U1", Rating.DOWN, NOW)
-    found = await store.votes.since(NOW - timedelta(days=30), [LAB, SHOP])
-    assert {ref: [v.paper_id for v in votes] for ref, votes in found.items()} == {LAB: ["new"], SHOP: ["new"]}
-
-
-async def test_votes_since_a_moment_for_many_channels_come_in_one_pass(store: Store) -> None:
-    refs = [ChannelRef(Platform.SLACK, f"C{n}", "T1") for n in range(30)]
-    for ref in refs[::3]:
-        await store.votes.rate(ref, "new", "U1", Rating.UP, NOW)
-    await store.votes.rate(refs[1], "old", "U1", Rating.UP, NOW - timedelta(days=400))
-    found = await store.votes.since(NOW - timedelta(days=30), refs)
-    assert set(found) == set(refs[::3])

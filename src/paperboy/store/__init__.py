@@ -28,6 +28,7 @@ from paperboy.store.sqlite import maintenance
 from paperboy.store.sqlite.connection import SqliteDatabase
 from paperboy.store.sqlite.migrations import LATEST_VERSION
 from paperboy.store.subscriptions import SubscriptionStore
+from paperboy.store.taste import TasteStore
 from paperboy.store.votes import VoteStore
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Store:
         self.replays = ReplayStore(db)
         self.processes = ProcessStore(db)
         self.votes = VoteStore(db)
+        self.taste = TasteStore(db)
         self.locks: Locks = db.locks
 
     @classmethod

@@ -96,6 +96,9 @@ TABLES = (
     Table("seen_signatures", ("signature",), ("seen_at",)),
     Table("processes", ("name",), ("started_at", "seen_at", "version", "holds")),
     Table("votes", ("platform", "workspace", "channel", "paper_id", "member"), ("rating", "at")),
+    Table("taste_papers", ("paper_id",), ("vector",)),
+    Table("taste_terms", ("stem",), ("papers", "word")),
+    Table("taste_profiles", ("platform", "workspace", "channel"), ("weights", "top", "mass", "votes", "as_of")),
 )
 
 

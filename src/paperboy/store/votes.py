@@ -7,31 +7,48 @@ again finds its taste again), and `forget` (`/papers taste reset`) deletes them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from paperboy.models import ChannelRef, Rating, Vote, VoteCount
+from paperboy.models import ChannelRef, Rating, TasteProfile, Vote, VoteCount
 from paperboy.store.engine import Database, Queries
 from paperboy.store.rows import parse_iso, utc_text
+from paperboy.store.taste import profile_lock, read_profile, write_profile
+
+#: the channel's taste profile, the member's vote before a change and after it, when → the profile after it
+Fold = Callable[[TasteProfile | None, Vote | None, Vote | None, datetime], TasteProfile | None]
+#: all of a channel's votes, oldest first → the profile they make (None: none)
+Build = Callable[[Sequence[Vote]], TasteProfile | None]
 
 _KEY = "platform = ? AND workspace = ? AND channel = ?"
 _COUNTS = "SELECT paper_id, sum(CASE WHEN rating > 0 THEN 1 ELSE 0 END), sum(CASE WHEN rating < 0 THEN 1 ELSE 0 END)"
 #: papers asked about at a time (well under SQLite's limit on parameters)
 _CHUNK = 500
-#: up to this many channels, `since` reads each channel's votes by its key (`/papers why`, a preview)
-_BY_KEY = 20
 
 
 class VoteStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def rate(self, ref: ChannelRef, paper_id: str, member: str, rating: Rating | None, at: datetime) -> VoteCount:
+    async def rate(
+        self,
+        ref: ChannelRef,
+        paper_id: str,
+        member: str,
+        rating: Rating | None,
+        at: datetime,
+        fold: Fold | None = None,
+    ) -> VoteCount:
         """Set the member's vote on the paper in that channel (None: withdraw it); the paper's counts in that
-        channel after the change, in the same transaction."""
+        channel after the change, in the same transaction. With `fold`, the channel's taste profile is changed
+        in that transaction too: `fold(profile, the vote before, the vote after, at)` gives it."""
         key = (*_key(ref), paper_id, member)
-        async with self._db.transaction() as tx:
+        at = at.replace(microsecond=0)  # as the votes table keeps it, so that the profile folds in what is kept
+        async with self._db.transaction(lock=profile_lock(ref) if fold else None) as tx:
+            before = await tx.fetchone(
+                f"SELECT rating, at FROM votes WHERE {_KEY} AND paper_id = ? AND member = ?", key
+            )
             if rating is None:
                 await tx.execute(f"DELETE FROM votes WHERE {_KEY} AND paper_id = ? AND member = ?", key)
             else:
@@ -41,8 +58,23 @@ class VoteStore:
                     "DO UPDATE SET rating = excluded.rating, at = excluded.at",
                     (*key, rating.value, utc_text(at)),
                 )
+            if fold is not None:
+                old = vote_of(ref, (paper_id, member, *before)) if before else None
+                new = Vote(ref, paper_id, member, rating, at) if rating is not None else None
+                await write_profile(tx, ref, fold(await read_profile(tx, ref), old, new, at))
             counts = await _counts(tx, ref, [paper_id])
         return counts.get(paper_id, VoteCount())
+
+    async def rebuild(self, ref: ChannelRef, build: Build) -> TasteProfile | None:
+        """Make the channel's taste profile again from all its votes (oldest first), with no vote changing
+        meanwhile: `build(votes)` gives it."""
+        async with self._db.transaction(lock=profile_lock(ref)) as tx:
+            rows = await tx.fetchall(
+                f"SELECT paper_id, member, rating, at FROM votes WHERE {_KEY} ORDER BY at, paper_id, member", _key(ref)
+            )
+            built = build([vote_of(ref, row) for row in rows])
+            await write_profile(tx, ref, built)
+        return built
 
     async def mine(self, ref: ChannelRef, paper_id: str, member: str) -> Rating | None:
         """The member's current vote on the paper in that channel; None when they have none."""
@@ -60,38 +92,19 @@ class VoteStore:
         rows = await self._db.fetchall(
             f"SELECT paper_id, member, rating, at FROM votes WHERE {_KEY} ORDER BY at, paper_id, member", _key(ref)
         )
-        return [_vote(ref, row) for row in rows]
+        return [vote_of(ref, row) for row in rows]
 
-    async def since(self, at: datetime, refs: Iterable[ChannelRef]) -> dict[ChannelRef, list[Vote]]:
-        """The votes of these channels set at `at` or later, by channel (a channel without any is missing),
-        oldest first: what planning learns the channels' tastes from. A few channels are read by their key;
-        many (a day's planning) in one pass over the votes, in one query."""
-        wanted = {_key(ref): ref for ref in refs}
-        if len(wanted) <= _BY_KEY:
-            found = {ref: await self._of_channel(ref, at) for ref in wanted.values()}
-            return {ref: votes for ref, votes in found.items() if votes}
-        rows = await self._db.fetchall(
-            "SELECT platform, workspace, channel, paper_id, member, rating, at FROM votes WHERE at >= ? "
-            "ORDER BY at, paper_id, member",
-            (utc_text(at),),
-        )
-        many: dict[ChannelRef, list[Vote]] = {}
-        for platform, workspace, channel, *rest in rows:
-            ref = wanted.get((platform, workspace, channel))
-            if ref is not None:
-                many.setdefault(ref, []).append(_vote(ref, rest))
-        return many
-
-    async def _of_channel(self, ref: ChannelRef, at: datetime) -> list[Vote]:
-        rows = await self._db.fetchall(
-            f"SELECT paper_id, member, rating, at FROM votes WHERE {_KEY} AND at >= ? ORDER BY at, paper_id, member",
-            (*_key(ref), utc_text(at)),
-        )
-        return [_vote(ref, row) for row in rows]
+    async def voted(self) -> list[str]:
+        """Every paper some channel has a vote on."""
+        return [str(row[0]) for row in await self._db.fetchall("SELECT DISTINCT paper_id FROM votes ORDER BY paper_id")]
 
     async def forget(self, ref: ChannelRef) -> int:
-        """Delete every vote of the channel (`/papers taste reset`); how many there were."""
-        return await self._db.execute(f"DELETE FROM votes WHERE {_KEY}", _key(ref))
+        """Delete every vote of the channel and its taste profile (`/papers taste reset`); how many votes there
+        were."""
+        async with self._db.transaction(lock=profile_lock(ref)) as tx:
+            forgotten = await tx.execute(f"DELETE FROM votes WHERE {_KEY}", _key(ref))
+            await write_profile(tx, ref, None)
+        return forgotten
 
 
 async def _counts(db: Queries, ref: ChannelRef, paper_ids: Sequence[str]) -> dict[str, VoteCount]:
@@ -111,7 +124,7 @@ def _key(ref: ChannelRef) -> tuple[str, str, str]:
     return (ref.platform.value, ref.workspace, ref.channel)
 
 
-def _vote(ref: ChannelRef, row: Sequence[Any]) -> Vote:
+def vote_of(ref: ChannelRef, row: Sequence[Any]) -> Vote:
     paper_id, member, rating, at = row
     moment = parse_iso(at)
     assert moment is not None

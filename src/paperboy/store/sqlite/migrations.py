@@ -297,6 +297,38 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE subscriptions ADD COLUMN taste_weight REAL NOT NULL DEFAULT 1.0;
         """,
     ),
+    Migration(
+        14,
+        "taste profiles: each channel's taste kept and changed with each vote, papers' term vectors",
+        """
+        -- papers counted into the document frequencies, each once, with its term vector (JSON stem -> weight)
+        -- once made; a vector never changes after, so a profile built from it means the same later
+        CREATE TABLE taste_papers (
+            paper_id TEXT PRIMARY KEY,
+            vector   TEXT
+        );
+        -- in how many counted papers each stem occurs, and the stem as people read it
+        CREATE TABLE taste_terms (
+            stem   TEXT PRIMARY KEY,
+            papers INTEGER NOT NULL,
+            word   TEXT NOT NULL
+        );
+        -- each channel's taste profile, changed with every vote in the vote's transaction (taste.py)
+        CREATE TABLE taste_profiles (
+            platform  TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel   TEXT NOT NULL,
+            weights   TEXT NOT NULL,   -- JSON stem -> weight as of as_of, the heaviest kept
+            top       TEXT NOT NULL,   -- JSON: the heaviest few, unit length: what digests are scored with
+            mass      REAL NOT NULL,
+            votes     INTEGER NOT NULL,
+            as_of     TEXT NOT NULL,
+            PRIMARY KEY (platform, workspace, channel)
+        );
+        -- votes given before this version have no profile yet: the next planning builds them
+        INSERT INTO markers (name, value) SELECT 'taste-profiles-rebuild', '1' WHERE EXISTS (SELECT 1 FROM votes);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
