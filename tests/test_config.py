@@ -12,6 +12,7 @@ import pytest
 from paperboy.clock import OFFSET_ENV
 from paperboy.config import CONFIG_ENV, NON_SETTING_ENV, Secret, Settings, load_settings, setting_keys
 from paperboy.errors import ConfigError
+from paperboy.timespec import Days, parse_days
 from tests.postgres import URL_VARIABLE as POSTGRES_URL_VARIABLE
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
@@ -53,7 +54,7 @@ def test_reads_the_file_given(tmp_path: Path) -> None:
     assert settings.sources.huggingface.lookback_days == 5
     assert settings.sources.arxiv.categories == ("cs.AI",)
     assert settings.digest.time == time(7, 30) and settings.digest.timezone.key == "Europe/Berlin"
-    assert settings.digest.days == {0, 2, 4}
+    assert settings.digest.days == Days(frozenset({0, 2, 4}))
 
 
 def test_the_environment_names_the_file(tmp_path: Path) -> None:
@@ -133,6 +134,53 @@ def test_bad_settings_name_the_file_and_the_key(tmp_path: Path, text: str, messa
 def test_a_faster_arxiv_pace_is_allowed_for_another_server(tmp_path: Path) -> None:
     path = write(tmp_path, '[sources.arxiv]\nbase_url = "http://127.0.0.1:8000"\nrequest_interval = "0s"\n')
     assert load_settings(path, env={}).sources.arxiv.request_interval == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("weekly on fri", Days(frozenset({4}), weekly=True)),
+        ("weekly:fri", Days(frozenset({4}), weekly=True)),
+        ("weekly", Days(frozenset({0}), weekly=True)),
+        ("Weekly on Friday", Days(frozenset({4}), weekly=True)),
+        ("mon,wed-fri", Days(frozenset({0, 2, 3, 4}))),
+    ],
+)
+def test_digest_days_takes_what_the_days_option_takes(tmp_path: Path, text: str, expected: Days) -> None:
+    settings = load_settings(write(tmp_path, f'[digest]\ndays = "{text}"\n'), env={})
+    assert settings.digest.days == expected == Days(*parse_days(text))
+
+
+def test_digest_days_from_the_environment_takes_a_weekly_schedule() -> None:
+    settings = load_settings(env={"PAPERBOY_DIGEST_DAYS": "weekly:fri"})
+    assert settings.digest.days == Days(frozenset({4}), weekly=True)
+
+
+@pytest.mark.parametrize("text", ["someday", "weekly on funday", "weekly mon-fri", "weekly on"])
+def test_bad_digest_days_are_refused_in_the_days_options_words(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ValueError) as said:
+        parse_days(text)
+    path = write(tmp_path, f'[digest]\ndays = "{text}"\n')
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, env={})
+    assert str(error.value) == f"{path}: digest.days: {said.value}"
+
+
+@pytest.mark.parametrize(
+    "days",
+    [
+        Days(frozenset(range(5))),
+        Days(frozenset(range(7))),
+        Days(frozenset({0, 2, 4})),
+        Days(frozenset({5, 6})),
+        Days(frozenset({4}), weekly=True),
+        Days(frozenset({6}), weekly=True),
+    ],
+)
+def test_digest_days_reads_back_what_paperboy_shows(tmp_path: Path, days: Days) -> None:
+    # str(Days) is how `paperboy subscriptions` and the channel's schedule spell days
+    path = write(tmp_path, f'[digest]\ndays = "{days}"\n')
+    assert load_settings(path, env={}).digest.days == days
 
 
 def test_a_config_file_asked_for_must_exist(tmp_path: Path) -> None:

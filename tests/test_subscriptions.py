@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -11,11 +12,13 @@ from paperboy.errors import NotSubscribed, QueryError, UserInputError
 from paperboy.models import ChannelRef, PauseCause, Platform
 from paperboy.store import Store
 from paperboy.subscriptions import SubscriptionService
-from paperboy.timespec import parse_timezone
+from paperboy.timespec import Days, parse_timezone
 from tests.fakes.clock import FakeClock
 
 pytestmark = pytest.mark.asyncio
-DEFAULTS = DigestSettings(time=time(9, 0), timezone=parse_timezone("UTC"), days=frozenset(range(5)), max_papers=10)
+DEFAULTS = DigestSettings(
+    time=time(9, 0), timezone=parse_timezone("UTC"), days=Days(frozenset(range(5))), max_papers=10
+)
 REF = ChannelRef(Platform.DISCORD, "1234567890123", "987654321")
 
 
@@ -34,6 +37,13 @@ async def test_a_new_subscription_takes_the_configured_defaults(service: Subscri
     assert subscription.schedule.describe() == "09:00 UTC, mon-fri"
     assert (subscription.max_papers, subscription.filter, subscription.min_upvotes) == (10, None, 0)
     assert (subscription.created_by, subscription.created_at) == ("alice", datetime(2025, 1, 15, 12, tzinfo=UTC))
+
+
+async def test_a_weekly_configured_default_makes_a_weekly_subscription(store: Store, clock: FakeClock) -> None:
+    defaults = replace(DEFAULTS, days=Days.parse("weekly:fri"))
+    subscription = await SubscriptionService(store, defaults, clock).subscribe(REF, by="alice")
+    assert subscription.schedule.describe() == "09:00 UTC, weekly on fri"
+    assert subscription.schedule.weekly
 
 
 async def test_subscribing_again_changes_only_what_is_given(service: SubscriptionService, clock: FakeClock) -> None:

@@ -21,10 +21,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from paperboy.errors import ConfigError
-from paperboy.timespec import parse_clock, parse_duration, parse_timezone, parse_weekdays
+from paperboy.timespec import Days, parse_clock, parse_duration, parse_timezone
 
 CONFIG_ENV = "PAPERBOY_CONFIG"
 UTC_ZONE = ZoneInfo("UTC")
+#: the days a new subscription gets unless digest.days says otherwise
+MON_FRI = Days(frozenset(range(5)))
 ARXIV_MIN_INTERVAL = timedelta(seconds=3)
 DEFAULT_CONFIG_PATH = Path("config.toml")
 
@@ -211,7 +213,8 @@ class SlackSettings:
 class DigestSettings:
     time: time = time(9, 0)
     timezone: ZoneInfo = UTC_ZONE
-    days: frozenset[int] = frozenset(range(5))
+    #: what `--days` takes: `mon-fri`, `daily`, `mon,wed,fri`, `weekly on fri`
+    days: Days = MON_FRI
     max_papers: int = field(default=10, metadata=_between(1, 50))
 
 
@@ -510,7 +513,8 @@ def _build(cls: type[Any], table: Mapping[str, Any], where: str, prefix: str, or
 
 
 def _is_section(hint: object) -> bool:
-    return is_dataclass(hint) and hint is not Secret
+    # a Secret or Days is one value written as text, not a table of keys
+    return is_dataclass(hint) and hint not in (Secret, Days)
 
 
 def _describe(raw: object) -> str:
@@ -548,6 +552,6 @@ def _convert(hint: object, raw: object) -> object:
         timedelta: parse_duration,
         time: parse_clock,
         ZoneInfo: parse_timezone,
-        frozenset[int]: parse_weekdays,
+        Days: Days.parse,
     }
     return text_parsers[hint](raw)

@@ -54,16 +54,30 @@ class Endpoint:
     config_key: str
 
 
+class NoAnswer(SourceUnavailable):
+    """No try got an answer within `http.timeout`. Who and how long are kept, so that a caller that cut the wait
+    short itself (`paperboy doctor`) can say so rather than advise a longer `http.timeout`."""
+
+    def __init__(self, message: str, *, service: str, seconds: float) -> None:
+        super().__init__(message)
+        self.service = service
+        self.seconds = seconds
+
+
 class _TryFailed(SourceUnavailable):
     """One try that failed in a way another may not: `start` says what happened ("Hugging Face answered 503"),
     `hint` what to do if every try fails so."""
 
-    def __init__(self, start: str, hint: str = "try again later", *, reached: bool = True) -> None:
+    def __init__(
+        self, start: str, hint: str = "try again later", *, reached: bool = True, waited: float | None = None
+    ) -> None:
         super().__init__(start)
         self.start = start
         self.hint = hint
         #: whether the request may have reached the service (False: no connection was made)
         self.reached = reached
+        #: the seconds waited for an answer that did not come; None: it failed some other way
+        self.waited = waited
 
 
 async def get_parsed(
@@ -113,10 +127,12 @@ async def _get(
     try:
         response = await client.get(url, params=params, headers=headers)
     except httpx.TimeoutException as error:
+        seconds = policy.timeout.total_seconds()
         raise _TryFailed(
-            no_answer(service, policy.timeout.total_seconds()),
+            no_answer(service, seconds),
             "try again later, or raise http.timeout",
             reached=not isinstance(error, httpx.ConnectTimeout),
+            waited=seconds,
         ) from None
     except httpx.TransportError as error:
         raise _TryFailed(
@@ -160,7 +176,10 @@ def _gave_up(end: GaveUp, endpoint: Endpoint) -> BaseException:
             "(429 Too Many Requests); try again later"
         )
     if isinstance(last, _TryFailed):
-        return SourceUnavailable(f"{last.start}{_times(end.tries)}; {last.hint}")
+        message = f"{last.start}{_times(end.tries)}; {last.hint}"
+        if last.waited is not None:
+            return NoAnswer(message, service=endpoint.service, seconds=last.waited)
+        return SourceUnavailable(message)
     if isinstance(last, Throttled):
         return SourceUnavailable(f"{last}{_times(end.tries)}; try again later")
     return last  # the parser's own error, in its own words

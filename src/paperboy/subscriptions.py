@@ -100,7 +100,9 @@ class SubscriptionService:
         existing = await self._store.subscriptions.get(ref)
         base = existing or Subscription(
             ref=ref,
-            schedule=Schedule(self._defaults.time, self._defaults.timezone, self._defaults.days),
+            schedule=Schedule(
+                self._defaults.time, self._defaults.timezone, self._defaults.days.weekdays, self._defaults.days.weekly
+            ),
             max_papers=self._defaults.max_papers,
             created_by=by,
             created_at=now,

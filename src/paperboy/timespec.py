@@ -7,6 +7,7 @@ came from (a config key, a command option).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -114,6 +115,24 @@ def parse_days(text: str) -> tuple[frozenset[int], bool]:
             f'"{text}" is not a weekly schedule; write "weekly on" and one day, like "weekly on mon"'
         ) from None
     return frozenset({day}), True
+
+
+@dataclass(frozen=True, slots=True)
+class Days:
+    """The days a digest comes on, as one text: `mon-fri`, or with `weekly` the one day of a weekly digest
+    (`weekly on fri`). `digest.days` in the config is one of these, so that it takes what `--days` takes."""
+
+    weekdays: frozenset[int]
+    weekly: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> Days:
+        """What `parse_days` reads, with its error messages."""
+        weekdays, weekly = parse_days(text)
+        return cls(weekdays, weekly)
+
+    def __str__(self) -> str:
+        return format_days(self.weekdays, weekly=self.weekly)
 
 
 def format_days(days: frozenset[int], *, weekly: bool = False) -> str:

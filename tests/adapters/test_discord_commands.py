@@ -48,6 +48,10 @@ SEND_MESSAGES, EMBED_LINKS = 1 << 11, 1 << 14
 EVERY_COMMAND = [command.name for command in commands_on(Platform.DISCORD)]
 FEED_COMMANDS = [command.name for command in commands_on(Platform.DISCORD) if command.changes_feed]
 REFUSED = "Changing this channel's papers needs the Manage Channels permission"
+ADDRESS_REFUSED = (
+    "Only members with the Manage Channels permission here may see this channel's feed address, since anyone "
+    "holding it can read the channel's digests; ask one of them for it."
+)
 FEEDS = "https://paperboy.example.org"
 PAPERS = corpus_papers()
 
@@ -403,8 +407,16 @@ async def test_feed_show_is_refused_without_manage_channels_and_makes_no_address
 ) -> None:
     await run(bot, discord_server, command("subscribe", permissions=ADMIN))
     answer = await run(bot, discord_server, command("feed show", permissions=MEMBER))
-    assert answer.ephemeral and answer.text.startswith(REFUSED) and "/feeds/" not in answer.text
+    assert answer.ephemeral and answer.text.startswith("Only members with") and "/feeds/" not in answer.text
     assert await store.feeds.get(REF) is None
+
+
+async def test_feed_show_refusal_says_the_address_is_kept_from_members_because_it_reads_the_digests(
+    bot: discord.Client, discord_server: FakeDiscord
+) -> None:
+    await run(bot, discord_server, command("subscribe", permissions=ADMIN))
+    answer = await run(bot, discord_server, command("feed show", permissions=MEMBER))
+    assert answer.text == ADDRESS_REFUSED
 
 
 async def test_feed_revoke_tells_the_channel_and_gives_the_new_address_to_the_caller_alone(

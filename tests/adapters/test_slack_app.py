@@ -408,6 +408,18 @@ async def test_restricted_feed_show_refuses_a_member_and_makes_no_address(
     assert "/feeds/" in text_of(allowed)
 
 
+@pytest.mark.parametrize("text", ["feed", "feed show"])
+async def test_restricted_feed_show_refusal_says_the_address_is_kept_from_members_because_it_reads_the_digests(
+    restricted_app: AsyncApp, slack_server: FakeSlack, text: str
+) -> None:
+    await papers(restricted_app, slack_server, "subscribe", user="UADMIN")
+    answer = await papers(restricted_app, slack_server, text, user="UMEMBER")
+    assert text_of(answer) == (
+        "Only workspace admins and owners (and the people paperboy's operator named) may see this channel's feed "
+        "address, since anyone holding it can read the channel's digests; ask one of them for it."
+    )
+
+
 # --- who may change a channel's feed, for every sub-command of the table ---------------------------------------
 
 FEED_COMMANDS = [command.name for command in commands_on(Platform.SLACK) if command.changes_feed]

@@ -169,8 +169,61 @@ async def test_the_doctor_waits_at_most_its_own_timeout_whatever_http_timeout_sa
     assert (
         line_of(result.stdout, "huggingface")
         .split(None, 2)[2]
-        .startswith(f"Hugging Face did not answer within {DOCTOR_TIMEOUT.total_seconds():g} s; ")
+        .startswith(f"Hugging Face did not answer within {DOCTOR_TIMEOUT.total_seconds():g} s, ")
     )
+
+
+async def test_a_wait_cut_short_by_the_doctor_says_so_instead_of_advising_a_longer_http_timeout(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, hanging_server: HangingServer
+) -> None:
+    url = hanging_server.url
+    config = tmp_path / "config.toml"
+    extra = f'[slack]\napi_base_url = "{url}/api/"\n'
+    config.write_text(config_text(hf_server, extra=extra).replace(hf_server.url, url).replace('"500ms"', '"60s"'))
+    slack_tokens = {k: v for k, v in TOKENS.items() if k.startswith("SLACK_")}
+    result = await cli("doctor", "--config", str(config), env=slack_tokens)
+    limit = f"{DOCTOR_TIMEOUT.total_seconds():g} s"
+    for check, service in (("huggingface", "Hugging Face"), ("slack", "Slack")):
+        assert line_of(result.stdout, check).split(None, 2)[2] == (
+            f"{service} did not answer within {limit}, the longest the doctor waits (paperboy run and fetch wait "
+            "http.timeout, 60 s); try again later"
+        )
+
+
+async def test_a_wait_shorter_than_the_doctors_limit_advises_a_longer_http_timeout(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace, hanging_server: HangingServer
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(hf_server).replace(hf_server.url, hanging_server.url))
+    result = await cli("doctor", "--config", str(config))
+    assert line_of(result.stdout, "huggingface").split(None, 2)[2] == (
+        "Hugging Face did not answer within 0.5 s; try again later, or raise http.timeout"
+    )
+
+
+async def test_doctor_warns_that_feed_addresses_lead_nowhere_without_health_port(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(hf_server, extra='[feeds]\nbase_url = "https://paperboy.example.org"\n'))
+    result = await cli("doctor", "--config", str(config))
+    assert result.code == 0, "a warning, not a failure: paperboy run --health-port serves the feeds too"
+    assert outcomes(result.stdout)["feeds"] == "warn"
+    assert line_of(result.stdout, "feeds").split(None, 2)[2] == (
+        "feeds.base_url is set but health.port is not, and only the health port serves the Atom feeds, so feed "
+        "addresses lead nowhere unless paperboy run is given --health-port; set health.port"
+    )
+
+
+async def test_doctor_says_nothing_of_feeds_when_health_port_serves_them(
+    cli: Cli, tmp_path: Path, hf_server: FakeHuggingFace
+) -> None:
+    config = tmp_path / "config.toml"
+    extra = '[feeds]\nbase_url = "https://paperboy.example.org"\n[health]\nport = 8080\n'
+    config.write_text(config_text(hf_server, extra=extra))
+    result = await cli("doctor", "--config", str(config))
+    assert result.code == 0, result.stdout + result.stderr
+    assert set(outcomes(result.stdout)) == {"config", "database", "huggingface"}
 
 
 async def test_an_unreachable_endpoint_is_named_with_its_address_and_the_reason_in_words(

@@ -106,6 +106,11 @@ class Command:
         return self.changes_feed or self.secret
 
     @property
+    def reads_secret(self) -> bool:
+        """Whether it is restricted only for the secret it shows: it changes nothing (`feed show`)."""
+        return self.secret and not self.changes_feed
+
+    @property
     def audience(self) -> str:
         """Who sees the answer, as the README's table says it."""
         if self.secret:
@@ -191,6 +196,15 @@ COMMANDS: tuple[Command, ...] = (
 
 #: the commands by name
 BY_NAME = {command.name: command for command in COMMANDS}
+
+
+def address_refusal(who: str) -> str:
+    """What `feed show` says, on every platform, to someone who may not change the channel's feed (`who` says
+    who may): showing is a read, but the address lets anyone holding it read the channel's digests."""
+    return (
+        f"Only {who} may see this channel's feed address, since anyone holding it can read the channel's "
+        "digests; ask one of them for it."
+    )
 
 
 def commands_on(platform: Platform) -> tuple[Command, ...]:

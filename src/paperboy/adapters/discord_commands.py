@@ -22,7 +22,16 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from paperboy.adapters.command_table import BY_NAME, INTRO, QUERY_HINT, commands_on, sort_order, syntax
+from paperboy.adapters.command_table import (
+    BY_NAME,
+    INTRO,
+    QUERY_HINT,
+    Command,
+    address_refusal,
+    commands_on,
+    sort_order,
+    syntax,
+)
 from paperboy.adapters.discord_embeds import (
     DiscordMessage,
     discord_messages,
@@ -79,11 +88,13 @@ def channel_ref(interaction: discord.Interaction[Any]) -> ChannelRef:
     return ChannelRef(Platform.DISCORD, str(interaction.channel_id), str(interaction.guild_id))
 
 
-def may_change(interaction: discord.Interaction[Any]) -> ChannelRef:
-    """The channel, if the caller may change its feed: Manage Channels, checked here whatever the server's
-    command permissions say."""
+def may_change(interaction: discord.Interaction[Any], command: Command | None = None) -> ChannelRef:
+    """The channel, if the caller may change its feed (or run `command`, which needs that): Manage Channels,
+    checked here whatever the server's command permissions say."""
     ref = channel_ref(interaction)
     if not interaction.permissions.manage_channels:
+        if command is not None and command.reads_secret:
+            raise NotHere(address_refusal("members with the Manage Channels permission here"))
         raise NotHere(
             "Changing this channel's papers needs the Manage Channels permission here; ask someone who has it."
         )
@@ -201,7 +212,7 @@ class Papers(app_commands.Group, name="papers", description="New ML papers: sear
         entry = BY_NAME.get(name)
         if entry is None or entry.restricted:
             try:
-                may_change(interaction)
+                may_change(interaction, entry)
             except NotHere as refusal:
                 raise Refused(refusal) from refusal
         return True
@@ -322,7 +333,7 @@ class Papers(app_commands.Group, name="papers", description="New ML papers: sear
 
     @atom_feed.command(name="show", description=summary("feed show"))
     async def feed_show(self, interaction: discord.Interaction[Any]) -> None:
-        address = await self.services.subscriptions.feed(may_change(interaction))
+        address = await self.services.subscriptions.feed(may_change(interaction, BY_NAME["feed show"]))
         await interaction.response.send_message(_describe(address), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @atom_feed.command(name="revoke", description=summary("feed revoke"))

@@ -21,6 +21,7 @@ from paperboy.adapters.command_table import (
     Command,
     Kind,
     Option,
+    address_refusal,
     commands_on,
     sort_order,
     syntax,
@@ -86,13 +87,21 @@ async def answer(services: Services, invocation: Invocation) -> Reply:
         return _message(f"{what} Try: {USAGE}")
     try:
         if command.restricted and not await services.may_change(invocation.user_id):
-            return _message(
-                "Only workspace admins and owners (and the people paperboy's operator named) may change this "
-                "channel's papers; ask one of them."
-            )
+            return _message(_refusal(command))
         return await HANDLERS[command.name](services, invocation, arguments(command, rest))
     except PaperboyError as error:
         return _message(f"{escape(str(error))}\n_Usage:_ {code(syntax(command, Platform.SLACK))}")
+
+
+#: who may change a channel's feed when `slack.restrict_changes` is on (else anyone may, and nothing is refused)
+_CHANGERS = "workspace admins and owners (and the people paperboy's operator named)"
+
+
+def _refusal(command: Command) -> str:
+    """Why a member may not run `command`: it changes the channel's feed, or it shows the feed's address."""
+    if command.reads_secret:
+        return address_refusal(_CHANGERS)
+    return f"Only {_CHANGERS} may change this channel's papers; ask one of them."
 
 
 def find_command(text: str) -> tuple[Command | None, str]:

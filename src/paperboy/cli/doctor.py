@@ -16,7 +16,8 @@ import httpx
 
 from paperboy.config import Settings
 from paperboy.errors import PaperboyError
-from paperboy.http import Endpoint, get_parsed, make_client
+from paperboy.http import Endpoint, NoAnswer, get_parsed, make_client
+from paperboy.reach import no_answer
 from paperboy.runtime import build_sources
 from paperboy.store import Store
 
@@ -28,6 +29,12 @@ class Check:
     name: str
     ok: bool
     detail: str
+    #: something that works but not as the config means it: shown as `warn`, and the doctor still exits 0
+    warn: bool = False
+
+    @property
+    def outcome(self) -> str:
+        return "FAIL" if not self.ok else "warn" if self.warn else "ok"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +47,7 @@ DOCTOR_TIMEOUT = timedelta(seconds=10)
 
 async def execute(settings: Settings, args: argparse.Namespace) -> int:
     checks = [Check("config", True, str(settings.config_path or "built-in defaults (no config file found)"))]
+    checks += _config_warnings(settings)
     # one try each, and a short wait: the doctor reports what is wrong now, it does not wait for it to get better
     http = replace(settings.http, attempts=1, timeout=min(settings.http.timeout, DOCTOR_TIMEOUT))
     probe_settings = replace(settings, http=http)
@@ -47,16 +55,34 @@ async def execute(settings: Settings, args: argparse.Namespace) -> int:
         probes: dict[str, Probe] = {name: s.probe for name, s in build_sources(probe_settings, client).items()}
         probes |= _platform_probes(probe_settings, client)
         # all at once, so that the doctor takes as long as the slowest check, not as long as all of them
-        checks += await asyncio.gather(_check_database(settings), *(_timed(n, p) for n, p in probes.items()))
+        checks += await asyncio.gather(
+            _check_database(settings), *(_timed(n, p, settings.http.timeout) for n, p in probes.items())
+        )
     width = max(len(c.name) for c in checks)
     for check in checks:
-        print(f"{'ok' if check.ok else 'FAIL':<5}{check.name:<{width + 2}}{check.detail}")
+        print(f"{check.outcome:<5}{check.name:<{width + 2}}{check.detail}")
     failed = [c.name for c in checks if not c.ok]
     if failed:
         raise PaperboyError(
             f"{len(failed)} check{'s' if len(failed) > 1 else ''} failed ({', '.join(failed)}); see above"
         )
     return 0
+
+
+def _config_warnings(settings: Settings) -> list[Check]:
+    """Settings that load but do not do what they are there for."""
+    if settings.feeds.base_url and not settings.health.port:
+        # the image runs `paperboy run --health-port 8080`, so this is a warning, not a failure
+        return [
+            Check(
+                "feeds",
+                True,
+                "feeds.base_url is set but health.port is not, and only the health port serves the Atom feeds, so "
+                "feed addresses lead nowhere unless paperboy run is given --health-port; set health.port",
+                warn=True,
+            )
+        ]
+    return []
 
 
 async def _check_database(settings: Settings) -> Check:
@@ -70,13 +96,26 @@ async def _check_database(settings: Settings) -> Check:
     return Check("database", True, f"{where} (schema version {version}, {papers} papers)")
 
 
-async def _timed(name: str, probe: Probe) -> Check:
+async def _timed(name: str, probe: Probe, http_timeout: timedelta) -> Check:
     started = time.perf_counter()
     try:
         detail = await probe()
+    except NoAnswer as error:
+        return Check(name, False, _no_answer(error, http_timeout))
     except PaperboyError as error:
         return Check(name, False, str(error))
     return Check(name, True, f"{detail} in {(time.perf_counter() - started) * 1000:.0f} ms")
+
+
+def _no_answer(error: NoAnswer, http_timeout: timedelta) -> str:
+    """No answer in time, and what to do: a longer `http.timeout` helps only while it is shorter than the
+    doctor's own limit; past that, the limit is what was hit, and the message says so."""
+    if http_timeout < DOCTOR_TIMEOUT:
+        return str(error)
+    return (
+        f"{no_answer(error.service, error.seconds)}, the longest the doctor waits (paperboy run and fetch wait "
+        f"http.timeout, {http_timeout.total_seconds():g} s); try again later"
+    )
 
 
 def _platform_probes(settings: Settings, client: httpx.AsyncClient) -> dict[str, Probe]:

@@ -14,6 +14,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from paperboy.config import Settings
 from paperboy.errors import PaperboyError
+from paperboy.http import NoAnswer
 from paperboy.reach import cannot_reach, no_answer
 
 Probe = Callable[[], Awaitable[str]]
@@ -72,7 +73,9 @@ async def _slack_call(
             raise PaperboyError(f"Slack refused {key} ({code}); copy {_SLACK_TOKEN_SOURCES[key]} into it") from None
         raise PaperboyError(f"Slack answered {key} with {code}; check slack.api_base_url") from None
     except TimeoutError:
-        raise PaperboyError(f"{no_answer('Slack', seconds)}; try again later, or raise http.timeout") from None
+        raise NoAnswer(
+            f"{no_answer('Slack', seconds)}; try again later, or raise http.timeout", service="Slack", seconds=seconds
+        ) from None
     except aiohttp.ClientError as error:
         raise PaperboyError(
             f"{cannot_reach('Slack', base_url, error)}; check slack.api_base_url and the network"

@@ -14,8 +14,9 @@ from paperboy.subscriptions import SubscriptionService
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Print the address of a subscribed channel's Atom feed (its digests, for feed readers), made the first "
-        "time it is asked for. Anyone with the address can read the feed: --revoke gives it a new one, and the "
-        "old one answers 404 from then on. The URL starts with feeds.base_url; without it, the path is printed."
+        "time it is asked for. Anyone with the address can read the channel's digests (so /papers feed show gives "
+        "it only to those who may change the channel's feed): --revoke gives it a new one, and the old one answers "
+        "404 from then on. The URL starts with feeds.base_url; without it, the path is printed."
     )
     add_channel_options(parser)
     parser.add_argument(
