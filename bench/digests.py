@@ -67,19 +67,21 @@ async def main() -> int:
                 await store.markers.put(REBUILD_MARKER, "1")  # the profiles, from the votes (not timed)
                 await learner.rebuild_pending()
                 print(f"{args.voters:,} profiles built from the votes in {time.perf_counter() - started:.1f} s")
-            runs = []
+            runs, plain = [], []
             for _ in range(3):
-                started = time.perf_counter()
-                windows = [Window(s, day, since=day) for s in subscriptions]
-                papers = await store.papers.dated_since(day)
-                delivered = await store.ledger.delivered((s.ref for s in subscriptions), [p.id for p in papers])
-                tastes = await learner.tastes(subscriptions, papers) if args.voters else None
-                plans = await plan(windows, papers, delivered, tastes)
-                runs.append(time.perf_counter() - started)
+                for taste, timed in ((False, plain), (True, runs)) if args.voters else ((False, runs),):
+                    started = time.perf_counter()
+                    windows = [Window(s, day, since=day) for s in subscriptions]
+                    papers = await store.papers.dated_since(day)
+                    delivered = await store.ledger.delivered((s.ref for s in subscriptions), [p.id for p in papers])
+                    tastes = await learner.tastes(subscriptions, papers) if taste else None
+                    plans = await plan(windows, papers, delivered, tastes)
+                    timed.append(time.perf_counter() - started)
     chosen = [p for p in plans if isinstance(p, DigestPlan)]
     if args.voters:
         print(f"{args.voters:,} channels with {args.votes} votes each, on {7 * PER_DAY:,} papers of the week before")
         print(f"first run (making the day's {len(papers)} vectors): {runs[0] * 1000:.0f} ms")
+        print(f"the same planning without taste: median {sorted(plain)[1] * 1000:.0f} ms")
     best = sorted(runs)[len(runs) // 2]
     print(
         f"{len(subscriptions):,} subscriptions ({len(set(texts)):,} distinct filters), {len(papers)} papers: "

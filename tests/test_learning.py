@@ -131,3 +131,22 @@ async def test_a_taste_weakens_as_days_pass_without_votes(papers: Store) -> None
     clock.set(NOW + timedelta(days=60))
     aged = await learner.learned(LAB)
     assert fresh is not None and aged is not None and aged.strength < fresh.strength
+
+
+async def test_votes_kept_before_the_upgrade_shape_the_first_digest_after_it(database_target: Path | str) -> None:
+    from paperboy.store.postgres.migrations import LATEST_VERSION as POSTGRES_LATEST
+    from paperboy.store.sqlite.migrations import LATEST_VERSION as SQLITE_LATEST
+
+    before = (SQLITE_LATEST if isinstance(database_target, Path) else POSTGRES_LATEST) - 1
+    async with await Store.open(database_target, migrate_to=before) as old:  # the paperboy before profiles
+        await old.papers.upsert(PAPERS)
+        await old.db.execute(
+            "INSERT INTO votes (platform, workspace, channel, paper_id, member, rating, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ("slack", "T1", "C1", DIFFUSION[0].id, "U1", 1, "2025-01-16T08:00:00Z"),
+        )
+    async with await Store.open(database_target) as upgraded:
+        learner = Learner(upgraded, FakeClock(NOW))
+        tastes = await learner.tastes([Subscription(LAB, SCHEDULE, 5)], PAPERS)
+        assert tastes is not None and tastes.scores(LAB)
+        assert (await upgraded.taste.profile(LAB)) is not None
