@@ -171,12 +171,13 @@ def taste_key(
 ) -> Callable[[Paper], tuple[float, date, str]]:
     """`rank_key` with the channel's taste blended into the upvotes (`taste.py` says how): best first when
     sorted in reverse."""
-    logs = [math.log1p(p.upvotes or 0) for p in papers]
-    span = max(max(logs, default=0.0) - min(logs, default=0.0), 1.0)
+    logs = {p.id: math.log1p(p.upvotes or 0) for p in papers}
+    span = max(max(logs.values(), default=0.0) - min(logs.values(), default=0.0), 1.0)
+    lift, liking = weight * span, taste.get  # (this runs for every paper of every channel: looked up once)
 
     def key(paper: Paper) -> tuple[float, date, str]:
-        lift = weight * span * taste.get(paper.id, 0.0)
-        return (math.log1p(paper.upvotes or 0) + lift, paper_day(paper) or date.min, paper.id)
+        upvotes = logs[paper.id] if paper.id in logs else math.log1p(paper.upvotes or 0)
+        return (upvotes + lift * liking(paper.id, 0.0), paper_day(paper) or date.min, paper.id)
 
     return key
 
@@ -246,7 +247,7 @@ def choose(
     # the set lookups first: most papers fail them, and this runs for every paper of every channel
     candidates = [p for p in papers if p.id in matching and p.id not in given]
     eligible = [p for p in candidates if ineligible(window, p, matches=True, given=False) is None]
-    if taste is None:
+    if taste is None or len(eligible) < 2:  # (one paper or none: no order for taste to change)
         eligible.sort(key=rank_key, reverse=True)
     else:
         eligible.sort(key=taste_key(eligible, taste, window.subscription.taste_weight), reverse=True)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from functools import partial
 
 from paperboy.clock import Clock
 from paperboy.digest import paper_day
-from paperboy.models import ChannelRef, Paper, Rating, Subscription, TasteProfile, VoteCount
+from paperboy.models import ChannelRef, Paper, Rating, Subscription, TasteProfile, TasteTop, VoteCount
 from paperboy.store import Store
 from paperboy.taste import Scorer, Taste, Tastes, Vector, build, fold, taste_of, term_counts, vector
 
@@ -32,14 +33,11 @@ class Learner:
         None when no channel has one."""
         await self.rebuild_pending()
         refs = [s.ref for s in subscriptions if s.taste and s.taste_weight > 0]
-        now = self._clock.now()
-        tastes = {
-            ref: taste for ref, top in (await self._store.taste.tops(refs)).items() if (taste := taste_of(top, now))
-        }
-        if not tastes:
+        tops = await self._store.taste.tops(refs)
+        if not tops:
             return None
         vectors = await self.vectors(candidates)
-        return Tastes(tastes, Scorer(vectors, (p.id for p in candidates)))
+        return await asyncio.to_thread(_tastes, tops, vectors, candidates, self._clock.now())
 
     async def rate(self, ref: ChannelRef, paper: Paper, member: str, rating: Rating | None) -> VoteCount:
         """Set the member's vote (None: withdraw it) and change the channel's profile with it, in one
@@ -105,3 +103,11 @@ class Learner:
             return []
         day = min(days)
         return [p for p in await self._store.papers.dated_since(day) if paper_day(p) in set(days)][:REFERENCE_PAPERS]
+
+
+def _tastes(
+    tops: Mapping[ChannelRef, TasteTop], vectors: Mapping[str, Vector], candidates: Sequence[Paper], now: datetime
+) -> Tastes | None:
+    """The channels' tastes at `now` and the candidates indexed for scoring (blocking: a worker thread's)."""
+    tastes = {ref: taste for ref, top in tops.items() if (taste := taste_of(top, now)) is not None}
+    return Tastes(tastes, Scorer(vectors, (p.id for p in candidates))) if tastes else None

@@ -201,42 +201,54 @@ class Scorer:
         self._postings = dict(postings)
 
     def score(self, taste: Taste) -> Mapping[str, float]:
-        """Each candidate's taste in [-strength, strength] (missing: 0), the best match at ±strength."""
+        """Each candidate's taste in [-strength, strength] (missing: 0), the best match at ±strength. Worked out
+        when first read: a digest of fewer than two papers has no order to change, and never reads it."""
+        return _Scores(self, taste)
+
+    def sums(self, taste: Taste) -> tuple[Mapping[str, int], list[float], float]:
+        """Each candidate's cosine with the taste (by index), and the scale that puts the best at ±strength."""
         sums = [0.0] * len(self._index)
         for stem, weight in taste.weights.items():
             for index, value in self._postings.get(stem, ()):
                 sums[index] += weight * value
         top = max(max(sums, default=0.0), -min(sums, default=0.0))
-        if top == 0:
-            return {}
-        # read for a channel's few eligible papers only: a view, not a dict of every candidate
-        return _Scores(self._index, sums, taste.strength / top)
+        return self._index, sums, (taste.strength / top if top else 0.0)
 
 
 class _Scores(Mapping[str, float]):
-    """A channel's scores of the day's candidates: `sums` by candidate index, scaled."""
+    """A channel's scores of the day's candidates, worked out when first read."""
 
-    __slots__ = ("_index", "_scale", "_sums")
+    __slots__ = ("_index", "_scale", "_scorer", "_sums", "_taste")
 
-    def __init__(self, index: Mapping[str, int], sums: list[float], scale: float) -> None:
-        self._index, self._sums, self._scale = index, sums, scale
+    def __init__(self, scorer: Scorer, taste: Taste) -> None:
+        self._scorer, self._taste = scorer, taste
+        self._index: Mapping[str, int] | None = None
+        self._sums: list[float] = []
+        self._scale = 0.0
+
+    def _work_out(self) -> Mapping[str, int]:
+        if self._index is None:
+            self._index, self._sums, self._scale = self._scorer.sums(self._taste)
+        return self._index
+
+    def get(self, paper_id: str, default: float = 0.0) -> float:  # type: ignore[override]
+        # Mapping.get through __getitem__ and KeyError is slow, and sorting a digest calls it for every paper
+        index = (self._index if self._index is not None else self._work_out()).get(paper_id)
+        score = self._sums[index] * self._scale if index is not None else 0.0
+        return score or default
 
     def __getitem__(self, paper_id: str) -> float:
-        score = self._sums[self._index[paper_id]] * self._scale
+        score = self.get(paper_id)
         if not score:
             raise KeyError(paper_id)
         return score
 
-    def get(self, paper_id: str, default: float = 0.0) -> float:  # type: ignore[override]
-        # Mapping.get through __getitem__ and KeyError is slow, and sorting a digest calls it for every paper
-        index = self._index.get(paper_id)
-        return self._sums[index] * self._scale if index is not None and self._sums[index] else default
-
     def __iter__(self) -> Iterator[str]:
-        return (pid for pid, index in self._index.items() if self._sums[index])
+        return (pid for pid, index in self._work_out().items() if self._sums[index] * self._scale)
 
     def __len__(self) -> int:
-        return sum(1 for s in self._sums if s)
+        self._work_out()
+        return sum(1 for s in self._sums if s * self._scale)
 
 
 def term_counts(papers: Sequence[Paper]) -> tuple[dict[str, dict[str, float]], dict[str, str]]:

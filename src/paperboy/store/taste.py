@@ -12,6 +12,7 @@ The arithmetic is `taste.py`'s; this module only keeps its results.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -125,13 +126,8 @@ class TasteStore:
             rows = [row for key in wanted for row in await self._db.fetchall(f"{select} WHERE {_KEY}", key)]
         else:
             rows = await self._db.fetchall(select)
-        found: dict[ChannelRef, TasteTop] = {}
-        for platform, workspace, channel, top, mass, as_of in rows:
-            ref = wanted.get((platform, workspace, channel))
-            moment = parse_iso(as_of)
-            if ref is not None and moment is not None:
-                found[ref] = TasteTop(json.loads(top), float(mass), moment)
-        return found
+        # decoding 10,000 profiles takes a tenth of a second: not on the event loop
+        return await asyncio.to_thread(_tops, rows, wanted) if len(rows) > _BY_KEY else _tops(rows, wanted)
 
     async def channels_to_rebuild(self) -> list[ChannelRef] | None:
         """The channels whose profiles must be built from their votes (votes kept before profiles were, by the
@@ -144,6 +140,18 @@ class TasteStore:
     async def rebuilt(self) -> None:
         """Every channel's profile is built: planning stops looking for channels to rebuild."""
         await self._db.execute("DELETE FROM markers WHERE name = ?", (REBUILD_MARKER,))
+
+
+def _tops(
+    rows: Sequence[Sequence[Any]], wanted: Mapping[tuple[str, str, str], ChannelRef]
+) -> dict[ChannelRef, TasteTop]:
+    found: dict[ChannelRef, TasteTop] = {}
+    for platform, workspace, channel, top, mass, as_of in rows:
+        ref = wanted.get((platform, workspace, channel))
+        moment = parse_iso(as_of)
+        if ref is not None and moment is not None:
+            found[ref] = TasteTop(json.loads(top), float(mass), moment)
+    return found
 
 
 def profile_lock(ref: ChannelRef) -> str:
