@@ -150,3 +150,13 @@ async def test_votes_kept_before_the_upgrade_shape_the_first_digest_after_it(dat
         tastes = await learner.tastes([Subscription(LAB, SCHEDULE, 5)], PAPERS)
         assert tastes is not None and tastes.scores(LAB)
         assert (await upgraded.taste.profile(LAB)) is not None
+
+
+async def test_votes_older_than_the_horizon_count_for_nothing_but_are_still_shown(papers: Store) -> None:
+    clock = FakeClock(NOW)
+    learner = Learner(papers, clock)
+    await learner.rate(LAB, DIFFUSION[0], "U1", Rating.UP)
+    clock.set(NOW + timedelta(days=241))
+    assert await learner.tastes([Subscription(LAB, SCHEDULE, 5)], PAPERS) is None
+    shown = await learner.learned(LAB)
+    assert shown is not None and shown.strength == 0 and shown.votes == 1

@@ -50,9 +50,10 @@ class Learner:
         """The channel's taste as its next digest would use it, with what it was learned from (for people)."""
         await self.rebuild_pending()
         top = (await self._store.taste.tops([ref])).get(ref)
-        taste = taste_of(top, self._clock.now()) if top is not None else None
-        if taste is None:
+        if top is None or not top.top:
             return None
+        # votes all older than the horizon: what they said, counting for nothing now
+        taste = taste_of(top, self._clock.now()) or Taste(top.top, 0.0)
         votes = await self._store.votes.of_channel(ref)
         return Taste(
             taste.weights,

@@ -22,7 +22,7 @@ from paperboy.query.ast import Match, walk
 from paperboy.schedule import Schedule
 from paperboy.service import PaperService
 from paperboy.store import Store
-from paperboy.taste import DEFAULT_WEIGHT, MAX_WEIGHT, Taste
+from paperboy.taste import DEFAULT_WEIGHT, HALF_LIFE_DAYS, HORIZON_HALF_LIVES, MAX_WEIGHT, Taste
 from paperboy.timespec import parse_clock, parse_days, parse_timezone
 
 MAX_PAPERS = 50
@@ -57,8 +57,13 @@ class TasteReport:
             liked, disliked = taste.leaning(count)
             votes = f"{taste.votes} vote{'s' if taste.votes != 1 else ''} ({taste.up} 👍, {taste.down} 👎)"
             members = f"{taste.members} member{'s' if taste.members != 1 else ''}"
+            counting = (
+                "newer votes counting more"
+                if taste.strength
+                else f"all older than {HALF_LIFE_DAYS * HORIZON_HALF_LIVES:.0f} days, so they count for nothing now"
+            )
             learned = (
-                f"Learned from {votes} by {members}, newer votes counting more. "
+                f"Learned from {votes} by {members}, {counting}. "
                 f"For: {', '.join(liked) or 'nothing yet'}. Against: {', '.join(disliked) or 'nothing yet'}."
             )
         if not s.taste:

@@ -52,6 +52,9 @@ from paperboy.store.taste import TermCounts
 
 #: a vote counts half as much after this many days, a quarter after twice as many
 HALF_LIFE_DAYS = 30.0
+#: a profile whose votes weigh less now than one vote this many half-lives old (240 days) counts for nothing
+HORIZON_HALF_LIVES = 8
+LEAST_MASS = 0.5**HORIZON_HALF_LIVES
 #: how much a 👎 counts against a 👍 (Rocchio's γ / β)
 DOWN_WEIGHT = 0.25
 #: the terms a profile keeps, and the terms a paper's vector keeps (its heaviest): enough to tell topics apart,
@@ -157,10 +160,11 @@ def build(votes: Sequence[Vote], vectors: Mapping[str, Vector]) -> TasteProfile 
 
 
 def taste_of(top: TasteTop, now: datetime) -> Taste | None:
-    """What a channel's profile is worth at `now`: its direction, and its strength after its votes aged."""
-    if not top.top:
-        return None
+    """What a channel's profile is worth at `now`: its direction, and its strength after its votes aged; None
+    when it says nothing (its votes, on papers without words, or all older than the horizon)."""
     mass = top.mass * decay_factor(top.as_of, now)
+    if not top.top or mass < LEAST_MASS:
+        return None
     return Taste(top.top, mass / (mass + CONFIDENCE))
 
 
