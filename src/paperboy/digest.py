@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 
 from paperboy.bylines import short_authors
 from paperboy.links import search_command
@@ -166,20 +167,17 @@ def rank_key(paper: Paper) -> tuple[int, date, str]:
     return (paper.upvotes or 0, paper_day(paper) or date.min, paper.id)
 
 
-def taste_key(
-    papers: Sequence[Paper], taste: Mapping[str, float], weight: float
-) -> Callable[[Paper], tuple[float, date, str]]:
-    """`rank_key` with the channel's taste blended into the upvotes (`taste.py` says how): best first when
-    sorted in reverse."""
-    logs = {p.id: math.log1p(p.upvotes or 0) for p in papers}
-    span = max(max(logs.values(), default=0.0) - min(logs.values(), default=0.0), 1.0)
-    lift, liking = weight * span, taste.get  # (this runs for every paper of every channel: looked up once)
-
-    def key(paper: Paper) -> tuple[float, date, str]:
-        upvotes = logs[paper.id] if paper.id in logs else math.log1p(paper.upvotes or 0)
-        return (upvotes + lift * liking(paper.id, 0.0), paper_day(paper) or date.min, paper.id)
-
-    return key
+def by_taste(papers: Sequence[Paper], taste: Mapping[str, float], weight: float) -> list[Paper]:
+    """The papers best first, by `rank_key` with the channel's taste blended into the upvotes (`taste.py` says
+    how). Sorted by precomputed keys: this runs for every paper of every channel with a taste."""
+    logs = [math.log1p(p.upvotes or 0) for p in papers]
+    span = max(max(logs, default=0.0) - min(logs, default=0.0), 1.0)
+    lift, liking = weight * span, taste.get
+    keyed = [
+        (up + lift * liking(p.id, 0.0), paper_day(p) or date.min, p.id, p) for up, p in zip(logs, papers, strict=True)
+    ]
+    keyed.sort(key=itemgetter(0, 1, 2), reverse=True)
+    return [item[3] for item in keyed]
 
 
 async def plan(
@@ -243,13 +241,13 @@ def choose(
     taste: Mapping[str, float] | None = None,
 ) -> DigestPlan:
     """The window's digest: every paper `ineligible` lets through, best first (with `taste`, each paper's
-    taste blended in: `taste_key`), cut at the maximum."""
+    taste blended in: `by_taste`), cut at the maximum."""
     # the set lookups first: most papers fail them, and this runs for every paper of every channel
     candidates = [p for p in papers if p.id in matching and p.id not in given]
     eligible = [p for p in candidates if ineligible(window, p, matches=True, given=False) is None]
     if taste is None or len(eligible) < 2:  # (one paper or none: no order for taste to change)
         eligible.sort(key=rank_key, reverse=True)
     else:
-        eligible.sort(key=taste_key(eligible, taste, window.subscription.taste_weight), reverse=True)
+        eligible = by_taste(eligible, taste, window.subscription.taste_weight)
     most = window.subscription.max_papers
     return DigestPlan(window, tuple(p.id for p in eligible[:most]), tuple(p.id for p in eligible[most:]))
