@@ -77,3 +77,14 @@ async def test_a_member_who_may_not_react_cannot_rate(store: Store, given: list[
     with pytest.raises(NotRated, match="cannot rate papers in this channel right now"):
         await RatingService(store).click(click(given[0], may_react=False))
     assert await store.votes.of_channel(REF) == []
+
+
+async def test_a_click_changes_the_channels_taste_at_once_and_its_withdrawal_undoes_it(
+    store: Store, given: list[str]
+) -> None:
+    service = RatingService(store)
+    await service.click(click(given[0]))
+    profile = await store.taste.profile(REF)
+    assert profile is not None and profile.votes == 1 and profile.top
+    await service.click(click(given[0]))
+    assert await store.taste.profile(REF) is None
