@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
 import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -245,3 +247,26 @@ async def test_a_dry_run_shows_a_weekly_channels_digest_of_the_week(
     assert [
         line.split(". ", 1)[1] for line in preview.stdout.splitlines() if line[:3].strip().rstrip(".").isdigit()
     ] == [p.title for p in best]
+
+
+async def test_sigterm_stops_a_digest_mid_send_in_one_line_and_leaves_no_process_behind(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper], webhooks: FakeWebhooks
+) -> None:
+    url = webhooks.slack_url("term")
+    config = ["--config", str(config_path)]
+    await cli("subscribe", "--platform", "webhook", "--channel", url, *config)
+    webhooks.stall = 30
+    process = await cli.start("digest", "--now", *config)
+    async with asyncio.timeout(30):
+        while not webhooks.payloads(url):  # noqa: ASYNC110 - waits for the fake server to receive
+            await asyncio.sleep(0.01)
+    process.send_signal(signal.SIGTERM)  # docker stop, a timeout
+    assert process.stderr is not None
+    async with asyncio.timeout(10):
+        said = (await process.stderr.read()).decode()
+        code = await process.wait()
+    webhooks.stall = 0
+    assert code == 128 + signal.SIGTERM
+    assert said.rstrip().endswith("paperboy: error: stopped by SIGTERM") and "Traceback" not in said
+    status = await cli("status", "--json", *config)
+    assert status.code == 0 and json.loads(status.stdout)["processes"] == []

@@ -153,12 +153,18 @@ def _main(argv: Sequence[str] | None) -> int:
         _refuse_undecodable(parser, args)
         settings = load_settings(args.config)
         setup_logging(settings.logging.level, settings.secrets(), verbose)
+        # SIGTERM (docker stop, a timeout) stops a one-shot command as Ctrl-C does: its work unwound, its
+        # heartbeat removed, one line said. `paperboy run` sets its own handlers while its loop runs.
+        signal.signal(signal.SIGTERM, _terminate)
         return asyncio.run(command(args.command_name).execute(settings, args))
     except PaperboyError as error:
         if verbose:
             log.exception("details")
         _fail(str(error))
         return error.exit_code
+    except Terminated:
+        _fail("stopped by SIGTERM")
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         _fail("interrupted")
         return 130
@@ -223,6 +229,14 @@ def _reader_gone() -> int:
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
     return 128 + signal.SIGPIPE
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived while a one-shot command ran."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def _fail(message: str) -> None:
