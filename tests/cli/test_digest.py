@@ -89,17 +89,26 @@ async def test_without_due_digests_it_says_so(cli: Cli, config_path: Path, fetch
     assert result.stdout.startswith("no digest is due; the next is at ")
 
 
-async def test_a_digest_process_killed_mid_send_is_finished_by_the_next_run(
-    cli: Cli, config_path: Path, fetched: list[CorpusPaper], webhooks: FakeWebhooks
-) -> None:
-    url = webhooks.slack_url("kill")
-    config = ["--config", str(config_path)]
+async def digest_sending_to_a_stalled_webhook(
+    cli: Cli, config: list[str], webhooks: FakeWebhooks, url: str
+) -> asyncio.subprocess.Process:
+    """`paperboy digest --now` for a webhook channel of 3 papers, started and in the middle of its post (the
+    receiver stalls)."""
     await cli("subscribe", "--platform", "webhook", "--channel", url, "--max", "3", *config)
     webhooks.stall = 30
     process = await cli.start("digest", "--now", *config)
     async with asyncio.timeout(30):
         while not webhooks.payloads(url):  # noqa: ASYNC110 - waits for the fake server to receive
             await asyncio.sleep(0.01)
+    return process
+
+
+async def test_a_digest_process_killed_mid_send_is_finished_by_the_next_run(
+    cli: Cli, config_path: Path, fetched: list[CorpusPaper], webhooks: FakeWebhooks
+) -> None:
+    url = webhooks.slack_url("kill")
+    config = ["--config", str(config_path)]
+    process = await digest_sending_to_a_stalled_webhook(cli, config, webhooks, url)
     process.kill()  # SIGKILL: no cleanup, no last words
     await process.wait()
     webhooks.stall = 0
@@ -254,12 +263,7 @@ async def test_sigterm_stops_a_digest_mid_send_in_one_line_and_leaves_no_process
 ) -> None:
     url = webhooks.slack_url("term")
     config = ["--config", str(config_path)]
-    await cli("subscribe", "--platform", "webhook", "--channel", url, *config)
-    webhooks.stall = 30
-    process = await cli.start("digest", "--now", *config)
-    async with asyncio.timeout(30):
-        while not webhooks.payloads(url):  # noqa: ASYNC110 - waits for the fake server to receive
-            await asyncio.sleep(0.01)
+    process = await digest_sending_to_a_stalled_webhook(cli, config, webhooks, url)
     process.send_signal(signal.SIGTERM)  # docker stop, a timeout
     assert process.stderr is not None
     async with asyncio.timeout(10):
